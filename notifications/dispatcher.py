@@ -1,0 +1,271 @@
+"""Delivers the outbox: claim due rows, send them in batches, record what happened.
+
+Several dispatchers may run against one database (web processes, RQ workers). A pass claims
+rows by writing a lease in one short transaction (PostgreSQL skips rows another claim holds
+with FOR UPDATE SKIP LOCKED; SQLite serialises writers), sends outside any transaction, then
+records the outcome. A dispatcher that dies after FCM acknowledged but before recording
+leaves its lease to expire: the rows are sent again (the phone drops the duplicate by event
+id), never lost. Acknowledgements are recorded per device after every batch, so a retry only
+goes to the devices that have not acknowledged yet.
+"""
+
+import logging
+import os
+import random
+import socket
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifications.db import utcnow
+from notifications.devices import Device, devices_of, forget_token
+from notifications.events import POLICIES, Event, replace_tag
+from notifications.outbox import OutboxMessage, Status
+from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 8
+    base_seconds: float = 2.0
+    cap_seconds: float = 300.0
+
+    def delay(self, attempts: int, retry_after: float | None, rng: random.Random) -> float:
+        """Exponential backoff with jitter (so a storm's survivors don't return in lockstep),
+        never sooner than the channel's Retry-After."""
+        ceiling = min(self.cap_seconds, self.base_seconds * 2 ** max(0, attempts - 1))
+        return max(ceiling / 2 + rng.uniform(0, ceiling / 2), retry_after or 0.0)
+
+
+@dataclass(frozen=True)
+class DispatchConfig:
+    claim_limit: int = 500  # messages per pass
+    lease_seconds: float = 120.0  # longer than a batch takes, SDK retries included
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+
+
+@dataclass
+class PassReport:
+    claimed: int = 0
+    sent: int = 0  # addresses handed to a transport
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _Claimed:
+    """A claimed row as plain data: commits in the middle of a pass must not reload it."""
+
+    id: int
+    event_id: str
+    journey_id: int
+    step_id: str | None
+    event: Event
+    title: str
+    body: str
+    attempts: int
+    expires_at: datetime
+    acknowledged: list[str]
+    results: list[SendResult] = field(default_factory=list)
+
+
+def address_key(device: Device) -> str:
+    return f"{device.channel}:{device.token}"
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        transports: Iterable[Transport],
+        config: DispatchConfig | None = None,
+        clock: Callable[[], datetime] = utcnow,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.session_factory = session_factory
+        self.transports = {transport.channel: transport for transport in transports}
+        self.config = config or DispatchConfig()
+        self.clock = clock
+        self.rng = rng or random.Random()
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def run_pass(self) -> PassReport:
+        """Claim up to `claim_limit` due messages and deliver them once."""
+        now = self.clock()
+        claimed = self._claim(now)
+        report = PassReport(claimed=len(claimed))
+        if not claimed:
+            return report
+        with self.session_factory() as session:
+            devices = devices_of(session, sorted({m.journey_id for m in claimed}))
+            sendable = [m for m in claimed if m.expires_at > now]
+            batches = self._batches(sendable, devices, now)
+            for channel, batch in batches:
+                report.sent += len(batch)
+                self._send(session, channel, batch)
+            updates = [self._outcome(m, now) for m in claimed]
+            session.execute(sa.update(OutboxMessage), updates)
+            session.commit()
+        for update in updates:
+            report.statuses[update["status"]] = report.statuses.get(update["status"], 0) + 1
+        return report
+
+    def next_due(self) -> datetime | None:
+        """When the earliest waiting message becomes due (for a scheduler to wake up)."""
+        with self.session_factory() as session:
+            return session.scalar(
+                sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.status == Status.PENDING.value
+                )
+            )
+
+    def _claim(self, now: datetime) -> list[_Claimed]:
+        free = sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
+        due = (
+            sa.select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == Status.PENDING.value,
+                OutboxMessage.next_attempt_at <= now,
+                free,
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(self.config.claim_limit)
+            .with_for_update(skip_locked=True)  # PostgreSQL; SQLite has one writer anyway
+        )
+        claim = (
+            sa.update(OutboxMessage)
+            .where(OutboxMessage.id.in_(due.scalar_subquery()), free)
+            .values(
+                lease_owner=self.name,
+                lease_until=now + timedelta(seconds=self.config.lease_seconds),
+            )
+            .returning(
+                OutboxMessage.id,
+                OutboxMessage.event_id,
+                OutboxMessage.journey_id,
+                OutboxMessage.step_id,
+                OutboxMessage.event,
+                OutboxMessage.title,
+                OutboxMessage.body,
+                OutboxMessage.attempts,
+                OutboxMessage.expires_at,
+                OutboxMessage.acknowledged,
+            )
+        )
+        with self.session_factory() as session:
+            rows = session.execute(claim, execution_options={"synchronize_session": False})
+            claimed = [
+                _Claimed(
+                    id=row.id,
+                    event_id=row.event_id,
+                    journey_id=row.journey_id,
+                    step_id=row.step_id,
+                    event=Event(row.event),
+                    title=row.title,
+                    body=row.body,
+                    attempts=row.attempts,
+                    expires_at=row.expires_at,
+                    acknowledged=list(row.acknowledged or []),
+                )
+                for row in rows
+            ]
+            session.commit()
+        return claimed
+
+    def _batches(
+        self, messages: Sequence[_Claimed], devices: dict[int, list[Device]], now: datetime
+    ) -> list[tuple[str, list[tuple[_Claimed, Device, Outgoing]]]]:
+        by_channel: dict[str, list[tuple[_Claimed, Device, Outgoing]]] = defaultdict(list)
+        for message in messages:
+            policy = POLICIES[message.event]
+            for device in devices[message.journey_id]:
+                if address_key(device) in message.acknowledged:
+                    continue
+                by_channel[device.channel].append(
+                    (
+                        message,
+                        device,
+                        Outgoing(
+                            address=device.token,
+                            platform=device.platform,
+                            event_id=message.event_id,
+                            journey_id=message.journey_id,
+                            step_id=message.step_id,
+                            title=message.title,
+                            body=message.body,
+                            priority=policy.priority,
+                            # What is left of the time-to-live, not the full span again.
+                            ttl_seconds=max(1, int((message.expires_at - now).total_seconds())),
+                            replace_tag=replace_tag(message.event, message.journey_id),
+                        ),
+                    )
+                )
+        batches = []
+        for channel, items in by_channel.items():
+            size = self.transports[channel].max_batch if channel in self.transports else 500
+            batches += [(channel, items[i : i + size]) for i in range(0, len(items), size)]
+        return batches
+
+    def _send(
+        self, session: Session, channel: str, batch: list[tuple[_Claimed, Device, Outgoing]]
+    ) -> None:
+        """Send one batch and commit its acknowledgements at once, before the next batch."""
+        transport = self.transports.get(channel)
+        try:
+            if transport is None:
+                raise LookupError(f"no transport configured for channel {channel!r}")
+            results = transport.send([outgoing for _, _, outgoing in batch])
+        except Exception as error:  # the whole batch is retried later; nothing is lost
+            logger.exception("transport %s failed a batch of %d", channel, len(batch))
+            results = [SendResult(Outcome.RETRY, error=repr(error)[:500])] * len(batch)
+        touched: dict[int, _Claimed] = {}
+        for (message, device, _), result in zip(batch, results, strict=True):
+            message.results.append(result)
+            if result.outcome is Outcome.ACKNOWLEDGED:
+                message.acknowledged.append(address_key(device))
+                touched[message.id] = message
+            elif result.outcome is Outcome.ADDRESS_GONE:
+                forget_token(session, device.channel, device.token)
+        if touched:
+            session.execute(
+                sa.update(OutboxMessage),
+                [{"id": m.id, "acknowledged": list(m.acknowledged)} for m in touched.values()],
+            )
+        session.commit()
+
+    def _outcome(self, message: _Claimed, now: datetime) -> dict:
+        """The row's next state, as values for a bulk update by primary key."""
+        update: dict = {
+            "id": message.id,
+            "acknowledged": message.acknowledged,
+            "lease_owner": None,
+            "lease_until": None,
+            "attempts": message.attempts + (1 if message.results else 0),
+            "finished_at": now,
+        }
+        retries = [r for r in message.results if r.outcome is Outcome.RETRY]
+        rejected = [r for r in message.results if r.outcome is Outcome.REJECTED]
+        if message.expires_at <= now:
+            return update | {"status": Status.EXPIRED.value, "last_error": "time-to-live passed"}
+        if rejected:
+            return update | {"status": Status.FAILED.value, "last_error": rejected[0].error}
+        if retries:
+            if update["attempts"] >= self.config.retry.max_attempts:
+                last = f"gave up after {update['attempts']} attempts: {retries[-1].error}"
+                return update | {"status": Status.FAILED.value, "last_error": last[:500]}
+            retry_after = max((r.retry_after or 0.0) for r in retries)
+            wait = self.config.retry.delay(update["attempts"], retry_after, self.rng)
+            return update | {
+                "status": Status.PENDING.value,
+                "next_attempt_at": now + timedelta(seconds=wait),
+                "last_error": retries[-1].error,
+                "finished_at": None,
+            }
+        status = Status.DELIVERED if message.acknowledged else Status.NO_DEVICE
+        return update | {"status": status.value, "last_error": None}

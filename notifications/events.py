@@ -1,0 +1,55 @@
+"""The moments in a journey when CarePath tells the patient something, and how each is sent.
+
+Delivery policy lives next to the event so the dispatcher and every transport agree on it:
+step messages go stale quickly (a "your turn" from ten minutes ago sends the patient to the
+wrong desk), only the two queue calls may wake a phone from Doze, and a newer "plan changed"
+replaces the one already on the screen.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Event(StrEnum):
+    JOURNEY_STARTED = "journey_started"
+    NEXT_STEP = "next_step"
+    TURN_SOON = "turn_soon"
+    TURN_NOW = "turn_now"
+    PLAN_CHANGED = "plan_changed"
+    MAY_EAT = "may_eat"
+    REPORT_READY = "report_ready"
+    JOURNEY_COMPLETE = "journey_complete"
+
+
+class Priority(StrEnum):
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+@dataclass(frozen=True)
+class DeliveryPolicy:
+    priority: Priority
+    ttl_seconds: int
+    replaces_previous: bool = False
+
+
+_MINUTE = 60
+_HOUR = 60 * _MINUTE
+
+POLICIES: dict[Event, DeliveryPolicy] = {
+    Event.JOURNEY_STARTED: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
+    Event.NEXT_STEP: DeliveryPolicy(Priority.NORMAL, 10 * _MINUTE),
+    Event.TURN_SOON: DeliveryPolicy(Priority.HIGH, 5 * _MINUTE),
+    Event.TURN_NOW: DeliveryPolicy(Priority.HIGH, 3 * _MINUTE),
+    Event.PLAN_CHANGED: DeliveryPolicy(Priority.NORMAL, 30 * _MINUTE, replaces_previous=True),
+    Event.MAY_EAT: DeliveryPolicy(Priority.NORMAL, 2 * _HOUR),
+    Event.REPORT_READY: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
+    Event.JOURNEY_COMPLETE: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
+}
+
+
+def replace_tag(event: Event, journey_id: int) -> str | None:
+    """The tag under which a newer message replaces an older one on the phone, if any."""
+    if POLICIES[event].replaces_previous:
+        return f"carepath-{event.value}-{journey_id}"
+    return None

@@ -1,0 +1,140 @@
+"""What the patient reads, in Chinese or English, and nothing that reveals their health.
+
+Two texts per event. The *lock-screen* text goes into the push notification and is generic on
+purpose: a phone on a waiting-room chair must not tell a neighbour which exam its owner is
+having. The *detail* text is what the phone page shows once the patient opens it (fetched by
+event id). Parameters are numbers only: rooms and desks are named by number ("Room 3-12,
+desk 2") because a department name ("Oncology") would reveal the exam. Anything else is
+refused here, so a caller cannot pass a name or an exam through by mistake.
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+
+from notifications.events import Event
+
+LANGUAGES = ("en", "zh")
+DEFAULT_LANGUAGE = "en"
+
+# "3-12", "12", "B2-104": a building letter at most, never a word.
+ROOM_NUMBER = re.compile(r"^[A-Z]?\d{1,4}(-\d{1,4}){0,2}$")
+
+
+class Param(Enum):
+    ROOM = "room number such as 3-12"
+    NUMBER = "whole number >= 0"
+
+
+PARAMS: dict[Event, dict[str, Param]] = {
+    Event.JOURNEY_STARTED: {},
+    Event.NEXT_STEP: {"room": Param.ROOM, "walking_minutes": Param.NUMBER},
+    Event.TURN_SOON: {"people_ahead": Param.NUMBER, "minutes": Param.NUMBER},
+    Event.TURN_NOW: {"room": Param.ROOM, "desk": Param.NUMBER},
+    Event.PLAN_CHANGED: {},
+    Event.MAY_EAT: {},
+    Event.REPORT_READY: {},
+    Event.JOURNEY_COMPLETE: {},
+}
+
+_LOCK_SCREEN: dict[str, dict[Event, str]] = {
+    "en": {
+        Event.JOURNEY_STARTED: "Your visit has started",
+        Event.NEXT_STEP: "Your next step is ready",
+        Event.TURN_SOON: "Your turn is coming up",
+        Event.TURN_NOW: "It's your turn",
+        Event.PLAN_CHANGED: "Your plan has changed",
+        Event.MAY_EAT: "An update about your visit",
+        Event.REPORT_READY: "An update about your visit",
+        Event.JOURNEY_COMPLETE: "Your visit is complete",
+    },
+    "zh": {
+        Event.JOURNEY_STARTED: "您的就诊已开始",
+        Event.NEXT_STEP: "您的下一步已就绪",
+        Event.TURN_SOON: "即将轮到您",
+        Event.TURN_NOW: "轮到您了",
+        Event.PLAN_CHANGED: "您的安排有变化",
+        Event.MAY_EAT: "您的就诊有新消息",
+        Event.REPORT_READY: "您的就诊有新消息",
+        Event.JOURNEY_COMPLETE: "您的就诊已完成",
+    },
+}
+
+_OPEN_APP = {"en": "Open CarePath for details.", "zh": "请打开 CarePath 查看详情。"}
+
+_DETAIL: dict[str, dict[Event, str]] = {
+    "en": {
+        Event.JOURNEY_STARTED: "Welcome. Your visit plan is ready.",
+        Event.NEXT_STEP: "Next: go to Room {room}, about {walking_minutes} min walk.",
+        Event.TURN_SOON: "{people_ahead} people ahead of you, about {minutes} min.",
+        Event.TURN_NOW: "It's your turn: Room {room}, desk {desk}.",
+        Event.PLAN_CHANGED: "Your plan has changed. Please check your next step.",
+        Event.MAY_EAT: "Your fasting exams are done. You may eat and drink now.",
+        Event.REPORT_READY: "A report is ready. Ask at the desk or view it in CarePath.",
+        Event.JOURNEY_COMPLETE: "Your visit is complete. Thank you.",
+    },
+    "zh": {
+        Event.JOURNEY_STARTED: "欢迎。您的就诊安排已就绪。",
+        Event.NEXT_STEP: "下一步：请前往 {room} 室，步行约 {walking_minutes} 分钟。",
+        Event.TURN_SOON: "您前面还有 {people_ahead} 人，约 {minutes} 分钟。",
+        Event.TURN_NOW: "轮到您了：{room} 室，{desk} 号台。",
+        Event.PLAN_CHANGED: "您的安排有变化，请查看下一步。",
+        Event.MAY_EAT: "您的空腹检查已完成，现在可以进食饮水。",
+        Event.REPORT_READY: "报告已出，可在服务台领取或在 CarePath 查看。",
+        Event.JOURNEY_COMPLETE: "您的就诊已完成，谢谢。",
+    },
+}
+
+
+@dataclass(frozen=True)
+class Rendered:
+    title: str  # lock-screen text, generic
+    body: str  # lock-screen text, generic
+    detail: str  # shown on the phone page after opening
+
+
+def language_or_default(language: str | None) -> str:
+    """Patients' language tags vary ("zh-CN", "zh_Hans", "EN"); anything else falls back."""
+    base = (language or "").replace("_", "-").split("-")[0].lower()
+    return base if base in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | str]:
+    """Refuse unknown, missing or non-numeric parameters (the way PHI would slip in)."""
+    expected = PARAMS[event]
+    unknown = set(params) - set(expected)
+    missing = set(expected) - set(params)
+    if unknown or missing:
+        raise ValueError(
+            f"{event.value} takes {sorted(expected)}; "
+            f"unknown {sorted(unknown)}, missing {sorted(missing)}"
+        )
+    checked: dict[str, int | str] = {}
+    for name, kind in expected.items():
+        value = params[name]
+        if (
+            kind is Param.ROOM
+            and isinstance(value, str)
+            and ROOM_NUMBER.match(value)
+            or (
+                kind is Param.NUMBER
+                and isinstance(value, int)
+                and not isinstance(value, bool)
+                and value >= 0
+            )
+        ):
+            checked[name] = value
+        else:
+            raise ValueError(f"{event.value}.{name} must be a {kind.value}, got {value!r}")
+    return checked
+
+
+def render(event: Event, language: str | None, params: Mapping[str, object]) -> Rendered:
+    lang = language_or_default(language)
+    checked = check_params(event, params)
+    return Rendered(
+        title=_LOCK_SCREEN[lang][event],
+        body=_OPEN_APP[lang],
+        detail=_DETAIL[lang][event].format(**checked),
+    )

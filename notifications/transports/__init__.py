@@ -1,0 +1,1 @@
+"""Channels that carry a message to a device; the dispatcher only knows `Transport`."""

@@ -1,0 +1,61 @@
+"""The one small interface every channel implements: FCM today, SMS, WeChat or vendor push later.
+
+A transport sends a batch and says, per message, what happened, in CarePath's terms rather
+than the channel's: acknowledged, the address is dead, try again (maybe after a while), or
+rejected for good. Retries, backoff and bookkeeping stay in the dispatcher, so adding a
+channel never changes it.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+from notifications.events import Priority
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message to one address. Carries no health information by construction."""
+
+    address: str  # FCM registration token, phone number, WeChat openid...
+    platform: str
+    event_id: str
+    journey_id: int
+    step_id: str | None
+    title: str
+    body: str
+    priority: Priority
+    ttl_seconds: int
+    replace_tag: str | None
+
+    def data(self) -> dict[str, str]:
+        """The machine-readable payload: ids only; the phone page fetches the rest."""
+        return {
+            "event_id": self.event_id,
+            "journey_id": str(self.journey_id),
+            "step_id": self.step_id or "",
+        }
+
+
+class Outcome(StrEnum):
+    ACKNOWLEDGED = "acknowledged"
+    ADDRESS_GONE = "address_gone"  # forget this token; the message is not retried to it
+    RETRY = "retry"  # transient: the dispatcher retries with backoff
+    REJECTED = "rejected"  # the message itself is wrong; retrying cannot help
+
+
+@dataclass(frozen=True)
+class SendResult:
+    outcome: Outcome
+    retry_after: float | None = None  # seconds the channel asked us to wait
+    error: str | None = None
+
+
+class Transport(Protocol):
+    channel: str
+    max_batch: int
+
+    def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+        """One result per message, in order. May raise: the dispatcher then retries them all."""
+        ...

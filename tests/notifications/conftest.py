@@ -1,0 +1,91 @@
+"""Fixtures: the notifications tables on SQLite (or DATABASE_URL), and the real firebase-admin
+SDK pointed at a local fake FCM server with a real (throw-away) service-account key."""
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import firebase_admin
+import pytest
+import sqlalchemy as sa
+import urllib3.util.retry
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from fake_fcm import FakeFcm
+from firebase_admin import messaging
+from sqlalchemy.orm import Session, sessionmaker
+
+from notifications.db import NotificationsBase
+from notifications.transports.fcm import FcmTransport
+
+
+@pytest.fixture(autouse=True)
+def no_sdk_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SDK sleeps between its own retries (and honours Retry-After): not in tests."""
+    monkeypatch.setattr(urllib3.util.retry.Retry, "sleep", lambda self, response=None: None)
+
+
+@pytest.fixture
+def engine(tmp_path: Path) -> Iterator[sa.Engine]:
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'notifications.db'}"
+    engine = sa.create_engine(url)
+    NotificationsBase.metadata.drop_all(engine)
+    NotificationsBase.metadata.create_all(engine)
+    yield engine
+    NotificationsBase.metadata.drop_all(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: sa.Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine)
+
+
+@pytest.fixture(scope="session")
+def private_key_pem() -> str:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
+@pytest.fixture
+def fake_fcm() -> Iterator[FakeFcm]:
+    with FakeFcm() as server:
+        yield server
+
+
+@pytest.fixture
+def service_account_file(tmp_path: Path, fake_fcm: FakeFcm, private_key_pem: str) -> Path:
+    path = tmp_path / "service-account.json"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "service_account",
+                "project_id": "carepath-test",
+                "private_key_id": "test-key",
+                "private_key": private_key_pem,
+                "client_email": "push@carepath-test.iam.gserviceaccount.com",
+                "client_id": "1",
+                "token_uri": fake_fcm.url + "/token",
+            }
+        )
+    )
+    return path
+
+
+@pytest.fixture
+def fcm_transport(
+    monkeypatch: pytest.MonkeyPatch, fake_fcm: FakeFcm, service_account_file: Path
+) -> Iterator[FcmTransport]:
+    """Built the way production builds it: from the key file named in the environment."""
+    monkeypatch.setattr(messaging._MessagingService, "FCM_URL", fake_fcm.fcm_url)
+    transport = FcmTransport.from_environment(
+        {"CAREPATH_FCM_CREDENTIALS": str(service_account_file)}
+    )
+    assert transport is not None
+    yield transport
+    firebase_admin.delete_app(transport.app)
