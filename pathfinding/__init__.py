@@ -1,0 +1,58 @@
+"""Indoor routing for CarePath, as a plain library (no web, no database).
+
+Load a map (CarePath JSON with :func:`load_map`, or an IMDF archive with
+:func:`load_imdf`), build a :class:`Router`, then ask it for a :class:`Route` between two
+rooms under a profile (``walking``, ``slow``, ``wheelchair``). Closures apply at once via
+:meth:`Router.set_closures`; :meth:`Router.walking_matrix` feeds the sequencer;
+:func:`floor_svg` draws a floor with the route on it.
+"""
+
+from .mapformat import check_map, dump_map, load_map, map_schema
+from .model import (
+    PROFILES,
+    Building,
+    Edge,
+    EdgeKind,
+    Elevator,
+    Floor,
+    Node,
+    NodeKind,
+    Profile,
+    SiteMap,
+    get_profile,
+)
+from .router import Router
+from .routes import Leg, NoRouteError, PathResult, Route, RoutePoint, Step, UnknownPlaceError
+from .synthetic import synthetic_for_nodes, synthetic_hospital
+from .validation import Issue, MapError, MapReport
+
+__all__ = [
+    "PROFILES",
+    "Building",
+    "Edge",
+    "EdgeKind",
+    "Elevator",
+    "Floor",
+    "Issue",
+    "Leg",
+    "MapError",
+    "MapReport",
+    "Node",
+    "NodeKind",
+    "NoRouteError",
+    "PathResult",
+    "Profile",
+    "Route",
+    "RoutePoint",
+    "Router",
+    "SiteMap",
+    "Step",
+    "UnknownPlaceError",
+    "check_map",
+    "dump_map",
+    "get_profile",
+    "load_map",
+    "map_schema",
+    "synthetic_for_nodes",
+    "synthetic_hospital",
+]

@@ -1,0 +1,123 @@
+"""Why no route exists: said in words a patient (and the desk) can act on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from scipy.sparse.csgraph import dijkstra
+
+from .graph import ProfileGraph
+from .model import WALKING, Node
+from .routes import NoRouteError
+
+if TYPE_CHECKING:
+    from .router import Router
+
+
+def _place(node: Node) -> tuple[str, str]:
+    en = f"{node.name_en} ({node.id})" if node.name_en else node.id
+    zh = f"{node.name_zh}（{node.id}）" if node.name_zh else node.id
+    return en, zh
+
+
+def _floor(router: Router, node: Node) -> tuple[str, str]:
+    b = router.site.buildings.get(node.building)
+    en_b = f"Building {node.building}" if b is None else f"Building {b.code} ({b.name_en})"
+    zh_b = node.building if b is None else (b.name_zh or b.code)
+    return f"floor {node.floor} of {en_b}", f"{zh_b}{node.floor}"
+
+
+def _reach(pg: ProfileGraph, src: int, with_closed: bool) -> np.ndarray:
+    dist = dijkstra(pg.matrix(with_closed=with_closed), indices=src)
+    return np.isfinite(dist)
+
+
+def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> NoRouteError:
+    g = router.graph
+    nodes = router.site.nodes
+    a, b = nodes[g.ids[src]], nodes[g.ids[dst]]
+    a_en, a_zh = _place(a)
+    b_en, b_zh = _place(b)
+    if router.closed_nodes and _is_closed(router, b.id):
+        return NoRouteError(
+            f"The destination {b_en} is closed.",
+            f"目的地{b_zh}已关闭。",
+            code="destination_closed",
+            blocked=(b.id,),
+        )
+    if router.closed_nodes and _is_closed(router, a.id):
+        return NoRouteError(
+            f"The starting point {a_en} is closed.",
+            f"出发地{a_zh}已关闭。",
+            code="origin_closed",
+            blocked=(a.id,),
+        )
+    reach_all = _reach(pg, src, with_closed=True)
+    if reach_all[dst]:
+        blocked = _closures_on_open_path(router, pg, src, dst)
+        names = ", ".join(blocked) or "a closure"
+        return NoRouteError(
+            f"The way from {a_en} to {b_en} is closed ({names}).",
+            f"从{a_zh}到{b_zh}的通道已关闭（{names}）。",
+            code="closed",
+            blocked=tuple(blocked),
+        )
+    if pg.profile.step_free and _reach(router.profile_graph(WALKING), src, with_closed=True)[dst]:
+        on_dst_floor = [
+            g.index[n.id] for n in nodes.values() if n.building == b.building and n.floor == b.floor
+        ]
+        on_src_floor = {
+            g.index[n.id] for n in nodes.values() if n.building == a.building and n.floor == a.floor
+        }
+        if not reach_all[on_dst_floor].any():
+            en, zh = _floor(router, b)
+            culprit = b
+        elif all(int(i) in on_src_floor for i in np.flatnonzero(reach_all)):
+            en, zh = _floor(router, a)
+            culprit = a
+        else:
+            return NoRouteError(
+                f"{b_en} has no step-free access.",
+                f"{b_zh}没有无障碍通道。",
+                code="no_step_free_access",
+                blocked=(b.id,),
+            )
+        return NoRouteError(
+            f"{en[0].upper()}{en[1:]} has no step-free access.",
+            f"{zh}没有无障碍通道（无电梯或坡道）。",
+            code="no_step_free_access",
+            blocked=(f"{culprit.building}:{culprit.floor}",),
+        )
+    return NoRouteError(
+        f"No path connects {a_en} and {b_en} on this map.",
+        f"地图上没有从{a_zh}到{b_zh}的路线。",
+        code="no_path",
+    )
+
+
+def _is_closed(router: Router, node_id: str) -> bool:
+    return bool(router._node_closed[router.graph.index[node_id]])
+
+
+def _closures_on_open_path(router: Router, pg: ProfileGraph, src: int, dst: int) -> list[str]:
+    """The closed edges and nodes the route would take if nothing were closed."""
+    _, pred = dijkstra(pg.matrix(with_closed=True), indices=src, return_predecessors=True)
+    path = [dst]
+    while path[-1] != src and pred[path[-1]] >= 0:
+        path.append(int(pred[path[-1]]))
+    path.reverse()
+    g = router.graph
+    out: list[str] = []
+    for u in path:
+        nid = g.ids[u]
+        if router._node_closed[u] and nid not in out:
+            out.append(nid)
+    for u, v in zip(path, path[1:], strict=False):
+        tail = np.searchsorted(pg.keys, np.int64(u) * pg.n + v)
+        hi = np.searchsorted(pg.keys, np.int64(u) * pg.n + v, side="right")
+        if tail < hi and pg.closed_mask[tail:hi].all():
+            eid = g.edges[int(pg.edge[tail])].id
+            if router._edge_closed[g.edge_index[eid]] and eid not in out:
+                out.append(eid)
+    return out

@@ -1,0 +1,248 @@
+"""The router: exact shortest routes under a profile, honouring closures at once."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from typing import Literal
+
+import numpy as np
+
+from .graph import ProfileGraph, SiteGraph
+from .index import TreeIndex, build_index, usable
+from .instructions import Landmarks, build_legs, build_steps
+from .model import PROFILES, Profile, SiteMap, get_profile
+from .reasons import explain_no_route
+from .routes import PathResult, Route, UnknownPlaceError
+
+_STALE: Literal["stale"] = "stale"
+
+
+class Router:
+    """Routes between rooms (room code) or any node id of one site.
+
+    Construction compiles the map per profile and precomputes shortest-path trees towards
+    every destination room (``destinations``, default: all room nodes) for the profiles in
+    ``index_profiles``. Closures take effect on the next call of :meth:`route`; the trees
+    then keep serving every route they can prove still shortest, and an exact live search
+    serves the others until :meth:`rebuild_index` (safe to run in a background thread).
+    """
+
+    def __init__(
+        self,
+        site: SiteMap,
+        *,
+        index_profiles: Sequence[str] = tuple(PROFILES),
+        destinations: Iterable[str] | None = None,
+    ) -> None:
+        self.site = site
+        self.graph = SiteGraph.from_site(site)
+        self._landmarks = Landmarks(site)
+        self._lock = threading.Lock()
+        self._pgs: dict[str, ProfileGraph] = {}
+        self._indexes: dict[str, TreeIndex] = {}
+        self._fast: dict[str, bool] = {}
+        self._edge_closed = np.zeros(len(self.graph.edges), dtype=bool)
+        self._node_closed = np.zeros(self.graph.n, dtype=bool)
+        self.closed_edges: frozenset[str] = frozenset()
+        self.closed_nodes: frozenset[str] = frozenset()
+        self.version = 0  # bumped by every change of closures
+        dest_ids = site.rooms() if destinations is None else list(destinations)
+        self.destinations = [self._node_index(d) for d in dest_ids]
+        self._dests = np.asarray(self.destinations, dtype=np.int64)
+        self.index_profiles = tuple(index_profiles)
+        for name in self.index_profiles:
+            get_profile(name)
+        self.rebuild_index()
+
+    # -- places -------------------------------------------------------------------
+    def _node_index(self, place: str) -> int:
+        try:
+            return self.graph.index[place]
+        except KeyError:
+            raise UnknownPlaceError(place) from None
+
+    def profile_graph(self, profile: str | Profile) -> ProfileGraph:
+        prof = get_profile(profile)
+        pg = self._pgs.get(prof.name)
+        if pg is None or pg.profile != prof:
+            pg = ProfileGraph(self.site, self.graph, prof)
+            pg.apply_closures(self._edge_closed, self._node_closed)
+            self._pgs[prof.name] = pg
+        return pg
+
+    # -- closures -----------------------------------------------------------------
+    def set_closures(self, edges: Iterable[str] = (), nodes: Iterable[str] = ()) -> None:
+        """Replace the set of closed edges and nodes (elevator car ids close every stop).
+
+        Cheap (array masks); routes honour it from the next call. Unknown ids raise
+        :class:`UnknownPlaceError` and change nothing.
+        """
+        edge_ids = frozenset(edges)
+        node_ids = frozenset(nodes)
+        cars = {car.id: car for car in self.site.elevators}
+        edge_closed = np.zeros(len(self.graph.edges), dtype=bool)
+        node_closed = np.zeros(self.graph.n, dtype=bool)
+        for eid in edge_ids:
+            if eid not in self.graph.edge_index:
+                raise UnknownPlaceError(eid)
+            edge_closed[self.graph.edge_index[eid]] = True
+        for nid in node_ids:
+            if nid in cars:
+                for stop in cars[nid].stops:
+                    node_closed[self._node_index(stop)] = True
+            else:
+                node_closed[self._node_index(nid)] = True
+        with self._lock:
+            self._edge_closed, self._node_closed = edge_closed, node_closed
+            self.closed_edges, self.closed_nodes = edge_ids, node_ids
+            for name, pg in self._pgs.items():
+                pg.apply_closures(edge_closed, node_closed)
+                index = self._indexes.get(name)
+                self._fast[name] = index is not None and usable(index, pg)
+            self.version += 1
+
+    def index_is_current(self, profile: str = "walking") -> bool:
+        """True when the trees were computed under exactly today's closures."""
+        pg = self._pgs.get(profile)
+        index = self._indexes.get(profile)
+        return (
+            pg is not None
+            and index is not None
+            and bool(np.array_equal(index.closed_mask, pg.closed_mask))
+        )
+
+    def rebuild_index(self, profiles: Sequence[str] | None = None) -> float:
+        """Recompute the trees the closures made stale; returns the seconds spent.
+
+        Safe to call from a background thread while routes are being served.
+        """
+        started = time.perf_counter()
+        for name in profiles or self.index_profiles:
+            pg = self.profile_graph(name)
+            previous = self._indexes.get(name)
+            index = build_index(pg, self._dests, previous)
+            index.build_s = time.perf_counter() - started
+            with self._lock:
+                # Closures may have changed meanwhile; the index is still safe to install
+                # because usable() compares what it was built with to what holds now.
+                self._indexes[name] = index
+                self._fast[name] = usable(index, pg)
+        return time.perf_counter() - started
+
+    def index_stats(self) -> dict[str, dict[str, float]]:
+        return {
+            name: {
+                "trees": len(ix.dests),
+                "bytes": float(ix.trees.nbytes + ix.seconds.nbytes),
+                "recomputed": ix.recomputed,
+                "build_s": ix.build_s,
+            }
+            for name, ix in self._indexes.items()
+        }
+
+    # -- routing ------------------------------------------------------------------
+    def path(self, origin: str, destination: str, profile: str | Profile = "walking") -> PathResult:
+        """The bare shortest path (node ids, edge ids, seconds, metres): the fast core."""
+        prof = get_profile(profile)
+        src, dst = self._node_index(origin), self._node_index(destination)
+        pg = self.profile_graph(prof)
+        arcs: list[int] | None | Literal["stale"] = _STALE
+        from_index = False
+        if self._fast.get(prof.name):
+            index = self._indexes[prof.name]
+            row = index.row_of.get(dst)
+            if row is not None:
+                arcs = _follow(pg, index.rows[row], index.none, src, dst)
+                from_index = arcs is not _STALE
+        if arcs is _STALE:
+            arcs = pg.live_path(src, dst)
+        if arcs is None:
+            raise explain_no_route(self, pg, src, dst)
+        ids = self.graph.ids
+        edges = self.graph.edges
+        nodes = [origin]
+        seconds = 0.0
+        distance = 0.0
+        cost, length, heads, owner = pg.cost_py, pg.length_py, pg.heads_py, pg.edge_py
+        for a in arcs:
+            seconds += cost[a]
+            distance += length[a]
+            nodes.append(ids[heads[a]])
+        return PathResult(
+            profile=prof.name,
+            nodes=nodes,
+            edges=[edges[owner[a]].id for a in arcs],
+            seconds=seconds,
+            distance_m=distance,
+            from_index=from_index,
+        )
+
+    def seconds(self, origin: str, destination: str, profile: str | Profile = "walking") -> float:
+        return self.path(origin, destination, profile).seconds
+
+    def route(self, origin: str, destination: str, profile: str | Profile = "walking") -> Route:
+        """The full route: legs per floor and turn-by-turn steps in English and Chinese.
+
+        Raises :class:`NoRouteError` (with ``reason_en``/``reason_zh``) when no route
+        exists under the profile, :class:`UnknownPlaceError` for an unknown place.
+        """
+        found = self.path(origin, destination, profile)
+        prof = get_profile(profile)
+        return Route(
+            origin=origin,
+            destination=destination,
+            profile=prof.name,
+            distance_m=round(found.distance_m, 2),
+            seconds=round(found.seconds, 2),
+            nodes=found.nodes,
+            legs=build_legs(self.site, found, prof, self.graph.edge_by_id),
+            steps=build_steps(self.site, found, prof, self.graph.edge_by_id, self._landmarks),
+        )
+
+    def walking_matrix(
+        self, profile: str | Profile = "walking", room_ids: Iterable[str] | None = None
+    ) -> dict[str, dict[str, float]]:
+        """Seconds from every room to every other (``inf`` where no route exists).
+
+        Served from the index when it is current; otherwise computed live, so it always
+        reflects today's closures. Re-read it when :attr:`version` changes.
+        """
+        prof = get_profile(profile)
+        rooms = list(self.site.rooms() if room_ids is None else room_ids)
+        idx = [self._node_index(r) for r in rooms]
+        index = self._indexes.get(prof.name)
+        if index is not None and self.index_is_current(prof.name):
+            if all(i in index.row_of for i in idx):
+                rows = [index.row_of[i] for i in idx]
+                sub = index.seconds[np.ix_(rows, rows)]
+                return {
+                    a: {b: float(sub[j, i]) for j, b in enumerate(rooms)}
+                    for i, a in enumerate(rooms)
+                }
+        pg = self.profile_graph(prof)
+        from scipy.sparse.csgraph import dijkstra
+
+        dist = dijkstra(pg.matrix(), indices=np.asarray(idx, dtype=np.int64))
+        sub = dist[:, idx]
+        return {a: {b: float(sub[i, j]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
+
+
+def _follow(
+    pg: ProfileGraph, row: bytes | Sequence[int], none: int, src: int, dst: int
+) -> list[int] | None | Literal["stale"]:
+    """Arcs from src to dst along a tree; 'stale' when the path meets a closure."""
+    indptr, heads, closed = pg.indptr_py, pg.heads_py, pg.closed_py
+    arcs: list[int] = []
+    u = src
+    while u != dst:
+        k = row[u]
+        if k == none:
+            return None
+        a = indptr[u] + k
+        if closed[a]:
+            return _STALE
+        arcs.append(a)
+        u = heads[a]
+    return arcs
