@@ -1,0 +1,48 @@
+"""CarePath's web application: the app factory wires extensions, blueprints and CLI commands."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, send_from_directory
+
+from api import admin, auth, pages, patient, reception
+from api.config import from_environment
+from api.errors import ProblemApi, register_error_handlers
+from api.extensions import db, jwt, limiter, migrate
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    app.json.sort_keys = False
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=_migrations_dir())
+    jwt.init_app(app)
+    limiter.init_app(app)
+    api = ProblemApi(app)
+    api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
+    for blueprint in (auth.blp, reception.blp, patient.blp, admin.blp):
+        api.register_blueprint(blueprint)
+    app.register_blueprint(pages.blp)
+    auth.register_jwt_errors()
+    register_error_handlers(app)
+
+    @app.get("/healthz")
+    def healthz():
+        db.session.execute(db.text("SELECT 1"))
+        return jsonify(status="ok")
+
+    @app.get("/api/docs/assets/<path:filename>")
+    def swagger_assets(filename: str):
+        return send_from_directory(app.config["SWAGGER_UI_ASSETS"], filename)
+
+    return app
+
+
+def _migrations_dir() -> str:
+    return str(Path(__file__).resolve().parent.parent / "migrations")

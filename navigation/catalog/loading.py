@@ -99,7 +99,7 @@ def parse_catalog(document: Any) -> Catalog:
     try:
         data = _CatalogSchema().load(document)
     except ValidationError as exc:
-        raise CatalogError(_flatten(exc.messages)) from exc
+        raise CatalogError(flatten_errors(exc.messages)) from exc
     errors: dict[str, list[str]] = {}
     missing = [s for s in REQUIRED_SERVICES if s not in data["services"]]
     if missing:
@@ -208,7 +208,7 @@ def _check_cycles(catalog: Catalog, errors: dict[str, list[str]]) -> None:
     errors.setdefault("exam_types", []).append(f"precedence rules form a cycle: {path}")
 
 
-def _flatten(messages: Any, prefix: str = "") -> dict[str, Any]:
+def flatten_errors(messages: Any, prefix: str = "") -> dict[str, Any]:
     """marshmallow nests errors by index; flatten to dotted JSON paths for a readable 4xx."""
     if not isinstance(messages, dict):
         return {prefix or "_schema": messages}
@@ -216,7 +216,7 @@ def _flatten(messages: Any, prefix: str = "") -> dict[str, Any]:
     for key, value in messages.items():
         path = f"{prefix}.{key}" if prefix else str(key)
         if isinstance(value, dict):
-            flat.update(_flatten(value, path))
+            flat.update(flatten_errors(value, path))
         else:
             flat[path] = value
     return flat

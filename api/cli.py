@@ -1,0 +1,39 @@
+"""The `carepath` console command: Flask's CLI with CarePath's commands (demo, db, ...)."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from flask_migrate import upgrade
+
+from api.extensions import db
+from navigation.demo import DEMO_PASSWORD, load_demo
+
+
+def _create_app():
+    from api import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
+def main() -> None:
+    """CarePath: patient navigation for hospitals."""
+
+
+@main.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Only prepare the database.")
+@with_appcontext
+def demo_command(host: str, port: int, no_serve: bool) -> None:
+    """Create or upgrade the database, load the demo hospital, then serve it."""
+    upgrade()
+    site = load_demo(db.session)
+    db.session.commit()
+    click.echo(f"Demo hospital '{site.code}' ready. Staff accounts reception, nurse, admin; password {DEMO_PASSWORD!r}.")
+    click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    if not no_serve:
+        click.echo(f"Reception page: http://{host}:{port}/reception   API docs: http://{host}:{port}/api/docs")
+        current_app.run(host=host, port=port, use_reloader=False, threaded=True)

@@ -1,0 +1,52 @@
+"""One JSON error shape for every failure: {code, status, message, errors: {location: {field: [..]}}}."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import HTTP_STATUS_CODES
+
+from navigation.errors import DomainError
+
+
+def problem(code: int, message: str, errors: dict | None = None, headers: dict | None = None):
+    body = {"code": code, "status": HTTP_STATUS_CODES.get(code, "Error"), "message": message}
+    if errors:
+        body["errors"] = errors
+    response = jsonify(body)
+    response.status_code = code
+    for name, value in (headers or {}).items():
+        response.headers[name] = value
+    return response
+
+
+class ProblemApi(Api):
+    """flask-smorest's handler, keeping werkzeug's headers (Allow on 405) and always a message."""
+
+    def handle_http_exception(self, error: HTTPException):
+        payload, code, headers = super().handle_http_exception(error)
+        merged = dict(error.get_headers())
+        merged.pop("Content-Type", None)
+        merged.update(headers or {})
+        message = payload.get("message") or (
+            "The request is invalid" if "errors" in payload else error.description or error.name
+        )
+        return problem(code, message, payload.get("errors"), merged)
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(error: DomainError):
+        errors = {"json": error.errors} if error.errors else None
+        return problem(error.status, error.message, errors)
+
+    @app.errorhandler(StaleDataError)
+    def stale(_: StaleDataError):
+        return problem(409, "someone else changed this record at the same time; reload and try again")
+
+    @app.errorhandler(IntegrityError)
+    def integrity(_: IntegrityError):
+        return problem(409, "the change conflicts with existing data")

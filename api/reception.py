@@ -1,0 +1,77 @@
+"""Reception: check a patient in and hand them their journey link."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy.exc import IntegrityError
+
+from api.auth import BEARER, staff_required
+from api.context import commit, now
+from api.extensions import db
+from api.schemas import CheckInSchema, JourneySchema
+from navigation.checkin import PatientDetails, check_in
+from navigation.errors import DomainError
+from navigation.idempotency import remember, replayed_journey, request_fingerprint
+from navigation.models import Journey, Role, Site
+
+blp = Blueprint("reception", __name__, url_prefix="/api/v1", description="Reception: check-in")
+
+
+@blp.route("/journeys")
+class Journeys(MethodView):
+    @blp.doc(security=BEARER, parameters=[{
+        "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
+        "description": "Retrying with the same key returns the journey the first attempt created",
+    }])
+    @staff_required(Role.RECEPTION, Role.ADMIN)
+    @blp.arguments(CheckInSchema)
+    @blp.response(201, JourneySchema)
+    @blp.alt_response(200, schema=JourneySchema, description="An idempotent retry: the same journey")
+    def post(self, body: dict):
+        """Check a patient in: their orders become the medical task list."""
+        key = request.headers.get("Idempotency-Key")
+        if key is not None and not 1 <= len(key) <= 128:
+            raise DomainError("Idempotency-Key must be 1 to 128 characters", field="Idempotency-Key")
+        fingerprint = request_fingerprint(request.get_json())
+        if key and (journey := replayed_journey(db.session, key, g.staff.id, fingerprint)):
+            return journey, 200
+        journey = _check_in(body)
+        if key:
+            remember(db.session, key, g.staff.id, fingerprint, journey)
+        try:
+            commit()
+        except IntegrityError:
+            # A concurrent retry with the same key won the race: answer with its journey.
+            replay = key and replayed_journey(db.session, key, g.staff.id, fingerprint)
+            if not replay:
+                raise
+            return replay, 200
+        return journey, 201
+
+
+def _check_in(body: dict) -> Journey:
+    site_code = body["site"] or _staff_site_code()
+    details = body["patient"]
+    return check_in(
+        db.session,
+        site_code=site_code,
+        visit_number=body["visit_number"],
+        patient=PatientDetails(**details),
+        order_codes=[o["code"] for o in body["orders"]],
+        on_file={f["code"]: f["at"] for f in body["on_file"]},
+        priority=body["priority"],
+        actor=g.staff,
+        now=now(),
+    )
+
+
+def _staff_site_code() -> str:
+    if g.staff.site_id is not None:
+        return db.session.get(Site, g.staff.site_id).code
+    codes = db.session.scalars(sa.select(Site.code)).all()
+    if len(codes) != 1:
+        raise DomainError("name the site for this check-in", field="site")
+    return codes[0]

@@ -1,0 +1,141 @@
+"""Request and response schemas shared by the audiences' blueprints (they also write the OpenAPI)."""
+
+from __future__ import annotations
+
+from flask import current_app, request
+from marshmallow import Schema, fields, validate
+
+from navigation.access import access_token
+from navigation.models import Journey, Language, Mobility, Task
+from navigation.task_states import next_step
+
+CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="not a valid code")
+
+
+class PatientInSchema(Schema):
+    mrn = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    language = fields.Enum(Language, by_value=True, required=True)
+    mobility = fields.Enum(Mobility, by_value=True, required=True)
+    last_meal_at = fields.AwareDateTime(
+        load_default=None, metadata={"description": "When the patient last ate, with a UTC offset"}
+    )
+
+
+class OrderSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+
+
+class OnFileSchema(Schema):
+    code = fields.String(required=True, validate=CODE)
+    at = fields.AwareDateTime(required=True, metadata={"description": "When that result was taken"})
+
+
+class CheckInSchema(Schema):
+    visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    site = fields.String(load_default=None, metadata={"description": "Site code; defaults to the staff's own"})
+    patient = fields.Nested(PatientInSchema, required=True)
+    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+    on_file = fields.List(
+        fields.Nested(OnFileSchema),
+        load_default=list,
+        metadata={"description": "Recent results on file, e.g. a kidney test that spares a new one"},
+    )
+    priority = fields.Integer(load_default=0, validate=validate.Range(min=0, max=3))
+
+
+class RoomOutSchema(Schema):
+    code = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    building = fields.Function(lambda r: r.floor.building.code)
+    floor = fields.Function(lambda r: r.floor.name)
+    floor_ordinal = fields.Function(lambda r: r.floor.ordinal)
+
+
+class TaskOutSchema(Schema):
+    id = fields.Integer()
+    position = fields.Integer()
+    key = fields.String()
+    kind = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    exam_codes = fields.List(fields.String())
+    status = fields.Function(lambda t: t.status.value)
+    business_status = fields.String(allow_none=True)
+    status_reason = fields.String(allow_none=True)
+    self_service = fields.Boolean()
+    fasting_hours = fields.Float()
+    full_bladder = fields.Boolean()
+    duration_min = fields.Integer()
+    not_before = fields.DateTime(allow_none=True)
+    planned_start = fields.DateTime(allow_none=True)
+    planned_end = fields.DateTime(allow_none=True)
+    room = fields.Nested(RoomOutSchema, attribute="planned_room", allow_none=True)
+    after = fields.Method("_after")
+    version = fields.Integer()
+
+    def _after(self, task: Task) -> list[dict]:
+        return [
+            {"task_id": d.before_id, "min_gap_min": d.min_gap_min, "reason": d.reason}
+            for d in task.journey.dependencies
+            if d.after_id == task.id
+        ]
+
+
+class PatientOutSchema(Schema):
+    mrn = fields.String()
+    name = fields.String()
+    language = fields.Function(lambda p: p.language.value)
+    mobility = fields.Function(lambda p: p.mobility.value)
+
+
+class JourneySchema(Schema):
+    id = fields.Integer()
+    visit_number = fields.String()
+    site = fields.Function(lambda j: j.site.code)
+    status = fields.Function(lambda j: j.status.value)
+    priority = fields.Integer()
+    catalog_version = fields.String()
+    created_at = fields.DateTime()
+    completed_at = fields.DateTime(allow_none=True)
+    last_meal_at = fields.DateTime(allow_none=True)
+    patient = fields.Nested(PatientOutSchema)
+    access_token = fields.Method("_token", metadata={"description": "The patient's bearer token"})
+    access_url = fields.Method("_url", metadata={"description": "The link to print as a QR code"})
+    next_step_id = fields.Method("_next", allow_none=True)
+    tasks = fields.List(fields.Nested(TaskOutSchema))
+
+    def _token(self, journey: Journey) -> str:
+        return access_token(current_app.config["SECRET_KEY"], journey)
+
+    def _url(self, journey: Journey) -> str:
+        base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
+        return f"{base.rstrip('/')}/p/{self._token(journey)}"
+
+    def _next(self, journey: Journey) -> int | None:
+        step = next_step(journey)
+        return step.id if step else None
+
+
+class ExamTypeSchema(Schema):
+    code = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    kind = fields.String()
+    category = fields.String()
+    duration_min = fields.Integer()
+    room_types = fields.List(fields.String())
+    payment_required = fields.Boolean()
+    fasting_hours = fields.Float()
+    full_bladder = fields.Boolean()
+    report_after_min = fields.Integer(allow_none=True)
+    sources = fields.List(fields.String())
+
+
+class CatalogInfoSchema(Schema):
+    version = fields.String()
+    exam_types = fields.Integer()
+    loaded_at = fields.DateTime()
+
+

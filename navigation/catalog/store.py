@@ -1,0 +1,59 @@
+"""Catalog versions in the database: load a new one, read the active one.
+
+Parsed catalogs are cached per version string: a version's document never changes once
+stored, so every process can cache it safely.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation.catalog.loading import CatalogError, parse_catalog
+from navigation.catalog.model import Catalog
+from navigation.errors import Conflict, DomainError
+from navigation.models import CatalogVersion
+
+
+def install_catalog(session: Session, document: Any) -> CatalogVersion:
+    """Validate and activate a catalog document; the old version stays on record."""
+    try:
+        catalog = parse_catalog(document)
+    except CatalogError as exc:
+        raise DomainError("the exam catalog is invalid", errors=exc.errors) from exc
+    existing = session.scalar(sa.select(CatalogVersion).where(CatalogVersion.version == catalog.version))
+    if existing is not None and existing.document != document:
+        raise Conflict(
+            f"catalog version {catalog.version} is already loaded with other content; give it a new version",
+            field="version",
+        )
+    session.execute(sa.update(CatalogVersion).values(active=False))
+    row = existing or CatalogVersion(version=catalog.version, document=document)
+    row.active = True
+    session.add(row)
+    session.flush()
+    return row
+
+
+def active_catalog(session: Session) -> Catalog:
+    row = session.scalar(sa.select(CatalogVersion).where(CatalogVersion.active))
+    if row is None:
+        raise DomainError("no exam catalog is loaded; an admin must load one first")
+    return catalog_version(session, row.version)
+
+
+_parsed_versions: dict[str, Catalog] = {}
+
+
+def catalog_version(session: Session, version: str) -> Catalog:
+    """The catalog a journey was planned with (versions are immutable, so cached per process)."""
+    if version not in _parsed_versions:
+        document = session.scalar(
+            sa.select(CatalogVersion.document).where(CatalogVersion.version == version)
+        )
+        if document is None:
+            raise DomainError(f"catalog version {version} is not loaded")
+        _parsed_versions[version] = parse_catalog(document)
+    return _parsed_versions[version]

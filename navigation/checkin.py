@@ -1,0 +1,184 @@
+"""Reception's check-in: a visit and its orders become the patient's medical task list."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation import audit
+from navigation.access import new_salt
+from navigation.catalog.store import active_catalog
+from navigation.errors import Conflict, DomainError, NotFound
+from navigation.models import (
+    Journey,
+    Language,
+    Mobility,
+    Patient,
+    Room,
+    RoomStatus,
+    Site,
+    StaffUser,
+    Task,
+    TaskDependency,
+    TaskStatus,
+    TaskTransition,
+)
+from navigation.steps import Step, StepPlan, expand_orders
+from navigation.task_states import FINISHED, refresh_readiness
+
+ROOM_BOUND_KINDS = {"exam", "blood_draw", "return_visit", "pickup"}
+
+
+@dataclass(frozen=True)
+class PatientDetails:
+    mrn: str
+    name: str
+    language: Language
+    mobility: Mobility
+    last_meal_at: datetime | None = None
+
+
+def check_in(
+    session: Session,
+    *,
+    site_code: str,
+    visit_number: str,
+    patient: PatientDetails,
+    order_codes: Sequence[str],
+    actor: StaffUser,
+    now: datetime,
+    on_file: Mapping[str, datetime] | None = None,
+    priority: int = 0,
+) -> Journey:
+    """Create the journey with its task list, in the caller's transaction (nothing is committed)."""
+    site = session.scalar(sa.select(Site).where(Site.code == site_code))
+    if site is None:
+        raise NotFound(f"no site {site_code!r}", field="site")
+    if actor.site_id is not None and actor.site_id != site.id:
+        raise DomainError("you may check patients in only at your own site", field="site")
+    duplicate = session.scalar(
+        sa.select(Journey.id).where(Journey.site_id == site.id, Journey.visit_number == visit_number)
+    )
+    if duplicate is not None:
+        raise Conflict(f"visit {visit_number} is already checked in (journey {duplicate})", field="visit_number")
+    catalog = active_catalog(session)
+    plan = expand_orders(catalog, order_codes, on_file, now)
+    rooms = list(session.scalars(sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)))
+    _refuse_orders_without_room(plan, rooms, order_codes)
+
+    journey = Journey(
+        site=site,
+        patient=_upsert_patient(session, site, patient),
+        visit_number=visit_number,
+        priority=priority,
+        token_salt=new_salt(),
+        catalog_version=catalog.version,
+        last_meal_at=patient.last_meal_at,
+        created_at=now,
+        created_by_id=actor.id,
+    )
+    session.add(journey)
+    _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
+    refresh_readiness(journey, now)
+    audit.record(
+        session, actor, "journey.check_in", "journey", journey.id, site_id=site.id, now=now,
+        visit_number=visit_number, orders=list(order_codes), added=plan.added,
+    )
+    return journey
+
+
+def _refuse_orders_without_room(plan: StepPlan, rooms: list[Room], order_codes: Sequence[str]) -> None:
+    codes = list(order_codes)
+    for step in plan.steps:
+        if step.kind not in ROOM_BOUND_KINDS:
+            continue
+        if not any(room.performs(step.room_types, step.exam_codes) for room in rooms):
+            code = next((c for c in step.exam_codes if c in codes), step.exam_codes[0])
+            field = f"orders.{codes.index(code)}.code" if code in codes else "orders"
+            raise DomainError(f"no open room at this hospital performs {code}", field=field)
+
+
+def _upsert_patient(session: Session, site: Site, details: PatientDetails) -> Patient:
+    patient = session.scalar(sa.select(Patient).where(Patient.site_id == site.id, Patient.mrn == details.mrn))
+    if patient is None:
+        patient = Patient(site_id=site.id, mrn=details.mrn)
+        session.add(patient)
+    patient.name, patient.language, patient.mobility = details.name, details.language, details.mobility
+    return patient
+
+
+def _add_tasks(
+    session: Session,
+    journey: Journey,
+    plan: StepPlan,
+    rooms: list[Room],
+    last_meal_at: datetime | None,
+    actor: StaffUser,
+    now: datetime,
+) -> None:
+    load = _room_load(session, [r.id for r in rooms])
+    by_key: dict[str, Task] = {}
+    for position, step in enumerate(plan.steps):
+        task = Task(
+            position=position,
+            key=step.key,
+            kind=step.kind,
+            exam_codes=list(step.exam_codes),
+            name_en=step.name_en,
+            name_zh=step.name_zh,
+            room_types=list(step.room_types),
+            duration_min=step.duration_min,
+            fasting_hours=step.fasting_hours,
+            full_bladder=step.full_bladder,
+            self_service=step.self_service,
+            status=TaskStatus.REQUESTED,
+            planned_room=_least_loaded_room(step, rooms, load),
+            not_before=_fasting_until(step, last_meal_at, now),
+        )
+        task.transitions.append(
+            TaskTransition(from_status=None, to_status=TaskStatus.REQUESTED.value, actor=f"staff:{actor.id}", at=now)
+        )
+        journey.tasks.append(task)
+        by_key[step.key] = task
+    session.flush()
+    for dep in plan.dependencies:
+        journey.dependencies.append(
+            TaskDependency(
+                before=by_key[dep.before],
+                after=by_key[dep.after],
+                min_gap_min=dep.min_gap_min,
+                max_gap_min=dep.max_gap_min,
+                reason=dep.reason,
+            )
+        )
+    session.flush()
+
+
+def _fasting_until(step: Step, last_meal_at: datetime | None, now: datetime) -> datetime | None:
+    if not step.fasting_hours or last_meal_at is None:
+        return None
+    until = last_meal_at + timedelta(hours=step.fasting_hours)
+    return until if until > now else None
+
+
+def _room_load(session: Session, room_ids: list[int]) -> dict[int, int]:
+    rows = session.execute(
+        sa.select(Task.planned_room_id, sa.func.count())
+        .where(Task.planned_room_id.in_(room_ids), Task.status.not_in(list(FINISHED)))
+        .group_by(Task.planned_room_id)
+    )
+    return {room_id: count for room_id, count in rows}
+
+
+def _least_loaded_room(step: Step, rooms: list[Room], load: dict[int, int]) -> Room | None:
+    """A first room suggestion per step; the sequencer replaces it with a planned slot."""
+    eligible = [r for r in rooms if r.performs(step.room_types, step.exam_codes) and r.status == RoomStatus.OPEN]
+    if not eligible:
+        return None
+    room = min(eligible, key=lambda r: (load.get(r.id, 0) / r.stations, r.code))
+    load[room.id] = load.get(room.id, 0) + 1
+    return room

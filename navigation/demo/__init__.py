@@ -1,0 +1,29 @@
+"""The demo hospital: site, rooms, catalog and staff accounts, so `carepath demo` runs at once."""
+
+from __future__ import annotations
+
+import json
+from importlib import resources
+
+from sqlalchemy.orm import Session
+
+from navigation.catalog.loading import demo_catalog_document
+from navigation.catalog.store import install_catalog
+from navigation.hospital import load_hospital
+from navigation.models import Role, Site
+from navigation.staff import create_or_update_user
+
+DEMO_PASSWORD = "demo"
+
+
+def hospital_document() -> dict:
+    return json.loads(resources.files("navigation.demo").joinpath("hospital.json").read_text("utf-8"))
+
+
+def load_demo(session: Session) -> Site:
+    """Idempotent: running it again updates the demo in place."""
+    site = load_hospital(session, hospital_document())
+    install_catalog(session, demo_catalog_document())
+    for role in Role:
+        create_or_update_user(session, role.value, DEMO_PASSWORD, role, site.id, f"Demo {role.value}")
+    return site

@@ -1,0 +1,48 @@
+"""What a patient does with their own journey: read it, finish self-service steps, say "I'm here"."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from navigation.errors import Conflict, NotFound
+from navigation.models import Journey, Task, TaskStatus
+from navigation.task_states import mark, refresh_readiness, transition
+
+
+def task_of(journey: Journey, task_id: int) -> Task:
+    task = next((t for t in journey.tasks if t.id == task_id), None)
+    if task is None:
+        raise NotFound(f"journey {journey.id} has no step {task_id}", field="task_id")
+    return task
+
+
+def complete_self_service(journey: Journey, task_id: int, now: datetime) -> Task:
+    """The patient paid, ate, drank their water or collected a report."""
+    task = task_of(journey, task_id)
+    if not task.self_service:
+        raise Conflict(f"step '{task.name_en}' is completed by staff, not by the patient", field="task_id")
+    _refuse_early(task, now)
+    transition(task, TaskStatus.COMPLETED, actor="patient", now=now, business_status="done")
+    refresh_readiness(journey, now)
+    return task
+
+
+def arrive(journey: Journey, task_id: int, now: datetime) -> Task:
+    """The patient is at the room for this step and joins its queue."""
+    task = task_of(journey, task_id)
+    if task.self_service:
+        raise Conflict(f"step '{task.name_en}' has no queue to join", field="task_id")
+    if task.status != TaskStatus.READY:
+        raise Conflict(f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id")
+    if task.business_status == "arrived":
+        return task
+    mark(task, "arrived", actor="patient", now=now)
+    return task
+
+
+def _refuse_early(task: Task, now: datetime) -> None:
+    if task.status == TaskStatus.READY and task.not_before and task.not_before > now:
+        raise Conflict(
+            f"step '{task.name_en}' can start at {task.not_before.isoformat()}, not before",
+            field="task_id",
+        )

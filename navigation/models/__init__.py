@@ -1,0 +1,40 @@
+"""SQLAlchemy models of the journey domain."""
+
+from navigation.models.base import Base, utcnow
+from navigation.models.hospital import Building, Floor, Room, RoomStatus, Site
+from navigation.models.journey import (
+    Journey,
+    JourneyStatus,
+    Language,
+    Mobility,
+    Patient,
+    Task,
+    TaskDependency,
+    TaskStatus,
+    TaskTransition,
+)
+from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, Role, StaffUser
+
+__all__ = [
+    "AuditRecord",
+    "Base",
+    "Building",
+    "CatalogVersion",
+    "Floor",
+    "IdempotencyKey",
+    "Journey",
+    "JourneyStatus",
+    "Language",
+    "Mobility",
+    "Patient",
+    "Role",
+    "Room",
+    "RoomStatus",
+    "Site",
+    "StaffUser",
+    "Task",
+    "TaskDependency",
+    "TaskStatus",
+    "TaskTransition",
+    "utcnow",
+]

@@ -1,0 +1,107 @@
+"""The task state machine (FHIR R4 Task.status) and the readiness rule between steps.
+
+A step is `requested` while any step it depends on is unfinished; it becomes `ready` when
+they are all done, with `not_before` set by the minimum gaps (a kidney result takes an hour).
+Queue-level detail (waiting, called, no-show...) lives in `business_status`: a no-show is
+not a failure, the patient may rejoin.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from navigation.errors import Conflict
+from navigation.models import Journey, JourneyStatus, Task, TaskStatus, TaskTransition
+
+S = TaskStatus
+ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
+    S.REQUESTED: frozenset({S.READY, S.CANCELLED}),
+    S.READY: frozenset({S.IN_PROGRESS, S.COMPLETED, S.REQUESTED, S.CANCELLED}),
+    S.IN_PROGRESS: frozenset({S.ON_HOLD, S.COMPLETED, S.FAILED, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.IN_PROGRESS, S.FAILED, S.CANCELLED}),
+    S.COMPLETED: frozenset(),
+    S.CANCELLED: frozenset(),
+    S.FAILED: frozenset(),
+}
+FINISHED = frozenset({S.COMPLETED, S.CANCELLED, S.FAILED})
+OPEN = frozenset({S.READY, S.IN_PROGRESS, S.ON_HOLD})
+
+
+def transition(
+    task: Task,
+    to: TaskStatus,
+    *,
+    actor: str,
+    now: datetime,
+    reason: str | None = None,
+    business_status: str | None = None,
+) -> None:
+    """Move `task` to `to`, or raise Conflict naming why the move is illegal."""
+    if to not in ALLOWED[task.status]:
+        raise Conflict(
+            f"step '{task.name_en}' is {task.status.value}; it cannot become {to.value}",
+            field="status",
+        )
+    task.transitions.append(
+        TaskTransition(
+            from_status=task.status.value,
+            to_status=to.value,
+            business_status=business_status,
+            actor=actor,
+            reason=reason,
+            at=now,
+        )
+    )
+    task.status = to
+    task.business_status = business_status
+    task.status_reason = reason
+    if to == S.IN_PROGRESS and task.started_at is None:
+        task.started_at = now
+    if to in FINISHED:
+        task.completed_at = now
+
+
+def mark(task: Task, business_status: str, *, actor: str, now: datetime, reason: str | None = None) -> None:
+    """Change the queue-level status only (arrived, called...), keeping it in the history."""
+    status = task.status.value
+    task.transitions.append(
+        TaskTransition(
+            from_status=status, to_status=status, business_status=business_status, actor=actor, reason=reason, at=now
+        )
+    )
+    task.business_status = business_status
+
+
+def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
+    """Release the steps whose prerequisites are all done; returns the newly ready ones."""
+    deps_of: dict[int, list] = {}
+    for dep in journey.dependencies:
+        deps_of.setdefault(dep.after_id, []).append(dep)
+    released = []
+    for task in journey.tasks:
+        if task.status != S.REQUESTED:
+            continue
+        deps = deps_of.get(task.id, [])
+        if any(d.before.status not in FINISHED for d in deps):
+            continue
+        gaps = [
+            d.before.completed_at + timedelta(minutes=d.min_gap_min)
+            for d in deps
+            if d.before.status == S.COMPLETED and d.before.completed_at
+        ]
+        task.not_before = max(gaps) if gaps and max(gaps) > now else None
+        transition(task, S.READY, actor="system", now=now, business_status="waiting")
+        released.append(task)
+    if all(t.status in FINISHED for t in journey.tasks) and journey.status == JourneyStatus.ACTIVE:
+        journey.status = JourneyStatus.COMPLETED
+        journey.completed_at = now
+    return released
+
+
+def next_step(journey: Journey) -> Task | None:
+    """What the patient should do now: the first open step, else the first still waiting."""
+    for wanted in (OPEN, frozenset({S.REQUESTED})):
+        for task in journey.tasks:
+            if task.status in wanted:
+                return task
+    return None

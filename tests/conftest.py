@@ -1,0 +1,165 @@
+"""Shared fixtures: a database (SQLite file, or a fresh PostgreSQL database when DATABASE_URL
+points at a server), the app on it with the demo hospital, clients signed in per role."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from navigation.models import Base
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+T0 = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 08:30 in the demo hospital (Asia/Shanghai)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A private database for this test run, so concurrent runs never see each other's rows."""
+    server = os.environ.get("DATABASE_URL", "")
+    if not server.startswith("postgresql"):
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'carepath.sqlite'}"
+        return
+    name = f"carepath_test_{secrets.token_hex(4)}"
+    admin = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+class Clock:
+    """A hand-moved clock: tests step time forward instead of sleeping."""
+
+    def __init__(self, start: datetime):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> datetime:
+        self.now += timedelta(**kwargs)
+        return self.now
+
+
+@pytest.fixture(scope="session")
+def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
+    from api import create_app
+    from api.extensions import db
+    from navigation.demo import load_demo
+
+    instance = tmp_path_factory.mktemp("instance")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "SECRET_KEY": "test-secret",
+            "JWT_SECRET_KEY": "test-jwt-secret-that-is-long-enough-for-hs256",
+            "RATELIMIT_ENABLED": False,
+            "PUBLIC_BASE_URL": "https://carepath.test",
+        }
+    )
+    app.instance_path = str(instance)
+    with app.app_context():
+        Base.metadata.create_all(db.engine)
+        load_demo(db.session)
+        db.session.commit()
+        snapshot = _snapshot(db.engine)
+    yield app, snapshot
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _snapshot(engine: sa.Engine) -> dict[str, list[dict]]:
+    with engine.connect() as conn:
+        return {t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in Base.metadata.sorted_tables}
+
+
+def _restore(engine: sa.Engine, snapshot: dict[str, list[dict]]) -> None:
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+        for table in Base.metadata.sorted_tables:
+            if snapshot[table.name]:
+                conn.execute(table.insert(), snapshot[table.name])
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(T0)
+
+
+@pytest.fixture
+def app(_app, clock: Clock):
+    """The app with the demo hospital; every test starts from the same rows."""
+    from api.extensions import db
+
+    flask_app, snapshot = _app
+    flask_app.config["CLOCK"] = clock
+    with flask_app.app_context():
+        yield flask_app
+        db.session.remove()
+        _restore(db.engine, snapshot)
+
+
+@pytest.fixture
+def session(app):
+    from api.extensions import db
+
+    return db.session
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def _login(client, username: str) -> dict[str, str]:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": "demo"})
+    assert response.status_code == 200, response.json
+    return {"Authorization": f"Bearer {response.json['access_token']}"}
+
+
+@pytest.fixture
+def reception(client) -> dict[str, str]:
+    return _login(client, "reception")
+
+
+@pytest.fixture
+def nurse(client) -> dict[str, str]:
+    return _login(client, "nurse")
+
+
+@pytest.fixture
+def admin(client) -> dict[str, str]:
+    return _login(client, "admin")
+
+
+def check_in_body(*codes: str, visit: str = "V0001", mrn: str = "MRN001", **patient) -> dict:
+    return {
+        "visit_number": visit,
+        "patient": {"mrn": mrn, "name": "Li Wei", "language": "zh", "mobility": "walking", **patient},
+        "orders": [{"code": c} for c in codes],
+    }
+
+
+@pytest.fixture
+def check_in(client, reception):
+    """Check a patient in through the API; returns the journey JSON."""
+
+    def _check_in(*codes: str, expect: int = 201, headers: dict | None = None, **kwargs) -> dict:
+        response = client.post("/api/v1/journeys", json=check_in_body(*codes, **kwargs), headers={**reception, **(headers or {})})
+        assert response.status_code == expect, response.json
+        return response.json
+
+    return _check_in
