@@ -1,0 +1,224 @@
+"""Routing benchmark: CarePath's router against networkx.dijkstra_path on the same queries.
+
+    python bench/routing.py                 # 10k, 50k and 200k nodes
+    python bench/routing.py --nodes 50000   # one size
+    python bench/routing.py --json          # JSON lines only
+
+For each size it builds a synthetic hospital, draws random room-to-room pairs and prints
+one JSON line per case (walking, wheelchair, closures_20) with latency percentiles of
+full-path queries, the networkx median on the same pairs, cost mismatches, the router's
+memory, and for closures the time until routes avoid them and until the index caught up.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import os
+import random
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from pathfinding import EdgeKind, Router, synthetic_for_nodes  # noqa: E402
+from pathfinding.graph import ProfileGraph  # noqa: E402
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def to_networkx(pg: ProfileGraph) -> nx.DiGraph:
+    """The same open arcs and costs the router searches, as a networkx graph."""
+    g = nx.DiGraph()
+    g.add_nodes_from(range(pg.n))
+    pos = pg._open
+    g.add_weighted_edges_from(
+        zip(pg.tails[pos].tolist(), pg.heads[pos].tolist(), pg.cost[pos].tolist(), strict=True)
+    )
+    return g
+
+
+def time_router(
+    router: Router, pairs: list[tuple[str, str]], profile: str
+) -> tuple[list[float], list[Any]]:
+    for a, b in pairs[:50]:  # warm up
+        router.path(a, b, profile)
+    times: list[float] = []
+    results: list[Any] = []
+    for a, b in pairs:
+        t = time.perf_counter()
+        res = router.path(a, b, profile)
+        times.append((time.perf_counter() - t) * 1000)
+        results.append(res)
+    return times, results
+
+
+def time_networkx(
+    g: nx.DiGraph, router: Router, pairs: list[tuple[str, str]]
+) -> tuple[list[float], list[float]]:
+    index = router.graph.index
+    times: list[float] = []
+    costs: list[float] = []
+    for a, b in pairs:
+        s, d = index[a], index[b]
+        t = time.perf_counter()
+        path = nx.dijkstra_path(g, s, d, weight="weight")
+        times.append((time.perf_counter() - t) * 1000)
+        costs.append(sum(g[u][v]["weight"] for u, v in zip(path, path[1:], strict=False)))
+    return times, costs
+
+
+def mismatches(results: list[Any], costs: list[float]) -> int:
+    return sum(
+        not math.isclose(r.seconds, c, rel_tol=1e-9, abs_tol=1e-6)
+        for r, c in zip(results, costs, strict=False)
+    )
+
+
+def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) -> list[dict]:
+    rng = random.Random(seed)
+    gc.collect()
+    before = rss_mb()
+    t = time.perf_counter()
+    site = synthetic_for_nodes(target, seed=seed)
+    site_s = time.perf_counter() - t
+    gc.collect()
+    after_site = rss_mb()
+    t = time.perf_counter()
+    router = Router(site, index_profiles=("walking", "wheelchair"))
+    build_s = time.perf_counter() - t
+    gc.collect()
+    memory = rss_mb() - after_site
+    rooms = site.rooms()
+    pairs = []
+    while len(pairs) < queries:
+        a, b = rng.sample(rooms, 2)
+        pairs.append((a, b))
+    base = {
+        "nodes": len(site.nodes),
+        "edges": len(site.all_edges()),
+        "rooms": len(rooms),
+        "queries": queries,
+        "memory_mb": round(memory, 1),
+        "map_memory_mb": round(after_site - before, 1),
+        "index_build_s": round(build_s, 2),
+    }
+    log(f"{target}: {len(site.nodes)} nodes, {len(rooms)} rooms; site {site_s:.1f}s, "
+        f"router+index {build_s:.1f}s, router memory {memory:.0f} MB")
+    out = []
+    for profile in ("walking", "wheelchair"):
+        times, results = time_router(router, pairs, profile)
+        g = to_networkx(router.profile_graph(profile))
+        nx_times, costs = time_networkx(g, router, pairs[:nx_queries])
+        del g
+        out.append(report(base, profile, times, results, nx_times, costs))
+        log(f"  {profile} done")
+
+    # closures_20: close 20 corridors that the walking routes above actually use.
+    used: dict[str, int] = {}
+    for r in results_walk(router, pairs[:200]):
+        for eid in r.edges:
+            if router.graph.edge_by_id[eid].kind is EdgeKind.CORRIDOR:
+                used[eid] = used.get(eid, 0) + 1
+    closed = rng.sample(sorted(used), 20)
+    t = time.perf_counter()
+    router.set_closures(edges=closed)
+    first = router.path(*pairs[0], "walking")
+    apply_ms = (time.perf_counter() - t) * 1000
+    closed_set = set(closed)
+    assert not closed_set & set(first.edges)
+    stale_times, stale_results = time_router(router, pairs, "walking")
+    live_share = sum(not r.from_index for r in stale_results) / len(stale_results)
+    violations = sum(bool(closed_set & set(r.edges)) for r in stale_results)
+    rebuild_s = router.rebuild_index(("walking",))
+    assert router.index_is_current("walking")
+    times, results = time_router(router, pairs, "walking")
+    violations += sum(bool(closed_set & set(r.edges)) for r in results)
+    g = to_networkx(router.profile_graph("walking"))
+    nx_times, costs = time_networkx(g, router, pairs[:nx_queries])
+    row = report(base, "closures_20", times, results, nx_times, costs)
+    row["mismatches"] += mismatches(stale_results, costs)
+    row.update(
+        closure_apply_ms=round(apply_ms, 2),
+        index_rebuild_s=round(rebuild_s, 2),
+        trees_recomputed=router.index_stats()["walking"]["recomputed"],
+        stale_p50_ms=round(percentile(stale_times, 50), 4),
+        stale_p99_ms=round(percentile(stale_times, 99), 4),
+        stale_live_share=round(live_share, 3),
+        closure_violations=violations,
+    )
+    out.append(row)
+    log("  closures_20 done")
+    return out
+
+
+def results_walk(router: Router, pairs: list[tuple[str, str]]) -> list[Any]:
+    return [router.path(a, b, "walking") for a, b in pairs]
+
+
+def report(
+    base: dict,
+    case: str,
+    times: list[float],
+    results: list[Any],
+    nx_times: list[float],
+    costs: list[float],
+) -> dict:
+    p50 = percentile(times, 50)
+    nx_p50 = percentile(nx_times, 50)
+    return {
+        **base,
+        "case": case,
+        "p50_ms": round(p50, 4),
+        "p99_ms": round(percentile(times, 99), 4),
+        "max_ms": round(max(times), 3),
+        "networkx_p50_ms": round(nx_p50, 2),
+        "networkx_checked": len(costs),
+        "speedup_vs_networkx": round(nx_p50 / p50, 1),
+        "mismatches": mismatches(results, costs),
+        "mean_path_nodes": round(sum(len(r.nodes) for r in results) / len(results), 1),
+        "from_index_share": round(sum(r.from_index for r in results) / len(results), 3),
+        "closure_apply_ms": None,
+        "index_rebuild_s": None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--nodes", type=int, action="append", help="size (repeatable)")
+    parser.add_argument("--queries", type=int, default=1000)
+    parser.add_argument(
+        "--nx-queries", type=int, default=None, help="check only the first K pairs with networkx"
+    )
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print JSON lines only")
+    args = parser.parse_args()
+    sizes = args.nodes or [10_000, 50_000, 200_000]
+
+    def log(msg: str) -> None:
+        if not args.json:
+            print(msg, file=sys.stderr, flush=True)
+
+    for size in sizes:
+        rows = run_size(size, args.queries, args.nx_queries or args.queries, args.seed, log)
+        for row in rows:
+            print(json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main()
