@@ -1,0 +1,358 @@
+"""The three ways the sequencer is used: check-in, background improvement, re-plan.
+
+Every call is bounded by the time limit and worker count it is given and always leaves a
+feasible plan in `state.plan`: CP-SAT improves on an earliest-start plan, never replaces
+it with nothing.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+
+from navigation.sequencing.cpsat import SubResult, solve_group
+from navigation.sequencing.greedy import Timelines, place_in_order
+from navigation.sequencing.model import (
+    Closure,
+    DayState,
+    Patient,
+    Placement,
+    Plan,
+    SolverSettings,
+    Unplaced,
+)
+from navigation.sequencing.objective import plan_cost
+from navigation.sequencing.prepare import initial_order
+
+
+@dataclass
+class ArrivalResult:
+    placements: list[Placement]
+    unplaced: list[Unplaced]
+    solver_status: str  # optimal | feasible | greedy (CP-SAT found nothing better in time)
+    seconds: float
+
+
+@dataclass
+class ImproveResult:
+    cost_before: int
+    cost_after: int
+    iterations: int
+    improved: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class RoomClosed:
+    """A room pauses or closes between two times."""
+
+    room: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class StepOverran:
+    """A started step will end later than planned."""
+
+    patient: str
+    task: str
+    new_end: int
+
+
+@dataclass(frozen=True)
+class PatientLeft:
+    """A no-show or a patient who left: their remaining steps are cancelled."""
+
+    patient: str
+    reason: str = "the patient did not show up"
+
+
+Event = RoomClosed | StepOverran | PatientLeft
+
+
+@dataclass
+class ReplanResult:
+    moved_patients: list[str]
+    touched_patients: list[str]
+    cost_before: int
+    cost_after: int
+    seconds: float
+    notes: list[str] = field(default_factory=list)
+
+
+def _fallback_group(state: DayState, group: list[str]) -> Plan:
+    """Earliest-start plan of `group`, in the order of their current plan, others fixed."""
+    trial = state.copy()
+    rooms = {
+        r.code
+        for pid in group
+        for t in state.patients[pid].tasks
+        for r in state.rooms.values()
+        if r.room_type in t.room_types
+    }
+    for pid in group:
+        trial.plan.set_patient(pid, _started(state, pid), [])
+    timelines = Timelines(trial, rooms)
+    out = Plan()
+    for pid in sorted(group, key=lambda p: state.patients[p].arrival_min):
+        patient = state.patients[pid]
+        current = {p.task: p.start for p in state.plan.of_patient(pid)}
+        order = (
+            sorted(initial_order(patient), key=lambda t: current.get(t.key, 10**6))
+            if current
+            else initial_order(patient)
+        )
+        placed, unplaced = place_in_order(trial, timelines, patient, order)
+        for p in placed:
+            if p.room is not None:
+                timelines.add(p.room, p.station, p.start, p.end)
+        trial.plan.set_patient(pid, [*_started(state, pid), *placed], unplaced)
+        out.set_patient(pid, [*_started(state, pid), *placed], unplaced)
+    return out
+
+
+def _started(state: DayState, pid: str) -> list[Placement]:
+    return [p for ref, p in state.plan.placements.items() if ref[0] == pid and ref in state.started]
+
+
+def _apply(state: DayState, group: list[str], result: SubResult | Plan) -> None:
+    for pid in group:
+        if isinstance(result, Plan):
+            state.plan.set_patient(
+                pid,
+                [p for (q, _), p in result.placements.items() if q == pid],
+                [u for (q, _), u in result.unplaced.items() if q == pid],
+            )
+        else:
+            state.plan.set_patient(
+                pid,
+                [*_started(state, pid), *[p for p in result.placements if p.patient == pid]],
+                [u for u in result.unplaced if u.patient == pid],
+            )
+    if isinstance(result, SubResult):
+        state.plan.placements.update(result.restationed)
+
+
+def _as_plan(state: DayState, group: list[str], result: SubResult) -> Plan:
+    trial = Plan()
+    for pid in group:
+        trial.set_patient(
+            pid,
+            [*_started(state, pid), *[p for p in result.placements if p.patient == pid]],
+            [u for u in result.unplaced if u.patient == pid],
+        )
+    return trial
+
+
+def _solve_and_keep_best(
+    state: DayState,
+    group: list[str],
+    settings: SolverSettings,
+    reference: Plan | None,
+    all_optional: bool,
+    hint: Plan | None = None,
+) -> tuple[bool, str]:
+    """Solve `group` with CP-SAT; keep the result only if it beats the current plan."""
+    current = Plan()
+    for pid in group:
+        current.set_patient(
+            pid,
+            state.plan.of_patient(pid),
+            [u for r, u in state.plan.unplaced.items() if r[0] == pid],
+        )
+    result = solve_group(state, group, settings, hint or current, reference, all_optional)
+    if result is None:
+        return False, "no-solution"
+    candidate = _as_plan(state, group, result)
+    w = settings.weights
+    if plan_cost(state, candidate, w, group, reference) < plan_cost(state, current, w, group, reference):
+        _apply(state, group, result)
+        return True, result.status
+    return False, result.status
+
+
+def plan_arrival(state: DayState, patient: Patient, settings: SolverSettings | None = None) -> ArrivalResult:
+    """Check-in: plan one arriving patient into the live day, everyone else fixed."""
+    settings = settings or SolverSettings(time_limit_s=0.2)
+    began = time.perf_counter()
+    state.patients[patient.id] = patient
+    state.plan.drop_patient(patient.id)
+    greedy = _fallback_group(state, [patient.id])
+    _apply(state, [patient.id], greedy)
+    kept, status = _solve_and_keep_best(state, [patient.id], settings, None, all_optional=True)
+    placed = state.plan.of_patient(patient.id)
+    unplaced = [u for r, u in state.plan.unplaced.items() if r[0] == patient.id]
+    return ArrivalResult(placed, unplaced, status if kept else "greedy", time.perf_counter() - began)
+
+
+def _movable(state: DayState) -> list[str]:
+    return [
+        pid
+        for pid in state.patients
+        if any(ref[0] == pid and ref not in state.started for ref in state.plan.placements)
+        or any(ref[0] == pid for ref in state.plan.unplaced)
+    ]
+
+
+def _neighbourhood(state: DayState, rng: random.Random, size: int, candidates: list[str]) -> list[str]:
+    """Patients competing for the same rooms at about the same time as a random seed patient."""
+    if len(candidates) <= size:
+        return list(candidates)
+    allowed = set(candidates)
+    seed = rng.choice(candidates)
+    mine = [p for p in state.plan.of_patient(seed) if p.room is not None]
+    if not mine or rng.random() < 0.15:
+        return rng.sample(candidates, size)
+    pick = rng.choice(mine)
+    room_type = state.rooms[pick.room].room_type if pick.room else ""
+    scored: list[tuple[int, str]] = []
+    for (pid, _), p in state.plan.placements.items():
+        if pid == seed or pid not in allowed or p.room is None:
+            continue
+        if state.rooms[p.room].room_type == room_type:
+            scored.append((abs(p.start - pick.start), pid))
+    scored.sort()
+    group = [seed]
+    for _, pid in scored:
+        if pid not in group:
+            group.append(pid)
+        if len(group) >= size:
+            break
+    return group
+
+
+def improve(
+    state: DayState,
+    seconds: float,
+    settings: SolverSettings | None = None,
+    reference: Plan | None = None,
+    group_size: int = 8,
+    only: list[str] | None = None,
+) -> ImproveResult:
+    """Large-neighbourhood search: re-solve small groups with the rest fixed, keep what helps."""
+    settings = settings or SolverSettings(time_limit_s=0.5)
+    began = time.perf_counter()
+    deadline = began + seconds
+    w = settings.weights
+    rng = random.Random(settings.seed)
+    candidates = only if only is not None else _movable(state)
+    before = plan_cost(state, None, w, reference=reference)
+    iterations = improved = 0
+    size = group_size
+    while candidates and time.perf_counter() < deadline - 0.02:
+        group = _neighbourhood(state, rng, size, candidates)
+        left = deadline - time.perf_counter()
+        sub = replace(settings, time_limit_s=min(settings.time_limit_s, left), seed=rng.randrange(1 << 16))
+        kept, status = _solve_and_keep_best(state, group, sub, reference, all_optional=False)
+        iterations += 1
+        improved += kept
+        if status == "optimal" and size < 30:
+            size += 1
+        elif status != "optimal" and size > 3:
+            size -= 1
+    after = plan_cost(state, None, w, reference=reference)
+    return ImproveResult(before, after, iterations, improved, time.perf_counter() - began)
+
+
+def _conflicts(state: DayState) -> set[str]:
+    """Patients whose not-started bookings no longer fit (room closed, capacity, own overrun)."""
+    bad: set[str] = set()
+    by_room: dict[str, list[Placement]] = defaultdict(list)
+    for p in state.plan.placements.values():
+        if p.room is not None and p.end > state.now:
+            by_room[p.room].append(p)
+    for code, items in by_room.items():
+        room = state.rooms[code]
+        windows = state.open_windows(room)
+        for p in items:
+            movable = (p.patient, p.task) not in state.started
+            if movable and not any(a <= p.start and p.end <= b for a, b in windows):
+                bad.add(p.patient)
+        events = sorted(
+            [(p.start, 1, p) for p in items] + [(p.end, -1, p) for p in items],
+            key=lambda e: (e[0], e[1]),
+        )
+        active: list[Placement] = []
+        for _, kind, p in events:
+            if kind < 0:
+                active.remove(p)
+                continue
+            active.append(p)
+            if len(active) > room.stations:
+                bad.update(q.patient for q in active if (q.patient, q.task) not in state.started)
+    for pid in state.patients:
+        mine = state.plan.of_patient(pid)
+        for a, b in zip(mine, mine[1:], strict=False):
+            if b.start < a.end and (pid, b.task) not in state.started:
+                bad.add(pid)
+        if any(p.start < state.now for p in mine if (pid, p.task) not in state.started):
+            bad.add(pid)
+    return bad
+
+
+def replan(
+    state: DayState,
+    event: Event,
+    settings: SolverSettings | None = None,
+    seconds: float = 1.5,
+) -> ReplanResult:
+    """Re-plan after an event: started steps stay, untouched patients keep their times."""
+    settings = settings or SolverSettings(time_limit_s=0.5)
+    began = time.perf_counter()
+    reference = state.plan.copy()
+    notes: list[str] = []
+    touched: set[str] = set()
+    if isinstance(event, RoomClosed):
+        state.closures.append(Closure(event.room, event.start, event.end))
+    elif isinstance(event, StepOverran):
+        ref = (event.patient, event.task)
+        old = state.plan.placements.get(ref)
+        if old is not None:
+            state.plan.placements[ref] = replace(old, end=max(event.new_end, old.start + 1))
+        touched.add(event.patient)
+    elif isinstance(event, PatientLeft):
+        patient = state.patients[event.patient]
+        kept = _started(state, event.patient)
+        cancelled = [
+            Unplaced(event.patient, t.key, event.reason)
+            for t in patient.tasks
+            if (event.patient, t.key) not in state.started
+        ]
+        state.plan.set_patient(event.patient, kept, cancelled)
+    touched |= _conflicts(state)
+    touched.discard(event.patient if isinstance(event, PatientLeft) else "")
+    group = sorted(touched)
+    w = settings.weights
+    cost_before = plan_cost(state, None, w, reference=reference)
+    if group:
+        repaired = _fallback_group(state, group)
+        _apply(state, group, repaired)
+        if len(group) <= 40:
+            sub = replace(settings, time_limit_s=min(settings.time_limit_s, seconds / 2))
+            _solve_and_keep_best(state, group, sub, reference, all_optional=True)
+        else:
+            notes.append(f"{len(group)} patients touched: repaired by earliest start, then improved")
+    left = seconds - (time.perf_counter() - began)
+    if left > 0.05:
+        pool = _movable(state)
+        improve(state, left, settings, reference=reference, group_size=6, only=pool)
+    moved = [
+        pid
+        for pid in state.patients
+        if any(
+            abs(p.start - reference.placements[ref].start) > w.far_min
+            for ref, p in state.plan.placements.items()
+            if ref[0] == pid and ref in reference.placements
+        )
+    ]
+    return ReplanResult(
+        moved,
+        group,
+        cost_before,
+        plan_cost(state, None, w, reference=reference),
+        time.perf_counter() - began,
+        notes,
+    )

@@ -1,0 +1,181 @@
+"""What is left to plan for a patient, where they are, and which tasks cannot happen today."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from navigation.sequencing.model import DAY_END, DayState, Patient, Room, Rule, Task
+
+
+def hhmm(minute: int) -> str:
+    return f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def walk_min(state: DayState, a: str | None, b: str | None, patient: Patient) -> int:
+    if a is None or b is None or a == b:
+        return 0
+    return math.ceil(state.walking(a, b, patient.mobility) / 60.0)
+
+
+@dataclass
+class Position:
+    ready: int  # the patient is free from this minute
+    location: str | None  # room code they are in (None: unknown / anywhere)
+    done_end: int  # end of the last started task (or arrival)
+
+
+def position(state: DayState, patient: Patient) -> Position:
+    ready, location, last = patient.arrival_min, patient.entrance, patient.arrival_min
+    for ref in state.started:
+        if ref[0] != patient.id or ref not in state.plan.placements:
+            continue
+        p = state.plan.placements[ref]
+        if p.end >= last:
+            last = p.end
+            if p.room is not None:
+                location = p.room
+    ready = max(ready, last, state.now)
+    return Position(ready, location, last)
+
+
+def task_location(state: DayState, task: Task) -> list[Room] | None:
+    """Rooms the task can use; None when it can be done wherever the patient is."""
+    if task.location_neutral:
+        return None
+    rooms = [r for r in state.rooms.values() if r.room_type in task.room_types]
+    if task.self_service:
+        return rooms[:1] or None
+    return rooms
+
+
+def fasting_lower_bound(patient: Patient, task: Task) -> int | None:
+    """Earliest start that keeps the fasting rule; None if the last meal is unknown."""
+    if task.fasting_hours <= 0:
+        return 0
+    since = patient.fasting_since()
+    if since is None:
+        return None
+    return since + math.ceil(task.fasting_hours * 60)
+
+
+def todo(state: DayState, patient: Patient) -> list[Task]:
+    return [t for t in patient.tasks if (patient.id, t.key) not in state.started]
+
+
+def fits_somewhere(state: DayState, room: Room, earliest: int, duration: int) -> bool:
+    return any(max(a, earliest) + duration <= b for a, b in state.open_windows(room) if b <= DAY_END)
+
+
+def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
+    """Tasks that cannot be planned today, with the reason a nurse can act on."""
+    tasks = {t.key: t for t in todo(state, patient)}
+    reasons: dict[str, str] = {}
+    for key in _cycle_members(patient.rules, set(tasks)):
+        reasons[key] = "the rules for these orders contradict each other (a cycle); check the orders"
+    for key, task in tasks.items():
+        if key in reasons:
+            continue
+        lb = fasting_lower_bound(patient, task)
+        if lb is None:
+            reasons[key] = (
+                f"needs {task.fasting_hours:g} h fasting, the last meal is unknown and the "
+                "patient has not confirmed fasting since the night before"
+            )
+            continue
+        if task.self_service:
+            continue
+        rooms = [r for r in state.rooms.values() if r.room_type in task.room_types]
+        if not rooms:
+            reasons[key] = f"no room of type {'/'.join(task.room_types)} in this hospital"
+            continue
+        earliest = max(ready, lb)
+        if not any(fits_somewhere(state, r, earliest, task.duration_in(r.room_type)) for r in rooms):
+            reasons[key] = (
+                f"no {'/'.join(task.room_types)} room is open for {task.duration_min} min "
+                f"after {hhmm(earliest)} today"
+            )
+    _propagate(patient.rules, tasks, reasons)
+    return reasons
+
+
+def _propagate(rules: tuple[Rule, ...], tasks: dict[str, Task], reasons: dict[str, str]) -> None:
+    changed = True
+    while changed:
+        changed = False
+        for rule in rules:
+            blocked = rule.hard and rule.before in reasons and rule.after in tasks
+            if blocked and rule.after not in reasons:
+                reasons[rule.after] = (
+                    f"needs {rule.before} first ({rule.reason or 'rule'}), which cannot be done today"
+                )
+                changed = True
+
+
+def _cycle_members(rules: tuple[Rule, ...], keys: set[str]) -> set[str]:
+    graph: dict[str, list[str]] = {k: [] for k in keys}
+    for r in rules:
+        if r.before in keys and r.after in keys:
+            graph[r.before].append(r.after)
+    members: set[str] = set()
+    for start in keys:
+        stack, seen = list(graph[start]), set()
+        while stack:
+            node = stack.pop()
+            if node == start:
+                members.add(start)
+                break
+            if node not in seen:
+                seen.add(node)
+                stack.extend(graph[node])
+    return members
+
+
+def precedence_closure(rules: tuple[Rule, ...], keys: set[str]) -> set[tuple[str, str]]:
+    """All (a, b) where a must come before b, directly or through a chain of rules."""
+    graph: dict[str, set[str]] = {k: set() for k in keys}
+    for r in rules:
+        if r.before in keys and r.after in keys:
+            graph[r.before].add(r.after)
+    closure: set[tuple[str, str]] = set()
+    for start in keys:
+        stack, seen = list(graph[start]), set()
+        while stack:
+            node = stack.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            closure.add((start, node))
+            stack.extend(graph[node])
+    return closure
+
+
+def initial_order(patient: Patient) -> list[Task]:
+    """The given order, made to respect every rule and keep full-bladder exams together."""
+    keys = [t.key for t in patient.tasks]
+    closure = precedence_closure(patient.rules, set(keys))
+    order: list[str] = []
+    remaining = list(keys)
+    while remaining:
+        pick = next(
+            (k for k in remaining if not any((o, k) in closure for o in remaining if o != k)),
+            remaining[0],
+        )
+        order.append(pick)
+        remaining.remove(pick)
+    bladder = [k for k in order if patient.task(k).full_bladder]
+    if len(bladder) > 1:
+        grouped = [k for k in order if k not in bladder[1:]]
+        at = grouped.index(bladder[0]) + 1
+        grouped[at:at] = bladder[1:]
+        if all(grouped.index(a) < grouped.index(b) for a, b in closure if a in keys and b in keys):
+            order = grouped
+    return [patient.task(k) for k in order]
+
+
+def earliest_in_windows(windows: list[tuple[int, int]], t: int, duration: int) -> int | None:
+    for a, b in sorted(windows):
+        s = max(a, t)
+        if s + duration <= b:
+            return s
+    return None
