@@ -62,7 +62,7 @@ def unregister_device(session: Session, journey_id: int, token: str, channel: st
 
 
 def forget_token(session: Session, channel: str, token: str) -> None:
-    """The channel said this address is dead (uninstalled app, rotated token): drop it everywhere."""
+    """The channel says this address is dead (app removed, token rotated): drop it everywhere."""
     session.execute(sa.delete(Device).where(Device.channel == channel, Device.token == token))
 
 

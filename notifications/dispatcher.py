@@ -212,9 +212,7 @@ class Dispatcher:
             batches += [(channel, items[i : i + size]) for i in range(0, len(items), size)]
         return batches
 
-    def _send(
-        self, session: Session, channel: str, batch: list[tuple[_Claimed, Device, Outgoing]]
-    ) -> None:
+    def _send(self, session: Session, channel: str, batch: list[tuple[_Claimed, Device, Outgoing]]) -> None:
         """Send one batch and commit its acknowledgements at once, before the next batch."""
         transport = self.transports.get(channel)
         try:

@@ -113,9 +113,7 @@ class DeliveryState:
 def delivery_states(session: Session, journey_id: int) -> list[DeliveryState]:
     """A journey's messages, oldest first, for the staff view."""
     rows: Sequence[OutboxMessage] = session.scalars(
-        sa.select(OutboxMessage)
-        .where(OutboxMessage.journey_id == journey_id)
-        .order_by(OutboxMessage.id)
+        sa.select(OutboxMessage).where(OutboxMessage.journey_id == journey_id).order_by(OutboxMessage.id)
     ).all()
     return [
         DeliveryState(

@@ -107,8 +107,7 @@ def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | 
     missing = set(expected) - set(params)
     if unknown or missing:
         raise ValueError(
-            f"{event.value} takes {sorted(expected)}; "
-            f"unknown {sorted(unknown)}, missing {sorted(missing)}"
+            f"{event.value} takes {sorted(expected)}; unknown {sorted(unknown)}, missing {sorted(missing)}"
         )
     checked: dict[str, int | str] = {}
     for name, kind in expected.items():
@@ -118,10 +117,7 @@ def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | 
             and isinstance(value, str)
             and ROOM_NUMBER.match(value)
             or (
-                kind is Param.NUMBER
-                and isinstance(value, int)
-                and not isinstance(value, bool)
-                and value >= 0
+                kind is Param.NUMBER and isinstance(value, int) and not isinstance(value, bool) and value >= 0
             )
         ):
             checked[name] = value

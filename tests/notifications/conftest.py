@@ -2,7 +2,6 @@
 SDK pointed at a local fake FCM server with a real (throw-away) service-account key."""
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,12 +11,12 @@ import sqlalchemy as sa
 import urllib3.util.retry
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from fake_fcm import FakeFcm
 from firebase_admin import messaging
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.db import NotificationsBase
 from notifications.transports.fcm import FcmTransport
+from tests.notifications.fake_fcm import FakeFcm
 
 
 @pytest.fixture(autouse=True)
@@ -27,9 +26,9 @@ def no_sdk_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def engine(tmp_path: Path) -> Iterator[sa.Engine]:
-    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path / 'notifications.db'}"
-    engine = sa.create_engine(url)
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    """Only the notifications tables, fresh per test, in the run's private database."""
+    engine = sa.create_engine(database_url)
     NotificationsBase.metadata.drop_all(engine)
     NotificationsBase.metadata.create_all(engine)
     yield engine
@@ -83,9 +82,8 @@ def fcm_transport(
 ) -> Iterator[FcmTransport]:
     """Built the way production builds it: from the key file named in the environment."""
     monkeypatch.setattr(messaging._MessagingService, "FCM_URL", fake_fcm.fcm_url)
-    transport = FcmTransport.from_environment(
-        {"CAREPATH_FCM_CREDENTIALS": str(service_account_file)}
-    )
+    transport = FcmTransport.from_environment({"CAREPATH_FCM_CREDENTIALS": str(service_account_file)})
     assert transport is not None
+    fake_fcm.serve_app(transport.app)
     yield transport
     firebase_admin.delete_app(transport.app)

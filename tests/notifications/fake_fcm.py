@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import firebase_admin
+import requests
+from firebase_admin import _http_client, messaging
+
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
 
@@ -42,9 +46,7 @@ INVALID_TOKEN["error"]["details"].append(
         ],
     }
 )
-QUOTA_EXCEEDED = error_body(
-    429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric.", "QUOTA_EXCEEDED"
-)
+QUOTA_EXCEEDED = error_body(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota metric.", "QUOTA_EXCEEDED")
 UNAVAILABLE = error_body(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE")
 
 
@@ -101,6 +103,18 @@ class FakeFcm:
         self.server.shutdown()
         self.server.server_close()
 
+    def serve_app(self, app: firebase_admin.App) -> None:
+        """Give this app's SDK the connection pool it keeps for fcm.googleapis.com.
+
+        The SDK mounts a 100-connection adapter on the real FCM host only; pointed at this
+        server it would fall back to 10 connections and open hundreds of sockets per batch.
+        Call after FCM_URL is patched (the messaging service reads it when first created).
+        """
+        adapter = requests.adapters.HTTPAdapter(
+            pool_connections=100, pool_maxsize=100, max_retries=_http_client.DEFAULT_RETRY_CONFIG
+        )
+        messaging._get_messaging_service(app)._client.session.mount(self.url, adapter)
+
     def script(self, token: str, *replies: Reply) -> None:
         """The next answers for this token, in order; then 200 again."""
         with self.lock:
@@ -127,6 +141,7 @@ class FakeFcm:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
+            disable_nagle_algorithm = True  # headers and body go out in two writes
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -145,9 +160,7 @@ class FakeFcm:
                 token = message.get("token", "")
                 reply = fake._answer(token)
                 if reply.status == 200:
-                    reply = Reply(
-                        200, {"name": f"projects/{match[1]}/messages/{len(fake.requests)}"}
-                    )
+                    reply = Reply(200, {"name": f"projects/{match[1]}/messages/{len(fake.requests)}"})
                 with fake.lock:
                     fake.requests.append(
                         Received(

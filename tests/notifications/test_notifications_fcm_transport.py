@@ -1,10 +1,9 @@
 """The FCM transport against the fake server, through the real SDK."""
 
-from fake_fcm import FakeFcm, reply_for
-
 from notifications.events import Priority
 from notifications.transports.base import Outcome, Outgoing
 from notifications.transports.fcm import FcmTransport
+from tests.notifications.fake_fcm import FakeFcm, reply_for
 
 
 def outgoing(token: str, priority: Priority = Priority.NORMAL, tag: str | None = None) -> Outgoing:
@@ -22,9 +21,7 @@ def outgoing(token: str, priority: Priority = Priority.NORMAL, tag: str | None =
     )
 
 
-def test_each_fcm_error_becomes_a_carepath_outcome(
-    fcm_transport: FcmTransport, fake_fcm: FakeFcm
-) -> None:
+def test_each_fcm_error_becomes_a_carepath_outcome(fcm_transport: FcmTransport, fake_fcm: FakeFcm) -> None:
     fake_fcm.unregistered.add("gone")
     fake_fcm.invalid.add("garbled")
     # The SDK itself retries a 429 that carries Retry-After, like a 503.
