@@ -32,8 +32,12 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
     upgrade()
     site = load_demo(db.session)
     db.session.commit()
-    click.echo(f"Demo hospital '{site.code}' ready. Staff accounts reception, nurse, admin; password {DEMO_PASSWORD!r}.")
+    click.echo(
+        f"Demo hospital '{site.code}' ready. Staff accounts reception, nurse, admin; password {DEMO_PASSWORD!r}."
+    )
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     if not no_serve:
-        click.echo(f"Reception page: http://{host}:{port}/reception   API docs: http://{host}:{port}/api/docs")
+        click.echo(
+            f"Reception page: http://{host}:{port}/reception   API docs: http://{host}:{port}/api/docs"
+        )
         current_app.run(host=host, port=port, use_reloader=False, threaded=True)

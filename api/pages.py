@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-blp = Blueprint("pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static")
+blp = Blueprint(
+    "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
+)
 
 
 @blp.get("/p/<token>")

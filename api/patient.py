@@ -11,7 +11,10 @@ from api.schemas import JourneySchema, TaskOutSchema
 from navigation.journeys import arrive, complete_self_service
 
 blp = Blueprint(
-    "patient", __name__, url_prefix="/api/v1/journeys", description="A patient's journey (access token or staff)"
+    "patient",
+    __name__,
+    url_prefix="/api/v1/journeys",
+    description="A patient's journey (access token or staff)",
 )
 JOURNEY_ID = "<int(max=2147483647):journey_id>"
 TASK_ID = "<int(max=2147483647):task_id>"

@@ -22,10 +22,18 @@ blp = Blueprint("reception", __name__, url_prefix="/api/v1", description="Recept
 
 @blp.route("/journeys")
 class Journeys(MethodView):
-    @blp.doc(security=BEARER, parameters=[{
-        "in": "header", "name": "Idempotency-Key", "required": False, "schema": {"type": "string"},
-        "description": "Retrying with the same key returns the journey the first attempt created",
-    }])
+    @blp.doc(
+        security=BEARER,
+        parameters=[
+            {
+                "in": "header",
+                "name": "Idempotency-Key",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "Retrying with the same key returns the journey the first attempt created",
+            }
+        ],
+    )
     @staff_required(Role.RECEPTION, Role.ADMIN)
     @blp.arguments(CheckInSchema)
     @blp.response(201, JourneySchema)

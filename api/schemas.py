@@ -33,7 +33,9 @@ class OnFileSchema(Schema):
 
 class CheckInSchema(Schema):
     visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    site = fields.String(load_default=None, metadata={"description": "Site code; defaults to the staff's own"})
+    site = fields.String(
+        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
+    )
     patient = fields.Nested(PatientInSchema, required=True)
     orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
     on_file = fields.List(
@@ -137,5 +139,3 @@ class CatalogInfoSchema(Schema):
     version = fields.String()
     exam_types = fields.Integer()
     loaded_at = fields.DateTime()
-
-

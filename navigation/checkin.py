@@ -64,10 +64,14 @@ def check_in(
         sa.select(Journey.id).where(Journey.site_id == site.id, Journey.visit_number == visit_number)
     )
     if duplicate is not None:
-        raise Conflict(f"visit {visit_number} is already checked in (journey {duplicate})", field="visit_number")
+        raise Conflict(
+            f"visit {visit_number} is already checked in (journey {duplicate})", field="visit_number"
+        )
     catalog = active_catalog(session)
     plan = expand_orders(catalog, order_codes, on_file, now)
-    rooms = list(session.scalars(sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)))
+    rooms = list(
+        session.scalars(sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED))
+    )
     _refuse_orders_without_room(plan, rooms, order_codes)
 
     journey = Journey(
@@ -85,8 +89,16 @@ def check_in(
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
     refresh_readiness(journey, now)
     audit.record(
-        session, actor, "journey.check_in", "journey", journey.id, site_id=site.id, now=now,
-        visit_number=visit_number, orders=list(order_codes), added=plan.added,
+        session,
+        actor,
+        "journey.check_in",
+        "journey",
+        journey.id,
+        site_id=site.id,
+        now=now,
+        visit_number=visit_number,
+        orders=list(order_codes),
+        added=plan.added,
     )
     return journey
 
@@ -140,7 +152,9 @@ def _add_tasks(
             not_before=_fasting_until(step, last_meal_at, now),
         )
         task.transitions.append(
-            TaskTransition(from_status=None, to_status=TaskStatus.REQUESTED.value, actor=f"staff:{actor.id}", at=now)
+            TaskTransition(
+                from_status=None, to_status=TaskStatus.REQUESTED.value, actor=f"staff:{actor.id}", at=now
+            )
         )
         journey.tasks.append(task)
         by_key[step.key] = task
@@ -176,7 +190,9 @@ def _room_load(session: Session, room_ids: list[int]) -> dict[int, int]:
 
 def _least_loaded_room(step: Step, rooms: list[Room], load: dict[int, int]) -> Room | None:
     """A first room suggestion per step; the sequencer replaces it with a planned slot."""
-    eligible = [r for r in rooms if r.performs(step.room_types, step.exam_codes) and r.status == RoomStatus.OPEN]
+    eligible = [
+        r for r in rooms if r.performs(step.room_types, step.exam_codes) and r.status == RoomStatus.OPEN
+    ]
     if not eligible:
         return None
     room = min(eligible, key=lambda r: (load.get(r.id, 0) / r.stations, r.code))

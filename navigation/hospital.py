@@ -90,7 +90,9 @@ def _load_buildings(session: Session, site: Site, buildings: list[dict]) -> dict
     return floors
 
 
-def _load_rooms(session: Session, site: Site, rooms: list[dict], floors: dict[tuple[str, str], Floor]) -> None:
+def _load_rooms(
+    session: Session, site: Site, rooms: list[dict], floors: dict[tuple[str, str], Floor]
+) -> None:
     errors: dict[str, list[str]] = {}
     existing = {r.code: r for r in session.scalars(sa.select(Room).where(Room.site_id == site.id))}
     seen = set()

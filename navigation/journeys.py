@@ -33,7 +33,9 @@ def arrive(journey: Journey, task_id: int, now: datetime) -> Task:
     if task.self_service:
         raise Conflict(f"step '{task.name_en}' has no queue to join", field="task_id")
     if task.status != TaskStatus.READY:
-        raise Conflict(f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id")
+        raise Conflict(
+            f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
+        )
     if task.business_status == "arrived":
         return task
     mark(task, "arrived", actor="patient", now=now)

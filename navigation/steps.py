@@ -85,7 +85,7 @@ def expand_orders(
     for exam in exams.values():
         builder.add_exam(exam)
     builder.add_service_steps(exams.values())
-    builder.link_rules(exams.values(), on_file or {}, now)
+    builder.link_rules(exams.values())
     steps = builder.ordered()
     return StepPlan(steps, builder.dependencies, added)
 
@@ -211,7 +211,7 @@ class _Builder:
         if any(e.report_after_min is not None and e.kind == "exam" for e in exams):
             self._service("report")
 
-    def link_rules(self, exams: Iterable[ExamType], on_file: Mapping[str, datetime], now: datetime | None) -> None:
+    def link_rules(self, exams: Iterable[ExamType]) -> None:
         exams = list(exams)
         clinical = [k for k, s in self.steps.items() if s.kind in ("exam", "blood_draw")]
         for exam in exams:
@@ -227,8 +227,8 @@ class _Builder:
                     reason = f"{req.code} result needed first"
                     self.link(self.step_of_exam[req.code], key, req.result_wait_min, reason)
             if exam.last:
-                for other in clinical:
-                    self.link(other, key, 0, f"{exam.code} is done last")
+                for step_key in clinical:
+                    self.link(step_key, key, 0, f"{exam.code} is done last")
             if exam.full_bladder:
                 self.link("water", key, 0, "drink water first for a full bladder", WATER_MAX_WAIT_MIN)
             if "report" in self.steps and exam.kind == "exam" and exam.report_after_min is not None:
@@ -241,12 +241,12 @@ class _Builder:
                     reason = f"nothing to eat for {exam.no_food_after_min} min after {exam.code}"
                 self.link(key, "meal", exam.no_food_after_min, reason)
             if exam.kind == "return_visit":
-                for other in clinical + (["report"] if "report" in self.steps else []):
-                    self.link(other, key, 0, "the doctor reviews the results")
+                for step_key in clinical + (["report"] if "report" in self.steps else []):
+                    self.link(step_key, key, 0, "the doctor reviews the results")
             if exam.kind == "pickup":
-                for other in self.step_of_exam.values():
-                    if self.steps[other].kind == "return_visit":
-                        self.link(other, key, 0, "the doctor may change the prescription")
+                for step_key in self.step_of_exam.values():
+                    if self.steps[step_key].kind == "return_visit":
+                        self.link(step_key, key, 0, "the doctor may change the prescription")
         self._dedupe()
 
     def _dedupe(self) -> None:
@@ -275,7 +275,9 @@ class _Builder:
         graph.add_nodes_from(self.steps)
         graph.add_edges_from((d.before, d.after) for d in self.dependencies)
         try:
-            order = list(nx.lexicographical_topological_sort(graph, key=lambda k: self._priority(self.steps[k])))
+            order = list(
+                nx.lexicographical_topological_sort(graph, key=lambda k: self._priority(self.steps[k]))
+            )
         except nx.NetworkXUnfeasible as exc:
             cycle = " -> ".join(a for a, _ in nx.find_cycle(graph))
             raise DomainError(f"these orders cannot be combined: {cycle}", field="orders") from exc

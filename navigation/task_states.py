@@ -66,7 +66,12 @@ def mark(task: Task, business_status: str, *, actor: str, now: datetime, reason:
     status = task.status.value
     task.transitions.append(
         TaskTransition(
-            from_status=status, to_status=status, business_status=business_status, actor=actor, reason=reason, at=now
+            from_status=status,
+            to_status=status,
+            business_status=business_status,
+            actor=actor,
+            reason=reason,
+            at=now,
         )
     )
     task.business_status = business_status

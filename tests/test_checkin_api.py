@@ -12,7 +12,15 @@ def keys(journey: dict) -> list[str]:
 def test_check_in_returns_journey_with_access_link_and_ordered_steps(check_in):
     journey = check_in("GLU", "US-ABD", "ECG", "FOLLOWUP")
     assert journey["access_url"] == f"https://carepath.test/p/{journey['access_token']}"
-    assert keys(journey) == ["payment", "draw:blood", "exam:US-ABD", "meal", "exam:ECG", "report", "exam:FOLLOWUP"]
+    assert keys(journey) == [
+        "payment",
+        "draw:blood",
+        "exam:US-ABD",
+        "meal",
+        "exam:ECG",
+        "report",
+        "exam:FOLLOWUP",
+    ]
     assert journey["tasks"][0]["status"] == "ready"
     assert all(t["status"] == "requested" for t in journey["tasks"][1:])
     assert journey["next_step_id"] == journey["tasks"][0]["id"]
@@ -62,15 +70,22 @@ def test_malformed_bodies_get_422_naming_fields(client, reception):
     cases = [
         ({}, {"visit_number", "patient", "orders"}),
         ({**check_in_body("ECG"), "orders": []}, {"orders"}),
-        ({**check_in_body("ECG"), "patient": {"mrn": "1", "name": "x", "language": "fr", "mobility": "run"}},
-         {"patient"}),
+        (
+            {
+                **check_in_body("ECG"),
+                "patient": {"mrn": "1", "name": "x", "language": "fr", "mobility": "run"},
+            },
+            {"patient"},
+        ),
     ]
     for body, fields in cases:
         response = client.post("/api/v1/journeys", json=body, headers=reception)
         assert response.status_code == 422, body
         assert response.json["code"] == 422 and response.json["message"]
         assert fields <= set(response.json["errors"]["json"]), response.json
-    not_json = client.post("/api/v1/journeys", data="{oops", headers={**reception, "Content-Type": "application/json"})
+    not_json = client.post(
+        "/api/v1/journeys", data="{oops", headers={**reception, "Content-Type": "application/json"}
+    )
     assert not_json.status_code in (400, 422) and not_json.json["message"]
 
 

@@ -185,7 +185,9 @@ def _check_references(catalog: Catalog, data: dict, errors: dict[str, list[str]]
                 errors.setdefault(f"{path}.not_same_day_as.{j}", []).append(f"unknown exam code {other}")
         for j, source in enumerate(exam.sources):
             if catalog.sources and source not in catalog.sources:
-                errors.setdefault(f"{path}.sources.{j}", []).append(f"source {source} is not listed in 'sources'")
+                errors.setdefault(f"{path}.sources.{j}", []).append(
+                    f"source {source} is not listed in 'sources'"
+                )
 
 
 def _check_cycles(catalog: Catalog, errors: dict[str, list[str]]) -> None:

@@ -44,16 +44,17 @@ def active_catalog(session: Session) -> Catalog:
     return catalog_version(session, row.version)
 
 
-_parsed_versions: dict[str, Catalog] = {}
+_parsed: dict[tuple[str, object], Catalog] = {}
 
 
 def catalog_version(session: Session, version: str) -> Catalog:
-    """The catalog a journey was planned with (versions are immutable, so cached per process)."""
-    if version not in _parsed_versions:
-        document = session.scalar(
-            sa.select(CatalogVersion.document).where(CatalogVersion.version == version)
-        )
-        if document is None:
-            raise DomainError(f"catalog version {version} is not loaded")
-        _parsed_versions[version] = parse_catalog(document)
-    return _parsed_versions[version]
+    """The catalog a journey was planned with. A stored version never changes, so each process
+    caches it parsed, keyed by version and load time (a reloaded database cannot serve a stale one)."""
+    loaded_at = session.scalar(sa.select(CatalogVersion.loaded_at).where(CatalogVersion.version == version))
+    if loaded_at is None:
+        raise DomainError(f"catalog version {version} is not loaded")
+    key = (version, loaded_at)
+    if key not in _parsed:
+        document = session.scalar(sa.select(CatalogVersion.document).where(CatalogVersion.version == version))
+        _parsed[key] = parse_catalog(document)
+    return _parsed[key]

@@ -60,7 +60,9 @@ class IdempotencyKey(Base):
 
     __tablename__ = "idempotency_key"
     key: Mapped[str] = mapped_column(sa.String(128), primary_key=True)
-    actor_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True)
+    actor_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("staff_user.id", ondelete="CASCADE"), primary_key=True
+    )
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journey.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
