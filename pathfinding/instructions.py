@@ -103,10 +103,12 @@ class Landmarks:
             if n.landmark_en or n.landmark_zh:
                 self.by_floor.setdefault((n.building, n.floor), []).append(n)
 
-    def near(self, node: Node) -> Node | None:
+    def near(self, node: Node, skip: tuple[str, ...] = ()) -> Node | None:
         best: Node | None = None
         best_d = LANDMARK_RADIUS_M
         for n in self.by_floor.get((node.building, node.floor), ()):
+            if n.id in skip:
+                continue
             d = math.hypot(n.x - node.x, n.y - node.y)
             if d <= best_d:
                 best, best_d = n, d
@@ -167,7 +169,7 @@ def build_steps(
             direction = _turn(heading, vec) if heading is not None and moving else None
             if direction is not None:
                 flush()
-                mark = marks.near(arc.tail)
+                mark = marks.near(arc.tail, skip=(origin.id, dest.id))
                 if mark is not None:
                     m_en = mark.landmark_en or mark.name_en
                     m_zh = mark.landmark_zh or mark.name_zh
