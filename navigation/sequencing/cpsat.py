@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ortools.sat.python import cp_model
 
@@ -91,11 +92,7 @@ def solve_group(
         patient = state.patients[pid]
         pos = position(state, patient)
         reasons = screen(state, patient, pos.ready)
-        done = {
-            ref[1]: state.plan.placements[ref]
-            for ref in state.started
-            if ref[0] == pid and ref in state.plan.placements
-        }
+        done = {p.task: p for p in state.plan.of_patient(pid) if (pid, p.task) in state.started}
         tasks = {t.key: t for t in todo(state, patient)}
         rule_lb: dict[str, int] = defaultdict(int)
         for rule in patient.rules:
@@ -282,7 +279,7 @@ def _patient_constraints(
 ) -> None:
     keys = sorted(built)
     closure = precedence_closure(patient.rules, set(keys))
-    order: dict[tuple[str, str], cp_model.LiteralT] = {}
+    order: dict[tuple[str, str], Any] = {}
     for i, a in enumerate(keys):
         for b in keys[i + 1 :]:
             ta, tb = built[a], built[b]

@@ -95,11 +95,7 @@ def place_in_order(
 
 
 def _attempt(state, timelines, patient, order, pos, reasons, extra_lb):  # type: ignore[no-untyped-def]
-    done = {
-        ref[1]: state.plan.placements[ref]
-        for ref in state.started
-        if ref[0] == patient.id and ref in state.plan.placements
-    }
+    done = {p.task: p for p in state.plan.of_patient(patient.id) if (patient.id, p.task) in state.started}
     placed: dict[str, Placement] = {}
     unplaced: list[Unplaced] = [Unplaced(patient.id, k, r) for k, r in reasons.items()]
     failed = set(reasons)
@@ -197,9 +193,7 @@ def insert_patient(
     timelines = Timelines(state, rooms, skip=[patient.id])
     _add_started(state, timelines, patient.id)
     placed, unplaced = place_in_order(state, timelines, patient, order or initial_order(patient))
-    started = [
-        state.plan.placements[r] for r in state.started if r[0] == patient.id and r in state.plan.placements
-    ]
+    started = [p for p in state.plan.of_patient(patient.id) if (patient.id, p.task) in state.started]
     state.plan.set_patient(patient.id, [*started, *placed], unplaced)
     return placed, unplaced
 
@@ -209,7 +203,6 @@ def _types(patient: Patient) -> set[str]:
 
 
 def _add_started(state: DayState, timelines: Timelines, patient_id: str) -> None:
-    for ref in state.started:
-        p = state.plan.placements.get(ref)
-        if ref[0] == patient_id and p is not None and p.room is not None and p.end > state.now:
+    for p in state.plan.of_patient(patient_id):
+        if (patient_id, p.task) in state.started and p.room is not None and p.end > state.now:
             timelines.add(p.room, p.station, p.start, p.end)

@@ -123,28 +123,50 @@ class Unplaced:
 class Plan:
     placements: dict[TaskRef, Placement] = field(default_factory=dict)
     unplaced: dict[TaskRef, Unplaced] = field(default_factory=dict)
+    _keys: dict[str, set[str]] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for pid, key in [*self.placements, *self.unplaced]:
+            self._keys.setdefault(pid, set()).add(key)
 
     def copy(self) -> Plan:
         return Plan(dict(self.placements), dict(self.unplaced))
 
     def of_patient(self, patient_id: str) -> list[Placement]:
-        found = [p for (pid, _), p in self.placements.items() if pid == patient_id]
+        found = [
+            self.placements[(patient_id, k)]
+            for k in self._keys.get(patient_id, ())
+            if (patient_id, k) in self.placements
+        ]
         return sorted(found, key=lambda p: (p.start, p.end))
+
+    def unplaced_of(self, patient_id: str) -> list[Unplaced]:
+        return [
+            self.unplaced[(patient_id, k)]
+            for k in self._keys.get(patient_id, ())
+            if (patient_id, k) in self.unplaced
+        ]
+
+    def put(self, placement: Placement) -> None:
+        self.placements[(placement.patient, placement.task)] = placement
+        self._keys.setdefault(placement.patient, set()).add(placement.task)
 
     def set_patient(
         self, patient_id: str, placements: Iterable[Placement], unplaced: Iterable[Unplaced]
     ) -> None:
         self.drop_patient(patient_id)
+        keys = self._keys.setdefault(patient_id, set())
         for p in placements:
             self.placements[(p.patient, p.task)] = p
+            keys.add(p.task)
         for u in unplaced:
             self.unplaced[(u.patient, u.task)] = u
+            keys.add(u.task)
 
     def drop_patient(self, patient_id: str) -> None:
-        for ref in [r for r in self.placements if r[0] == patient_id]:
-            del self.placements[ref]
-        for ref in [r for r in self.unplaced if r[0] == patient_id]:
-            del self.unplaced[ref]
+        for key in self._keys.pop(patient_id, set()):
+            self.placements.pop((patient_id, key), None)
+            self.unplaced.pop((patient_id, key), None)
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from navigation.sequencing.model import (
     Unplaced,
 )
 from navigation.sequencing.objective import plan_cost
-from navigation.sequencing.prepare import initial_order
+from navigation.sequencing.prepare import initial_order, position
 
 
 @dataclass
@@ -133,7 +133,8 @@ def _apply(state: DayState, group: list[str], result: SubResult | Plan) -> None:
                 [u for u in result.unplaced if u.patient == pid],
             )
     if isinstance(result, SubResult):
-        state.plan.placements.update(result.restationed)
+        for placement in result.restationed.values():
+            state.plan.put(placement)
 
 
 def _as_plan(state: DayState, group: list[str], result: SubResult) -> Plan:
@@ -161,7 +162,7 @@ def _solve_and_keep_best(
         current.set_patient(
             pid,
             state.plan.of_patient(pid),
-            [u for r, u in state.plan.unplaced.items() if r[0] == pid],
+            state.plan.unplaced_of(pid),
         )
     result = solve_group(state, group, settings, hint or current, reference, all_optional)
     if result is None:
@@ -184,7 +185,7 @@ def plan_arrival(state: DayState, patient: Patient, settings: SolverSettings | N
     _apply(state, [patient.id], greedy)
     kept, status = _solve_and_keep_best(state, [patient.id], settings, None, all_optional=True)
     placed = state.plan.of_patient(patient.id)
-    unplaced = [u for r, u in state.plan.unplaced.items() if r[0] == patient.id]
+    unplaced = state.plan.unplaced_of(patient.id)
     return ArrivalResult(placed, unplaced, status if kept else "greedy", time.perf_counter() - began)
 
 
@@ -192,8 +193,8 @@ def _movable(state: DayState) -> list[str]:
     return [
         pid
         for pid in state.patients
-        if any(ref[0] == pid and ref not in state.started for ref in state.plan.placements)
-        or any(ref[0] == pid for ref in state.plan.unplaced)
+        if any((pid, p.task) not in state.started for p in state.plan.of_patient(pid))
+        or state.plan.unplaced_of(pid)
     ]
 
 
@@ -311,7 +312,7 @@ def replan(
         ref = (event.patient, event.task)
         old = state.plan.placements.get(ref)
         if old is not None:
-            state.plan.placements[ref] = replace(old, end=max(event.new_end, old.start + 1))
+            state.plan.put(replace(old, end=max(event.new_end, old.start + 1)))
         touched.add(event.patient)
     elif isinstance(event, PatientLeft):
         patient = state.patients[event.patient]
@@ -339,15 +340,7 @@ def replan(
     if left > 0.05:
         pool = _movable(state)
         improve(state, left, settings, reference=reference, group_size=6, only=pool)
-    moved = [
-        pid
-        for pid in state.patients
-        if any(
-            abs(p.start - reference.placements[ref].start) > w.far_min
-            for ref, p in state.plan.placements.items()
-            if ref[0] == pid and ref in reference.placements
-        )
-    ]
+    moved = moved_patients(reference, state.plan, w.far_min)
     return ReplanResult(
         moved,
         group,
@@ -356,3 +349,34 @@ def replan(
         time.perf_counter() - began,
         notes,
     )
+
+
+def moved_patients(before: Plan, after: Plan, minutes: int) -> list[str]:
+    """Patients with a step now starting more than `minutes` away from where it was."""
+    moved: set[str] = set()
+    for ref, p in after.placements.items():
+        old = before.placements.get(ref)
+        if old is not None and abs(p.start - old.start) > minutes:
+            moved.add(ref[0])
+    return sorted(moved)
+
+
+def refresh(state: DayState) -> list[str]:
+    """Re-time plans the day has overtaken (a step that should have started already).
+
+    Those patients are re-planned by earliest start in their planned order; everyone else
+    keeps their times. Cheap: no solver.
+    """
+    stale = []
+    for pid, patient in state.patients.items():
+        ready = None
+        for p in state.plan.of_patient(pid):
+            if (pid, p.task) in state.started:
+                continue
+            ready = position(state, patient).ready if ready is None else ready
+            if p.start < ready:
+                stale.append(pid)
+                break
+    if stale:
+        _apply(state, stale, _fallback_group(state, stale))
+    return stale

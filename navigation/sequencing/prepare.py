@@ -27,10 +27,9 @@ class Position:
 
 def position(state: DayState, patient: Patient) -> Position:
     ready, location, last = patient.arrival_min, patient.entrance, patient.arrival_min
-    for ref in state.started:
-        if ref[0] != patient.id or ref not in state.plan.placements:
+    for p in state.plan.of_patient(patient.id):
+        if (patient.id, p.task) not in state.started:
             continue
-        p = state.plan.placements[ref]
         if p.end >= last:
             last = p.end
             if p.room is not None:
