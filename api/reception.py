@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import segno
 import sqlalchemy as sa
-from flask import g, request
+from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import BEARER, staff_required
+from api.auth import BEARER, journey_reader, staff_required
 from api.context import commit, now
 from api.extensions import db
-from api.schemas import CheckInSchema, JourneySchema
+from api.schemas import CheckInSchema, JourneySchema, access_url
 from navigation.checkin import PatientDetails, check_in
 from navigation.errors import DomainError
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
@@ -58,6 +59,20 @@ class Journeys(MethodView):
                 raise
             return replay, 200
         return journey, 201
+
+
+@blp.route("/journeys/<int(max=2147483647):journey_id>/qr.svg")
+class JourneyQRCode(MethodView):
+    @blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "The access link as a QR code", "content": {"image/svg+xml": {}}}},
+    )
+    @staff_required(Role.RECEPTION, Role.ADMIN, Role.NURSE)
+    def get(self, journey_id: int):
+        """The patient's access link as a QR code to print or show on the desk screen."""
+        journey = journey_reader(journey_id)
+        svg = segno.make(access_url(journey), error="m").svg_inline(scale=6, title="CarePath")
+        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def _check_in(body: dict) -> Journey:

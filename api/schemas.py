@@ -96,6 +96,9 @@ class JourneySchema(Schema):
     id = fields.Integer()
     visit_number = fields.String()
     site = fields.Function(lambda j: j.site.code)
+    timezone = fields.Function(
+        lambda j: j.site.timezone, metadata={"description": "The hospital's time zone"}
+    )
     status = fields.Function(lambda j: j.status.value)
     priority = fields.Integer()
     catalog_version = fields.String()
@@ -112,12 +115,16 @@ class JourneySchema(Schema):
         return access_token(current_app.config["SECRET_KEY"], journey)
 
     def _url(self, journey: Journey) -> str:
-        base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-        return f"{base.rstrip('/')}/p/{self._token(journey)}"
+        return access_url(journey)
 
     def _next(self, journey: Journey) -> int | None:
         step = next_step(journey)
         return step.id if step else None
+
+
+def access_url(journey: Journey) -> str:
+    base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
+    return f"{base.rstrip('/')}/p/{access_token(current_app.config['SECRET_KEY'], journey)}"
 
 
 class ExamTypeSchema(Schema):

@@ -82,7 +82,9 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
 def _snapshot(engine: sa.Engine) -> dict[str, list[dict]]:
     with engine.connect() as conn:
-        return {t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in Base.metadata.sorted_tables}
+        return {
+            t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in Base.metadata.sorted_tables
+        }
 
 
 def _restore(engine: sa.Engine, snapshot: dict[str, list[dict]]) -> None:
@@ -158,8 +160,59 @@ def check_in(client, reception):
     """Check a patient in through the API; returns the journey JSON."""
 
     def _check_in(*codes: str, expect: int = 201, headers: dict | None = None, **kwargs) -> dict:
-        response = client.post("/api/v1/journeys", json=check_in_body(*codes, **kwargs), headers={**reception, **(headers or {})})
+        response = client.post(
+            "/api/v1/journeys", json=check_in_body(*codes, **kwargs), headers={**reception, **(headers or {})}
+        )
         assert response.status_code == expect, response.json
         return response.json
 
     return _check_in
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served over real HTTP on 127.0.0.1, for the browser."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (Playwright's own browser download cannot work here)."""
+    import shutil
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()

@@ -1,0 +1,110 @@
+/* The patient's phone page: the next step in large type, in Chinese or English.
+   The page is the source of truth; push only tells the phone to look again. */
+"use strict";
+const TEXT = {
+  zh: {
+    next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
+    bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
+    loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
+    done: { payment: "我已缴费", meal: "我已进食", water: "我已喝完水", report: "我已取报告" },
+    status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
+              completed: "已完成", cancelled: "已取消", failed: "未完成" },
+    building: { A: "门诊楼", B: "医技楼" }, floor: "层", other: "English",
+  },
+  en: {
+    next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
+    fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
+    here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
+    loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
+    done: { payment: "I have paid", meal: "I have eaten", water: "I have drunk the water", report: "I have my reports" },
+    status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
+              completed: "Done", cancelled: "Cancelled", failed: "Not done" },
+    building: {}, floor: "Floor", other: "中文",
+  },
+};
+const token = decodeURIComponent(location.pathname.split("/").pop());
+const journeyId = (token.match(/^pt_(\d+)_/) || [])[1];
+let lang = localStorage.getItem("carepath-lang");
+let journey = null;
+
+const $ = (id) => document.getElementById(id);
+const t = () => TEXT[lang || "zh"];
+
+function name(task) { return lang === "en" ? task.name_en : task.name_zh; }
+function time(iso) {
+  return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "zh-CN",
+    { hour: "2-digit", minute: "2-digit", timeZone: journey.timezone }).format(new Date(iso));
+}
+function place(room) {
+  if (!room) return "";
+  const building = t().building[room.building] || `Building ${room.building}`;
+  const floor = lang === "en" ? `${t().floor} ${room.floor_ordinal}` : `${room.floor_ordinal}${t().floor}`;
+  return `${building} ${floor} · ${room.code} ${lang === "en" ? room.name_en : room.name_zh}`;
+}
+
+function render() {
+  document.documentElement.lang = lang;
+  $("lang").textContent = t().other;
+  $("list-title").textContent = t().all;
+  const next = journey.tasks.find((task) => task.id === journey.next_step_id);
+  $("finished").hidden = Boolean(next);
+  $("finished-text").textContent = t().finished;
+  $("next").hidden = !next;
+  if (next) renderNext(next);
+  $("steps").replaceChildren(...journey.tasks.map((task) => {
+    const item = el("li", { class: `${task.status}${next && task.id === next.id ? " current" : ""}` },
+      `${name(task)} — ${t().status[task.status]}`);
+    item.dataset.key = task.key;
+    return item;
+  }));
+}
+
+function renderNext(task) {
+  $("next-label").textContent = t().next;
+  $("next-name").textContent = name(task);
+  $("next-where").textContent = task.room ? `${t().where}: ${place(task.room)}` : "";
+  $("next-when").textContent = task.not_before && new Date(task.not_before) > new Date()
+    ? t().notBefore.replace("{t}", time(task.not_before)) : "";
+  const notes = [];
+  if (task.fasting_hours > 0) notes.push(t().fasting);
+  if (task.full_bladder) notes.push(t().bladder);
+  if (task.business_status === "arrived") notes.push(t().arrived);
+  $("next-note").textContent = notes.join(" ");
+  const done = $("next-done"), here = $("next-here");
+  done.hidden = !(task.self_service && task.status === "ready");
+  done.textContent = t().done[task.kind] || "OK";
+  done.onclick = () => act(task, "complete");
+  here.hidden = task.self_service || task.status !== "ready" || task.business_status === "arrived";
+  here.textContent = t().here;
+  here.onclick = () => act(task, "arrive");
+}
+
+async function act(task, action) {
+  try {
+    await api(`/api/v1/journeys/${journeyId}/tasks/${task.id}/${action}`, { method: "POST", token });
+    await load();
+  } catch (error) {
+    $("status").textContent = error.message;
+  }
+}
+
+async function load() {
+  try {
+    journey = await api(`/api/v1/journeys/${journeyId}`, { token });
+    lang = lang || journey.patient.language;
+    $("status").textContent = "";
+    render();
+  } catch (error) {
+    $("status").textContent = error.status === 404 || error.status === 401 ? t().notFound : t().offline;
+  }
+}
+
+$("lang").onclick = () => {
+  lang = lang === "en" ? "zh" : "en";
+  localStorage.setItem("carepath-lang", lang);
+  if (journey) render();
+};
+$("status").textContent = TEXT.zh.loading;
+load();
+setInterval(load, 15000);
+document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && load());

@@ -1,0 +1,73 @@
+"""The pages in a real browser: a patient follows steps on the phone; reception checks someone in."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def test_patient_phone_page_shows_next_step_in_chinese_and_english(live_server, page, check_in):
+    journey = check_in("GLU", "US-ABD", "ECG")
+    page.goto(f"{live_server}/p/{journey['access_token']}")
+    page.wait_for_selector("#next:not([hidden])")
+    assert page.inner_text("#next-label") == "下一步"
+    assert page.inner_text("#next-name") == "缴费（收费处或手机支付）"
+    assert "A1-02" in page.inner_text("#next-where")
+    page.click("#next-done")  # 我已缴费
+    page.wait_for_function("document.querySelector('#next-name').textContent.includes('抽血')")
+    assert "空腹" in page.inner_text("#next-name")
+    assert "请勿进食" in page.inner_text("#next-note")
+    assert page.is_visible("#next-here")
+    page.click("#lang")
+    assert page.inner_text("#next-label") == "Your next step"
+    assert "Blood draw" in page.inner_text("#next-name")
+    assert "Floor 2" in page.inner_text("#next-where")
+    page.click("#next-here")
+    page.wait_for_function("document.querySelector('#next-note').textContent.includes('wait to be called')")
+    steps = page.locator("#steps li").all_inner_texts()
+    assert steps[0].startswith("Pay") and "Done" in steps[0]
+    font_px = page.eval_on_selector("#next-name", "e => parseFloat(getComputedStyle(e).fontSize)")
+    assert font_px >= 30  # large enough for elderly patients on a phone
+
+
+def test_patient_page_with_a_forged_link_says_so(live_server, page):
+    page.goto(f"{live_server}/p/pt_1_{'x' * 43}")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('服务台')")
+    assert page.is_hidden("#next")
+
+
+def test_reception_checks_a_patient_in_and_gets_a_qr_code(live_server, page):
+    page.goto(f"{live_server}/reception")
+    page.fill("#login [name=username]", "reception")
+    page.fill("#login [name=password]", "demo")
+    page.click("#login button")
+    page.wait_for_selector("#checkin:not([hidden])")
+    page.fill("[name=visit_number]", "V2026-0001")
+    page.fill("[name=mrn]", "MRN-88")
+    page.fill("[name=name]", "Wang Fang")
+    page.select_option("[name=mobility]", "wheelchair")
+    page.fill("#order-filter", "ultra")
+    page.check("input[value=US-ABD]")
+    page.fill("#order-filter", "")
+    page.check("input[value=ECG]")
+    page.click("#checkin button[type=submit]")
+    page.wait_for_selector("#result:not([hidden])")
+    assert page.inner_text("#link").startswith("https://carepath.test/p/pt_")
+    assert page.locator("#qr svg").count() == 1
+    assert "Abdominal ultrasound" in page.inner_text("#result-steps")
+
+
+def test_reception_sees_which_order_is_wrong(live_server, page):
+    page.goto(f"{live_server}/reception")
+    page.fill("#login [name=username]", "reception")
+    page.fill("#login [name=password]", "demo")
+    page.click("#login button")
+    page.wait_for_selector("#checkin:not([hidden])")
+    page.fill("[name=visit_number]", "V1")
+    page.fill("[name=mrn]", "M1")
+    page.fill("[name=name]", "Zhao Lei")
+    page.check("input[value=COLONO]")
+    page.check("input[value=BA-UGI]")
+    page.click("#checkin button[type=submit]")
+    page.wait_for_function("document.querySelector('#checkin .error').textContent.includes('same day')")
