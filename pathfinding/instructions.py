@@ -21,9 +21,7 @@ class _Arc:
     seconds: float
 
 
-def _arcs(
-    site: SiteMap, found: PathResult, profile: Profile, edges: Mapping[str, Edge] | None
-) -> list[_Arc]:
+def _arcs(site: SiteMap, found: PathResult, profile: Profile, edges: Mapping[str, Edge] | None) -> list[_Arc]:
     if edges is None:
         edges = {e.id: e for e in site.all_edges()} if found.edges else {}
     out: list[_Arc] = []
@@ -145,9 +143,7 @@ def build_steps(
     origin, dest = site.nodes[found.nodes[0]], site.nodes[found.nodes[-1]]
     o_en, o_zh = _place_words(origin)
     f_en, f_zh = _floor_words(site, origin, with_building=True)
-    steps = [
-        Step("start", f"Start at {o_en}, {f_en}.", f"从{f_zh}的{o_zh}出发。", 0.0, 0.0, origin.id)
-    ]
+    steps = [Step("start", f"Start at {o_en}, {f_en}.", f"从{f_zh}的{o_zh}出发。", 0.0, 0.0, origin.id)]
     walk_m = walk_s = 0.0
     walk_from = origin.id
     heading: tuple[float, float] | None = None
@@ -264,7 +260,5 @@ def build_steps(
     flush()
     d_en, d_zh = _place_words(dest)
     f_en, f_zh = _floor_words(site, dest, with_building=True)
-    steps.append(
-        Step("arrive", f"Arrive at {d_en}, {f_en}.", f"到达{f_zh}的{d_zh}。", 0.0, 0.0, dest.id)
-    )
+    steps.append(Step("arrive", f"Arrive at {d_en}, {f_en}.", f"到达{f_zh}的{d_zh}。", 0.0, 0.0, dest.id))
     return steps

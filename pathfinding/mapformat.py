@@ -69,9 +69,7 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
         floors = tuple(Floor(f["name"], f["ordinal"]) for f in b["floors"])
         if _dupes([f.name for f in floors]):
             report.error("duplicate_id", f"building {b['code']} repeats a floor", [b["code"]])
-        buildings[b["code"]] = Building(
-            b["code"], b.get("name_en", ""), b.get("name_zh", ""), floors
-        )
+        buildings[b["code"]] = Building(b["code"], b.get("name_en", ""), b.get("name_zh", ""), floors)
     for kind in ("nodes", "edges", "elevators"):
         dupes = _dupes([item["id"] for item in data.get(kind, [])])
         if dupes:
@@ -119,9 +117,7 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
         length = e.get("length_m")
         if length is None:
             length = math.hypot(a.x - b.x, a.y - b.y)
-        edges.append(
-            Edge(e["id"], EdgeKind(e["kind"]), a.id, b.id, float(length), e.get("oneway", False))
-        )
+        edges.append(Edge(e["id"], EdgeKind(e["kind"]), a.id, b.id, float(length), e.get("oneway", False)))
     elevators: list[Elevator] = []
     for car in data.get("elevators", []):
         bad = [s for s in car["stops"] if s not in nodes or nodes[s].kind is not NodeKind.ELEVATOR]

@@ -169,6 +169,4 @@ def get_profile(profile: str | Profile) -> Profile:
     try:
         return PROFILES[profile]
     except KeyError:
-        raise ValueError(
-            f"unknown profile {profile!r}; expected one of {sorted(PROFILES)}"
-        ) from None
+        raise ValueError(f"unknown profile {profile!r}; expected one of {sorted(PROFILES)}") from None

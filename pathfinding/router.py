@@ -108,9 +108,7 @@ class Router:
         pg = self._pgs.get(profile)
         index = self._indexes.get(profile)
         return (
-            pg is not None
-            and index is not None
-            and bool(np.array_equal(index.closed_mask, pg.closed_mask))
+            pg is not None and index is not None and bool(np.array_equal(index.closed_mask, pg.closed_mask))
         )
 
     def rebuild_index(self, profiles: Sequence[str] | None = None) -> float:
@@ -217,10 +215,7 @@ class Router:
             if all(i in index.row_of for i in idx):
                 rows = [index.row_of[i] for i in idx]
                 sub = index.seconds[np.ix_(rows, rows)]
-                return {
-                    a: {b: float(sub[j, i]) for j, b in enumerate(rooms)}
-                    for i, a in enumerate(rooms)
-                }
+                return {a: {b: float(sub[j, i]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
         pg = self.profile_graph(prof)
         from scipy.sparse.csgraph import dijkstra
 

@@ -21,9 +21,7 @@ class NoRouteError(Exception):
         super().__init__(reason_en)
         self.reason_en = reason_en
         self.reason_zh = reason_zh
-        self.code = (
-            code  # no_step_free_access | destination_closed | origin_closed | closed | no_path
-        )
+        self.code = code  # no_step_free_access | destination_closed | origin_closed | closed | no_path
         self.blocked = blocked  # ids of closed edges/nodes or of the unreachable floor
 
     def to_dict(self) -> dict[str, Any]:

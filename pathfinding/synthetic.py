@@ -107,9 +107,7 @@ def synthetic_hospital(
                     link(EdgeKind.CORRIDOR, stop, j(f, gx, mid), 3.0 + c)
                     stops.append(stop)
                 name = f"{b}{k + 1}{string.ascii_lowercase[c]}"
-                elevators.append(
-                    Elevator(f"{b}-E{k}{c}", f"elevator {name}", f"{name}号电梯", tuple(stops))
-                )
+                elevators.append(Elevator(f"{b}-E{k}{c}", f"elevator {name}", f"{name}号电梯", tuple(stops)))
         corners = [(0, 0), (gw - 1, gh - 1), (gw - 1, 0), (0, gh - 1)]
         for s in range(stairwells):
             cx, cy = corners[s % 4]

@@ -92,21 +92,23 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
         report.warn("unreachable_rooms", f"{len(lost)} room(s) no one can reach", lost)
     chair_reach = _reached(ProfileGraph(site, graph, WHEELCHAIR), starts)
     for code, building in site.buildings.items():
-        stuck = sorted(
-            {
-                (n.ordinal, n.floor)
-                for n in site.nodes.values()
-                if n.building == code
-                and walk_reach[graph.index[n.id]]
-                and not chair_reach[graph.index[n.id]]
-            }
-        )
+        stuck = [
+            n
+            for n in site.nodes.values()
+            if n.building == code
+            and n.kind not in (NodeKind.STAIRS, NodeKind.ESCALATOR)
+            and walk_reach[graph.index[n.id]]
+            and not chair_reach[graph.index[n.id]]
+        ]
         if stuck:
-            names = ", ".join(f for _, f in stuck)
+            floors = sorted({(n.ordinal, n.floor) for n in stuck})
+            names = ", ".join(f for _, f in floors)
+            rooms = [n.id for n in stuck if n.kind is NodeKind.ROOM]
             report.warn(
                 "no_step_free_access",
-                f"building {code} ({building.name_en}) has no step-free access to {names}",
-                [code],
+                f"building {code} ({building.name_en}) has no step-free access to "
+                f"parts of floor(s) {names} ({len(rooms)} room(s))",
+                [code, *rooms],
             )
 
 
