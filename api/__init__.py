@@ -19,6 +19,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.json.sort_keys = False
+    app.json.ensure_ascii = False  # Chinese names stay readable in responses and logs
 
     db.init_app(app)
     migrate.init_app(app, db, directory=_migrations_dir())

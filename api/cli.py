@@ -6,6 +6,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from werkzeug.serving import run_simple
 
 from api.extensions import db
 from navigation.demo import DEMO_PASSWORD, load_demo
@@ -40,4 +41,4 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(
             f"Reception page: http://{host}:{port}/reception   API docs: http://{host}:{port}/api/docs"
         )
-        current_app.run(host=host, port=port, use_reloader=False, threaded=True)
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
