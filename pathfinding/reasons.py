@@ -56,10 +56,11 @@ def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> No
     reach_all = _reach(pg, src, with_closed=True)
     if reach_all[dst]:
         blocked = _closures_on_open_path(router, pg, src, dst)
-        names = ", ".join(blocked) or "a closure"
+        names_en = ", ".join(_closure_name(router, x, "en") for x in blocked) or "a closure"
+        names_zh = "、".join(_closure_name(router, x, "zh") for x in blocked) or "关闭"
         return NoRouteError(
-            f"The way from {a_en} to {b_en} is closed ({names}).",
-            f"从{a_zh}到{b_zh}的通道已关闭（{names}）。",
+            f"The way from {a_en} to {b_en} is closed ({names_en}).",
+            f"从{a_zh}到{b_zh}的通道已关闭（{names_zh}）。",
             code="closed",
             blocked=tuple(blocked),
         )
@@ -96,6 +97,18 @@ def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> No
     )
 
 
+def _closure_name(router: Router, closure_id: str, lang: str) -> str:
+    car = next((c for c in router.site.elevators if c.id == closure_id), None)
+    node = router.site.nodes.get(closure_id)
+    if car is not None:
+        name = car.name_zh if lang == "zh" else car.name_en
+    elif node is not None:
+        name = node.name_zh if lang == "zh" else node.name_en
+    else:
+        name = ""
+    return f"{name} {closure_id}".strip() if name and name != closure_id else closure_id
+
+
 def _is_closed(router: Router, node_id: str) -> bool:
     return bool(router._node_closed[router.graph.index[node_id]])
 
@@ -109,10 +122,13 @@ def _closures_on_open_path(router: Router, pg: ProfileGraph, src: int, dst: int)
     path.reverse()
     g = router.graph
     out: list[str] = []
+    cars = {stop: car.id for car in router.site.elevators for stop in car.stops}
     for u in path:
         nid = g.ids[u]
-        if router._node_closed[u] and nid not in out:
-            out.append(nid)
+        if router._node_closed[u]:
+            closure = cars[nid] if cars.get(nid) in router.closed_nodes else nid
+            if closure not in out:
+                out.append(closure)
     for u, v in zip(path, path[1:], strict=False):
         tail = np.searchsorted(pg.keys, np.int64(u) * pg.n + v)
         hi = np.searchsorted(pg.keys, np.int64(u) * pg.n + v, side="right")
