@@ -162,7 +162,12 @@ class _Importer:
         levels = self._levels(buildings_raw)
         units = self._units(levels)
         self._references(units)
+        self._unit_nodes(units, levels)
+        self._openings(units, levels)
         if rep.errors:
+            return None
+        if not self.edges:
+            rep.error("nothing_walkable", "no opening joins any two units", ["opening"])
             return None
         if "relationship" not in f:
             rep.warn(
@@ -178,16 +183,10 @@ class _Importer:
         for bid in used_buildings:
             props = buildings_raw.get(bid, {}).get("properties") or {}
             floors = tuple(sorted({fl for b, fl in levels.values() if b == bid}, key=lambda x: x.ordinal))
-            buildings[bid] = Building(
-                bid, _text(props.get("name"), "en") or bid, _text(props.get("name"), "zh"), floors
-            )
-        self._unit_nodes(units, levels)
-        self._openings(units, levels)
+            name = props.get("name")
+            buildings[bid] = Building(bid, _text(name, "en") or bid, _text(name, "zh"), floors)
         elevators = self._vertical(units, levels)
         self._entrances(units, levels, buildings)
-        if not self.edges:
-            rep.error("nothing_walkable", "no opening joins any two units", [])
-            return None
         venue = (f.get("venue") or [{}])[0]
         vprops = venue.get("properties") or {}
         return SiteMap(
