@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.db import NotificationsBase
 from notifications.transports.fcm import FcmTransport
-from tests.notifications.fake_fcm import FakeFcm
+from tests.notifications.fake_fcm import FakeFcm, point_sdk_at
 
 
 @pytest.fixture(autouse=True)
@@ -81,9 +81,10 @@ def fcm_transport(
     monkeypatch: pytest.MonkeyPatch, fake_fcm: FakeFcm, service_account_file: Path
 ) -> Iterator[FcmTransport]:
     """Built the way production builds it: from the key file named in the environment."""
-    monkeypatch.setattr(messaging._MessagingService, "FCM_URL", fake_fcm.fcm_url)
+    # Restored after the test; point_sdk_at sets it for this app's messaging service.
+    monkeypatch.setattr(messaging._MessagingService, "FCM_URL", messaging._MessagingService.FCM_URL)
     transport = FcmTransport.from_environment({"CAREPATH_FCM_CREDENTIALS": str(service_account_file)})
     assert transport is not None
-    fake_fcm.serve_app(transport.app)
+    point_sdk_at(fake_fcm.url, transport.app)
     yield transport
     firebase_admin.delete_app(transport.app)

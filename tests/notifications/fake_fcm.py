@@ -5,11 +5,12 @@ own request encoding, retries and error parsing. Error bodies are the ones FCM r
 Everything the SDK sends is kept in `requests` so tests can assert on it (no PHI, ids present).
 """
 
+import contextlib
 import json
 import re
 import threading
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -50,6 +51,21 @@ QUOTA_EXCEEDED = error_body(429, "RESOURCE_EXHAUSTED", "Quota exceeded for quota
 UNAVAILABLE = error_body(503, "UNAVAILABLE", "The service is currently unavailable.", "UNAVAILABLE")
 
 
+def point_sdk_at(base_url: str, app: firebase_admin.App) -> None:
+    """Send this app's FCM requests to a fake at base_url, with the pool FCM would get.
+
+    No setting changes the SDK's endpoint: the URL is a class attribute read when an app's
+    messaging service is first built, so patch it, build the service, and (because the SDK
+    mounts its 100-connection adapter on the real FCM host only) mount the same adapter here,
+    or hundreds of sockets would be opened per batch.
+    """
+    messaging._MessagingService.FCM_URL = base_url + "/v1/projects/{0}/messages:send"
+    adapter = requests.adapters.HTTPAdapter(
+        pool_connections=100, pool_maxsize=100, max_retries=_http_client.DEFAULT_RETRY_CONFIG
+    )
+    messaging._get_messaging_service(app)._client.session.mount(base_url, adapter)
+
+
 @dataclass
 class Reply:
     status: int
@@ -69,7 +85,13 @@ class Received:
     event_id: str
     body: dict  # the whole JSON request body the SDK sent
     headers: dict[str, str]  # names in lower case
-    status: int  # what we answered
+    status: int  # what the fake answered
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    # send_each opens up to 500 connections at once; the default backlog of 5 resets them.
+    request_queue_size = 1024
 
 
 class FakeFcm:
@@ -81,19 +103,16 @@ class FakeFcm:
         self.unregistered: set[str] = set()
         self.invalid: set[str] = set()
         self.scripts: dict[str, deque[Reply]] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.hold_from: int | None = None
+        self.tokens_issued = 0
+        self.released = threading.Event()
+        self.server = _Server(("127.0.0.1", 0), self._handler())
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
-
-    @property
-    def fcm_url(self) -> str:
-        """The value for messaging._MessagingService.FCM_URL ({0} is the project id)."""
-        return self.url + "/v1/projects/{0}/messages:send"
 
     def __enter__(self) -> "FakeFcm":
         self.thread.start()
@@ -103,17 +122,14 @@ class FakeFcm:
         self.server.shutdown()
         self.server.server_close()
 
-    def serve_app(self, app: firebase_admin.App) -> None:
-        """Give this app's SDK the connection pool it keeps for fcm.googleapis.com.
+    def hold_after(self, accepted: int) -> None:
+        """Accept this many messages, then stall every later request until `release()` and
+        answer it 503: a dispatcher can be killed while FCM holds part of its batch."""
+        with self.lock:
+            self.hold_from = accepted
 
-        The SDK mounts a 100-connection adapter on the real FCM host only; pointed at this
-        server it would fall back to 10 connections and open hundreds of sockets per batch.
-        Call after FCM_URL is patched (the messaging service reads it when first created).
-        """
-        adapter = requests.adapters.HTTPAdapter(
-            pool_connections=100, pool_maxsize=100, max_retries=_http_client.DEFAULT_RETRY_CONFIG
-        )
-        messaging._get_messaging_service(app)._client.session.mount(self.url, adapter)
+    def release(self) -> None:
+        self.released.set()
 
     def script(self, token: str, *replies: Reply) -> None:
         """The next answers for this token, in order; then 200 again."""
@@ -123,18 +139,35 @@ class FakeFcm:
     def delivered(self) -> Counter[str]:
         """How many times each event id was accepted (200): the ground truth for loss/dupes."""
         with self.lock:
-            return Counter(r.event_id for r in self.requests if r.status == 200)
+            return self.delivered_unlocked()
 
-    def _answer(self, token: str) -> Reply:
+    def delivered_unlocked(self) -> Counter[str]:
+        return Counter(r.event_id for r in self.requests if r.status == 200)
+
+    def _answer(self, received: Received) -> Reply:
+        """Decide and record under one lock, so `delivered()` never misses an accepted one."""
         with self.lock:
-            if token in self.unregistered:
-                return reply_for(404)
-            if token in self.invalid:
-                return reply_for(400)
-            queued = self.scripts.get(token)
-            if queued:
-                return queued.popleft()
-        return Reply(200, {})
+            reply = self._decide(received.token)
+            if reply is not None:
+                self.requests.append(replace(received, status=reply.status))
+                return reply
+        self.released.wait(timeout=30)
+        with self.lock:
+            self.requests.append(replace(received, status=503))
+        return reply_for(503)
+
+    def _decide(self, token: str) -> Reply | None:
+        """None means: hold this request."""
+        if token in self.unregistered:
+            return reply_for(404)
+        if token in self.invalid:
+            return reply_for(400)
+        queued = self.scripts.get(token)
+        if queued:
+            return queued.popleft()
+        if self.hold_from is not None and len(self.delivered_unlocked()) >= self.hold_from:
+            return None
+        return Reply(200, {"name": f"projects/carepath/messages/{len(self.requests)}"})
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
@@ -149,7 +182,10 @@ class FakeFcm:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if self.path == "/token":
-                    self._send(Reply(200, {"access_token": "fake", "expires_in": 3600}))
+                    with fake.lock:
+                        fake.tokens_issued += 1
+                        token = f"access-{fake.tokens_issued}"  # tells the clients apart
+                    self._send(Reply(200, {"access_token": token, "expires_in": 3600}))
                     return
                 match = re.fullmatch(r"/v1/projects/([^/]+)/messages:send", self.path)
                 if not match:
@@ -157,21 +193,14 @@ class FakeFcm:
                     return
                 body = json.loads(raw)
                 message = body.get("message", {})
-                token = message.get("token", "")
-                reply = fake._answer(token)
-                if reply.status == 200:
-                    reply = Reply(200, {"name": f"projects/{match[1]}/messages/{len(fake.requests)}"})
-                with fake.lock:
-                    fake.requests.append(
-                        Received(
-                            token=token,
-                            event_id=message.get("data", {}).get("event_id", ""),
-                            body=body,
-                            headers={k.lower(): v for k, v in self.headers.items()},
-                            status=reply.status,
-                        )
-                    )
-                self._send(reply)
+                received = Received(
+                    token=message.get("token", ""),
+                    event_id=message.get("data", {}).get("event_id", ""),
+                    body=body,
+                    headers={k.lower(): v for k, v in self.headers.items()},
+                    status=0,
+                )
+                self._send(fake._answer(received))
 
             def _send(self, reply: Reply) -> None:
                 payload = json.dumps(reply.body).encode()
@@ -181,6 +210,8 @@ class FakeFcm:
                 for name, value in reply.headers.items():
                     self.send_header(name, value)
                 self.end_headers()
-                self.wfile.write(payload)
+                # A killed client leaves held requests with nowhere to answer: not an error.
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self.wfile.write(payload)
 
         return Handler

@@ -58,4 +58,4 @@ def test_priority_ttl_and_replacement_reach_every_platform(
     assert message["apns"]["headers"]["apns-collapse-id"] == "carepath-plan_changed-42"
     assert message["webpush"]["headers"] == {"TTL": "600", "Urgency": "high"}
     # The key file was exchanged for an access token at the fake token endpoint.
-    assert fake_fcm.requests[0].headers["authorization"] == "Bearer fake"
+    assert fake_fcm.requests[0].headers["authorization"] == "Bearer access-1"
