@@ -53,9 +53,7 @@ def to_networkx(pg: ProfileGraph) -> nx.DiGraph:
     return g
 
 
-def time_router(
-    router: Router, pairs: list[tuple[str, str]], profile: str
-) -> tuple[list[float], list[Any]]:
+def time_router(router: Router, pairs: list[tuple[str, str]], profile: str) -> tuple[list[float], list[Any]]:
     for a, b in pairs[:50]:  # warm up
         router.path(a, b, profile)
     times: list[float] = []
@@ -118,8 +116,10 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
         "map_memory_mb": round(after_site - before, 1),
         "index_build_s": round(build_s, 2),
     }
-    log(f"{target}: {len(site.nodes)} nodes, {len(rooms)} rooms; site {site_s:.1f}s, "
-        f"router+index {build_s:.1f}s, router memory {memory:.0f} MB")
+    log(
+        f"{target}: {len(site.nodes)} nodes, {len(rooms)} rooms; site {site_s:.1f}s, "
+        f"router+index {build_s:.1f}s, router memory {memory:.0f} MB"
+    )
     out = []
     for profile in ("walking", "wheelchair"):
         times, results = time_router(router, pairs, profile)

@@ -264,14 +264,16 @@ class _Importer:
         anchor_ids = {a.get("id") for a in self.files.get("anchor", [])}
         for a in self.files.get("anchor", []):
             if (a.get("properties") or {}).get("unit_id") not in unit_ids:
-                self.report.error("dangling_reference", "anchor on an unknown unit", [a.get("id")])
+                self.report.error("dangling_reference", "anchor on an unknown unit", [str(a.get("id"))])
         for o in self.files.get("occupant", []):
             if (o.get("properties") or {}).get("anchor_id") not in anchor_ids:
-                self.report.error("dangling_reference", "occupant on an unknown anchor", [o.get("id")])
+                self.report.error("dangling_reference", "occupant on an unknown anchor", [str(o.get("id"))])
         for am in self.files.get("amenity", []):
             bad = [x for x in (am.get("properties") or {}).get("unit_ids") or [] if x not in unit_ids]
             if bad:
-                self.report.error("dangling_reference", "amenity in an unknown unit", [am.get("id"), *bad])
+                self.report.error(
+                    "dangling_reference", "amenity in an unknown unit", [str(am.get("id")), *bad]
+                )
 
     def _unit_nodes(self, units: dict[str, _Unit], levels: dict[str, tuple[str, Floor]]) -> None:
         for u in units.values():

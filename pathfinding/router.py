@@ -8,6 +8,7 @@ from collections.abc import Iterable, Sequence
 from typing import Literal
 
 import numpy as np
+from scipy.sparse.csgraph import dijkstra
 
 from .graph import ProfileGraph, SiteGraph
 from .index import TreeIndex, build_index, usable
@@ -156,7 +157,7 @@ class Router:
                 from_index = arcs is not _STALE
         if arcs is _STALE:
             arcs = pg.live_path(src, dst)
-        if arcs is None:
+        if not isinstance(arcs, list):
             raise explain_no_route(self, pg, src, dst)
         ids = self.graph.ids
         edges = self.graph.edges
@@ -211,16 +212,13 @@ class Router:
         rooms = list(self.site.rooms() if room_ids is None else room_ids)
         idx = [self._node_index(r) for r in rooms]
         index = self._indexes.get(prof.name)
-        if index is not None and self.index_is_current(prof.name):
-            if all(i in index.row_of for i in idx):
-                rows = [index.row_of[i] for i in idx]
-                sub = index.seconds[np.ix_(rows, rows)]
-                return {a: {b: float(sub[j, i]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
-        pg = self.profile_graph(prof)
-        from scipy.sparse.csgraph import dijkstra
-
-        dist = dijkstra(pg.matrix(), indices=np.asarray(idx, dtype=np.int64))
-        sub = dist[:, idx]
+        fresh = index is not None and self.index_is_current(prof.name)
+        if fresh and index is not None and all(i in index.row_of for i in idx):
+            rows = [index.row_of[i] for i in idx]
+            # index.seconds[i, j]: from room j to room i
+            sub = index.seconds[np.ix_(rows, rows)].T
+        else:
+            sub = dijkstra(self.profile_graph(prof).matrix(), indices=np.asarray(idx))[:, idx]
         return {a: {b: float(sub[i, j]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
 
 

@@ -55,9 +55,9 @@ def _check(value: Any, schema: dict[str, Any], root: dict[str, Any], at: str, ou
             out.append((at or "/", "too short"))
         if "pattern" in schema and not re.search(schema["pattern"], value):
             out.append((at or "/", f"does not match {schema['pattern']}"))
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        if "minimum" in schema and value < schema["minimum"]:
-            out.append((at or "/", f"below minimum {schema['minimum']}"))
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    if number and "minimum" in schema and value < schema["minimum"]:
+        out.append((at or "/", f"below minimum {schema['minimum']}"))
     if isinstance(value, dict):
         for key in schema.get("required", []):
             if key not in value:

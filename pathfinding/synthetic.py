@@ -147,8 +147,8 @@ def synthetic_hospital(
             for f in skybridge_floors:
                 if 1 <= f <= floors:
                     link(EdgeKind.SKYBRIDGE, f"{prev}{f}-j{gw - 1}.{mid}", j(f, 0, mid), 30.0)
-    for a, c in zip(entrances, entrances[1:], strict=False):
-        link(EdgeKind.OUTDOOR, a, c)
+    for here, there in zip(entrances, entrances[1:], strict=False):
+        link(EdgeKind.OUTDOOR, here, there)
     return SiteMap(
         code=f"synthetic-{seed}",
         name_en="Synthetic hospital",

@@ -101,14 +101,13 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
             and not chair_reach[graph.index[n.id]]
         ]
         if stuck:
-            floors = sorted({(n.ordinal, n.floor) for n in stuck})
-            names = ", ".join(f for _, f in floors)
-            rooms = [n.id for n in stuck if n.kind is NodeKind.ROOM]
+            names = ", ".join(f for _, f in sorted({(n.ordinal, n.floor) for n in stuck}))
+            cut_off = [n.id for n in stuck if n.kind is NodeKind.ROOM]
             report.warn(
                 "no_step_free_access",
                 f"building {code} ({building.name_en}) has no step-free access to "
-                f"parts of floor(s) {names} ({len(rooms)} room(s))",
-                [code, *rooms],
+                f"parts of floor(s) {names} ({len(cut_off)} room(s))",
+                [code, *cut_off],
             )
 
 

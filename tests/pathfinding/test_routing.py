@@ -91,7 +91,7 @@ hospitals = st.builds(
 )
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
 @given(site=hospitals, data=st.data())
 def test_route_cost_equals_networkx_dijkstra(site: SiteMap, data: st.DataObject) -> None:
     rooms = site.rooms()
