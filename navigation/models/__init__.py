@@ -13,6 +13,7 @@ from navigation.models.journey import (
     TaskStatus,
     TaskTransition,
 )
+from navigation.models.queue import EntryStatus, QueueEntry, QueueEvent, RoomQueue, ServiceTime  # noqa: F401
 from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, Role, StaffUser
 
 __all__ = [
