@@ -20,6 +20,7 @@ import os
 import random
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ from pathfinding.graph import ProfileGraph  # noqa: E402
 
 
 def rss_mb() -> float:
-    with open("/proc/self/statm") as f:
+    with open("/proc/self/statm") as f:  # Linux
         pages = int(f.read().split()[1])
     return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
 
@@ -97,11 +98,14 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
     site_s = time.perf_counter() - t
     gc.collect()
     after_site = rss_mb()
+    tracemalloc.start()  # numpy reports its buffers to tracemalloc too
     t = time.perf_counter()
     router = Router(site, index_profiles=("walking", "wheelchair"))
     build_s = time.perf_counter() - t
     gc.collect()
-    memory = rss_mb() - after_site
+    memory, peak = (m / 2**20 for m in tracemalloc.get_traced_memory())
+    tracemalloc.stop()
+    rss_router = rss_mb() - after_site
     rooms = site.rooms()
     pairs = []
     while len(pairs) < queries:
@@ -113,7 +117,10 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
         "rooms": len(rooms),
         "queries": queries,
         "memory_mb": round(memory, 1),
-        "map_memory_mb": round(after_site - before, 1),
+        "memory_peak_mb": round(peak, 1),
+        "router_rss_mb": round(rss_router, 1),
+        "map_rss_mb": round(after_site - before, 1),
+        "process_rss_mb": round(rss_mb(), 1),
         "index_build_s": round(build_s, 2),
     }
     log(

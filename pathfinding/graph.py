@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .model import VERTICAL_KINDS, Edge, Profile, SiteMap
+from .model import STEP_KINDS, VERTICAL_KINDS, Edge, EdgeKind, Profile, SiteMap
 
 #: Floor for an arc's cost, so that scipy never mistakes a zero for a missing arc.
 MIN_SECONDS = 1e-3
@@ -28,22 +28,61 @@ class SiteGraph:
     edges: list[Edge]
     edge_index: dict[str, int]
     edge_by_id: dict[str, Edge]
+    edge_a: np.ndarray  # node index of each edge's ends
+    edge_b: np.ndarray
+    edge_length: np.ndarray
+    edge_kind: np.ndarray  # position in KINDS
+    edge_oneway: np.ndarray
+    edge_floors: np.ndarray  # floors climbed (vertical kinds only)
 
     @classmethod
     def from_site(cls, site: SiteMap) -> SiteGraph:
         ids = list(site.nodes)
+        index = {nid: i for i, nid in enumerate(ids)}
         edges = site.all_edges()
+        ordinals = np.asarray([n.ordinal for n in site.nodes.values()], dtype=np.int64)
+        a = np.asarray([index[e.a] for e in edges], dtype=np.int64)
+        b = np.asarray([index[e.b] for e in edges], dtype=np.int64)
+        kind = np.asarray([KINDS.index(e.kind) for e in edges], dtype=np.int8)
+        vertical = np.isin(kind, [KINDS.index(k) for k in VERTICAL_KINDS])
         return cls(
             ids=ids,
-            index={nid: i for i, nid in enumerate(ids)},
+            index=index,
             edges=edges,
             edge_index={e.id: i for i, e in enumerate(edges)},
             edge_by_id={e.id: e for e in edges},
+            edge_a=a,
+            edge_b=b,
+            edge_length=np.asarray([e.length_m for e in edges], dtype=np.float64),
+            edge_kind=kind,
+            edge_oneway=np.asarray([e.oneway for e in edges], dtype=bool),
+            edge_floors=np.where(vertical, np.abs(ordinals[a] - ordinals[b]), 0),
         )
 
     @property
     def n(self) -> int:
         return len(self.ids)
+
+
+KINDS: list[EdgeKind] = list(EdgeKind)
+
+
+def edge_seconds(graph: SiteGraph, profile: Profile) -> np.ndarray:
+    """Seconds per edge under a profile (NaN where the profile may not go): vectorised
+    :meth:`Profile.edge_seconds`, with the same arithmetic so results are identical."""
+    kind, floors = graph.edge_kind, np.maximum(graph.edge_floors, 1)
+    sec = graph.edge_length / profile.speed_mps
+    for k in (EdgeKind.STAIRS, EdgeKind.ESCALATOR, EdgeKind.ELEVATOR):
+        sel = kind == KINDS.index(k)
+        if k in STEP_KINDS and profile.step_free:
+            sec[sel] = np.nan
+        elif k is EdgeKind.STAIRS:
+            sec[sel] = floors[sel] * profile.stairs_s_per_floor
+        elif k is EdgeKind.ESCALATOR:
+            sec[sel] = floors[sel] * profile.escalator_s_per_floor
+        else:
+            sec[sel] = profile.elevator_wait_s + floors[sel] * profile.elevator_s_per_floor
+    return sec
 
 
 class ProfileGraph:
@@ -52,45 +91,31 @@ class ProfileGraph:
     def __init__(self, site: SiteMap, graph: SiteGraph, profile: Profile) -> None:
         self.profile = profile
         self.n = n = graph.n
-        tails: list[int] = []
-        heads: list[int] = []
-        costs: list[float] = []
-        lengths: list[float] = []
-        owners: list[int] = []
-        nodes = site.nodes
-        for ei, e in enumerate(graph.edges):
-            na, nb = nodes[e.a], nodes[e.b]
-            floors = abs(na.ordinal - nb.ordinal) if e.kind in VERTICAL_KINDS else 0
-            sec = profile.edge_seconds(e.kind, e.length_m, floors)
-            if sec is None:
-                continue
-            sec = max(sec, MIN_SECONDS)
-            a, b = graph.index[e.a], graph.index[e.b]
-            pairs = [(a, b)] if e.oneway else [(a, b), (b, a)]
-            for t, h in pairs:
-                tails.append(t)
-                heads.append(h)
-                costs.append(sec)
-                lengths.append(e.length_m)
-                owners.append(ei)
-        t_arr = np.asarray(tails, dtype=np.int64)
-        h_arr = np.asarray(heads, dtype=np.int64)
-        c_arr = np.asarray(costs, dtype=np.float64)
+        sec = edge_seconds(graph, profile)
+        usable = np.flatnonzero(~np.isnan(sec))
+        back = usable[~graph.edge_oneway[usable]]
+        owner = np.concatenate([usable, back])
+        t_arr = np.concatenate([graph.edge_a[usable], graph.edge_b[back]])
+        h_arr = np.concatenate([graph.edge_b[usable], graph.edge_a[back]])
+        c_arr = np.maximum(sec[owner], MIN_SECONDS)
         order = np.lexsort((c_arr, h_arr, t_arr))
-        self.tails = t_arr[order].astype(np.int32)
-        self.heads = h_arr[order].astype(np.int32)
-        self.cost = c_arr[order]
-        self.length = np.asarray(lengths, dtype=np.float64)[order]
-        self.edge = np.asarray(owners, dtype=np.int32)[order]
-        self.keys = t_arr[order] * n + h_arr[order]
-        self.indptr = np.searchsorted(self.tails, np.arange(n + 1)).astype(np.int64)
-        self.max_degree = int(np.diff(self.indptr).max()) if n else 0
-        # Python-side copies: scalar indexing of array.array is far faster than numpy's.
-        self.indptr_py = array("q", self.indptr.tobytes())
-        self.heads_py = array("i", self.heads.tobytes())
-        self.cost_py = array("d", self.cost.tobytes())
-        self.length_py = array("d", self.length.tobytes())
-        self.edge_py = array("i", self.edge.tobytes())
+        tails = t_arr[order]
+        self.tails = tails.astype(np.int32)
+        self.keys = tails * n + h_arr[order]
+        indptr = np.searchsorted(tails, np.arange(n + 1))
+        self.max_degree = int(np.diff(indptr).max()) if n else 0
+        # Scalar indexing of array.array is far faster than numpy's; the numpy names are
+        # views of the same memory.
+        self.indptr_py = array("q", indptr.astype(np.int64).tobytes())
+        self.heads_py = array("i", h_arr[order].astype(np.int32).tobytes())
+        self.cost_py = array("d", c_arr[order].tobytes())
+        self.length_py = array("d", graph.edge_length[owner][order].tobytes())
+        self.edge_py = array("i", owner[order].astype(np.int32).tobytes())
+        self.indptr = np.frombuffer(self.indptr_py, dtype=np.int64)
+        self.heads = np.frombuffer(self.heads_py, dtype=np.int32)
+        self.cost = np.frombuffer(self.cost_py, dtype=np.float64)
+        self.length = np.frombuffer(self.length_py, dtype=np.float64)
+        self.edge = np.frombuffer(self.edge_py, dtype=np.int32)
         self.closed_mask = np.zeros(len(self.cost), dtype=bool)
         self.closed_py = bytearray(len(self.cost))
         self._open = self._open_arcs()

@@ -17,7 +17,7 @@ from scipy.sparse.csgraph import dijkstra
 
 from .graph import ProfileGraph
 
-CHUNK = 32  # destinations per scipy call: bounds the temporary (CHUNK x nodes) arrays
+CHUNK = 16  # destinations per scipy call: bounds the temporary (CHUNK x nodes) arrays
 
 
 @dataclass
@@ -25,7 +25,7 @@ class TreeIndex:
     dests: np.ndarray  # node index of each tree's destination
     row_of: dict[int, int]  # destination node index -> tree row
     trees: np.ndarray  # (destinations, nodes): arc offset towards the destination
-    rows: list[bytes] | list[array]  # the same, as fast Python sequences
+    flat: bytes | array  # the same memory, for fast scalar reads: flat[row * nodes + node]
     none: int  # offset meaning "no path"
     seconds: np.ndarray  # (destinations, destinations): seconds from room j to room i
     closed_mask: np.ndarray  # the arcs closed when the trees were computed
@@ -33,10 +33,10 @@ class TreeIndex:
     recomputed: int = 0  # trees computed in the last build (others were kept)
 
 
-def _python_rows(trees: np.ndarray) -> list[bytes] | list[array]:
-    if trees.dtype == np.uint8:
-        return [row.tobytes() for row in trees]
-    return [array("H", row.tobytes()) for row in trees]
+def _flat(trees: np.ndarray) -> tuple[bytes | array, np.ndarray]:
+    """One immutable buffer for all trees, and a numpy view of it."""
+    flat: bytes | array = trees.tobytes() if trees.dtype == np.uint8 else array("H", trees.tobytes())
+    return flat, np.frombuffer(flat, dtype=trees.dtype).reshape(trees.shape)
 
 
 def build_index(pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None) -> TreeIndex:
@@ -81,11 +81,13 @@ def build_index(pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None)
             block[rr, uu] = (arcs - pg.indptr[uu]).astype(dtype)
             trees[rows] = block
             seconds[rows] = dist[:, dests]
+    flat, view = _flat(trees)
+    del trees
     return TreeIndex(
         dests=dests,
         row_of={int(d): i for i, d in enumerate(dests)},
-        trees=trees,
-        rows=_python_rows(trees),
+        trees=view,
+        flat=flat,
         none=none,
         seconds=seconds,
         closed_mask=mask,

@@ -153,7 +153,7 @@ class Router:
             index = self._indexes[prof.name]
             row = index.row_of.get(dst)
             if row is not None:
-                arcs = _follow(pg, index.rows[row], index.none, src, dst)
+                arcs = _follow(pg, index.flat, row * pg.n, index.none, src, dst)
                 from_index = arcs is not _STALE
         if arcs is _STALE:
             arcs = pg.live_path(src, dst)
@@ -223,14 +223,14 @@ class Router:
 
 
 def _follow(
-    pg: ProfileGraph, row: bytes | Sequence[int], none: int, src: int, dst: int
+    pg: ProfileGraph, flat: bytes | Sequence[int], base: int, none: int, src: int, dst: int
 ) -> list[int] | None | Literal["stale"]:
     """Arcs from src to dst along a tree; 'stale' when the path meets a closure."""
     indptr, heads, closed = pg.indptr_py, pg.heads_py, pg.closed_py
     arcs: list[int] = []
     u = src
     while u != dst:
-        k = row[u]
+        k = flat[base + u]
         if k == none:
             return None
         a = indptr[u] + k
