@@ -357,8 +357,14 @@ class _Importer:
                             Edge(f"{a.id}~{b.id}", EdgeKind.CORRIDOR, a.id, b.id, round(length, 2))
                         )
 
-    def _stacks(self, units: list[_Unit], levels: dict[str, tuple[str, Floor]]) -> list[list[_Unit]]:
-        """Groups of units of one building whose outlines overlap from floor to floor."""
+    def _stacks(
+        self,
+        units: list[_Unit],
+        levels: dict[str, tuple[str, Floor]],
+        links: list[tuple[str, str]] | None = None,
+    ) -> list[list[_Unit]]:
+        """Groups of units joined by ``links`` or, without links, stacked over each other
+        (same building, outlines overlapping) on different floors."""
         parent = {u.id: u.id for u in units}
 
         def find(x: str) -> str:
@@ -367,41 +373,67 @@ class _Importer:
                 x = parent[x]
             return x
 
-        for i, a in enumerate(units):
-            for b in units[i + 1 :]:
-                (ba, fa), (bb, fb) = levels[a.level], levels[b.level]
-                if ba != bb or fa.ordinal == fb.ordinal:
-                    continue
-                common = a.geom.intersection(b.geom).area
-                if common > STACK_OVERLAP * min(a.geom.area, b.geom.area):
-                    parent[find(a.id)] = find(b.id)
+        if links is not None:
+            for a_id, b_id in links:
+                if a_id in parent and b_id in parent:
+                    parent[find(a_id)] = find(b_id)
+        else:
+            for i, a in enumerate(units):
+                for b in units[i + 1 :]:
+                    (ba, fa), (bb, fb) = levels[a.level], levels[b.level]
+                    if ba != bb or fa.ordinal == fb.ordinal:
+                        continue
+                    common = a.geom.intersection(b.geom).area
+                    if common > STACK_OVERLAP * min(a.geom.area, b.geom.area):
+                        parent[find(a.id)] = find(b.id)
         groups: dict[str, list[_Unit]] = defaultdict(list)
         for u in units:
             groups[find(u.id)].append(u)
         return [sorted(g, key=lambda u: levels[u.level][1].ordinal) for g in groups.values()]
 
+    def _relationship_links(self, units: dict[str, _Unit]) -> dict[str, list[tuple[str, str]]]:
+        """Unit pairs joined by relationship features, by category (elevator, stairs...)."""
+        out: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        for rel in self.files.get("relationship", []):
+            rid = str(rel.get("id"))
+            props = rel.get("properties") or {}
+            refs = [props.get("origin"), *(props.get("intermediary") or []), props.get("destination")]
+            ids = [str(r.get("id")) for r in refs if isinstance(r, dict)]
+            missing = [i for i in ids if i not in units and i not in self.nodes]
+            if missing:
+                self.report.error(
+                    "dangling_reference",
+                    f"relationship {rid} names unknown features",
+                    [rid, *missing],
+                )
+                continue
+            unit_ids = [i for i in ids if i in units]
+            out[str(props.get("category"))].extend(zip(unit_ids, unit_ids[1:], strict=False))
+        return out
+
     def _vertical(self, units: dict[str, _Unit], levels: dict[str, tuple[str, Floor]]) -> list[Elevator]:
+        has_relationships = "relationship" in self.files
+        links = self._relationship_links(units)
         elevators: list[Elevator] = []
         lifts = [u for u in units.values() if u.category == "elevator"]
-        for n, stack in enumerate(self._stacks(lifts, levels), start=1):
-            bid = levels[stack[0].level][0]
-            name = stack[0].name_en or f"elevator {n}"
+        lift_links = links.get("elevator") if has_relationships else None
+        for n, stack in enumerate(self._stacks(lifts, levels, lift_links or None), start=1):
             elevators.append(
                 Elevator(
                     f"elevator:{stack[0].id}",
-                    name,
+                    stack[0].name_en or f"elevator {n}",
                     stack[0].name_zh or f"{n}号电梯",
                     tuple(u.id for u in stack),
                 )
             )
-            del bid
         for category, kind in (
             ("stairs", EdgeKind.STAIRS),
             ("steps", EdgeKind.STAIRS),
             ("escalator", EdgeKind.ESCALATOR),
         ):
             flights = [u for u in units.values() if u.category == category]
-            for stack in self._stacks(flights, levels):
+            flight_links = links.get(category) if has_relationships else None
+            for stack in self._stacks(flights, levels, flight_links or None):
                 for lo, hi in zip(stack, stack[1:], strict=False):
                     if levels[lo.level][1].ordinal != levels[hi.level][1].ordinal:
                         self.edges.append(Edge(f"{lo.id}^{hi.id}", kind, lo.id, hi.id, 10.0))

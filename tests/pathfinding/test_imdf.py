@@ -191,3 +191,57 @@ def test_archive_with_nothing_walkable_refused(tmp_path: Path) -> None:
     del files["unit"]
     _, report = check_imdf(write(tmp_path / "empty", files))
     assert "nothing_walkable" in report.codes()
+
+
+def _door(fid: str, a: tuple[float, float], b: tuple[float, float], level: str) -> dict[str, Any]:
+    geometry = {"type": "LineString", "coordinates": [list(a), list(b)]}
+    return _feature(fid, geometry, category="pedestrian", level_id=level)
+
+
+def two_floor_archive() -> dict[str, dict[str, Any]]:
+    """The tiny clinic plus an upper floor reached by an elevator whose shafts do not
+    line up on the drawings (so only a relationship can tell they are one car)."""
+    x, y, s = 30.0, 60.0, 1e-4
+    files = tiny_archive()
+    files["level"]["features"].append(
+        _feature("lvl-2", _square(x, y, 3 * s), ordinal=1, building_ids=["bldg-1"], short_name={"en": "1"})
+    )
+    files["unit"]["features"] += [
+        _feature("lift-0", _square(x + s, y + s, s), category="elevator", level_id="lvl-1"),
+        _feature("hall-2", _square(x + s, y, s), category="walkway", level_id="lvl-2"),
+        _feature("lift-1", _square(x + 2 * s, y, s), category="elevator", level_id="lvl-2"),
+        _feature("room-3", _square(x, y, s), category="room", level_id="lvl-2"),
+    ]
+    files["opening"]["features"] += [
+        _door("door-lift-0", (x + 1.3 * s, y + s), (x + 1.6 * s, y + s), "lvl-1"),
+        _door("door-lift-1", (x + 2 * s, y + 0.3 * s), (x + 2 * s, y + 0.6 * s), "lvl-2"),
+        _door("door-3", (x + s, y + 0.3 * s), (x + s, y + 0.6 * s), "lvl-2"),
+    ]
+    return files
+
+
+def test_relationship_file_names_the_elevator_car(tmp_path: Path) -> None:
+    files = two_floor_archive()
+    _, report = check_imdf(write(tmp_path / "guess", files))
+    assert report.find("elevator_one_floor") and "room-3" in report.find("unreachable_rooms")[0].ids
+    files["relationship"] = _fc(
+        [
+            _feature(
+                "rel-lift",
+                None,
+                category="elevator",
+                direction="undirected",
+                origin={"id": "lift-0", "feature_type": "unit"},
+                destination={"id": "lift-1", "feature_type": "unit"},
+            ),
+        ]
+    )
+    site, report = load_imdf(write(tmp_path / "told", files))
+    assert [car.stops for car in site.elevators] == [("lift-0", "lift-1")]
+    assert not report.find("elevator_one_floor") and not report.find("unreachable_rooms")
+    route = Router(site).route("room-1", "room-3", "wheelchair")
+    assert "elevator" in [s.kind for s in route.steps]
+    files["relationship"]["features"][0]["properties"]["destination"]["id"] = "lift-9"
+    with pytest.raises(MapError) as err:
+        load_imdf(write(tmp_path / "wrong", files))
+    assert {"rel-lift", "lift-9"} <= set(err.value.errors[0].ids)
