@@ -116,6 +116,13 @@ class Dispatcher:
             report.statuses[update["status"]] = report.statuses.get(update["status"], 0) + 1
         return report
 
+    def run_until_idle(self, max_passes: int = 100) -> list[PassReport]:
+        """Pass after pass while passes come back full, so a backlog drains in one call."""
+        reports = [self.run_pass()]
+        while reports[-1].claimed >= self.config.claim_limit and len(reports) < max_passes:
+            reports.append(self.run_pass())
+        return reports
+
     def next_due(self) -> datetime | None:
         """When the earliest waiting message becomes due (for a scheduler to wake up)."""
         with self.session_factory() as session:

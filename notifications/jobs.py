@@ -1,0 +1,56 @@
+"""Background dispatch on RQ (`carepath worker`), configured from the environment.
+
+The job is idempotent and safe to run in many workers at once (rows are leased), so the app
+may enqueue it after every commit that added messages. When messages wait for a retry, the
+job schedules itself for the earliest one (the worker needs RQ's scheduler:
+`rq worker --with-scheduler`, which `carepath worker` should start).
+"""
+
+import os
+from collections.abc import Mapping
+
+import rq
+import sqlalchemy as sa
+from sqlalchemy.orm import sessionmaker
+
+from notifications.dispatcher import Dispatcher
+from notifications.transports.base import Transport
+from notifications.transports.fcm import FcmTransport
+from notifications.transports.log import LogTransport
+
+DISPATCH_JOB = "notifications.jobs.dispatch_pending"
+QUEUE_NAME = "notifications"
+RETRY_JOB_ID = "carepath-notifications-retry"  # one scheduled wake-up, moved, never piled up
+
+
+def transports_from_environment(environ: Mapping[str, str] = os.environ) -> list[Transport]:
+    """FCM when a service-account file is named (CAREPATH_FCM_CREDENTIALS or
+    GOOGLE_APPLICATION_CREDENTIALS), else the log transport."""
+    return [FcmTransport.from_environment(environ) or LogTransport()]
+
+
+def dispatch_pending() -> dict[str, int]:
+    """RQ job: deliver everything due now, then book a wake-up for the next retry."""
+    engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    try:
+        dispatcher = Dispatcher(sessionmaker(engine), transports_from_environment())
+        reports = dispatcher.run_until_idle()
+        due = dispatcher.next_due()
+    finally:
+        engine.dispose()
+    job = rq.get_current_job()
+    if due is not None and job is not None:
+        queue = rq.Queue(job.origin, connection=job.connection)
+        queue.enqueue_at(due, DISPATCH_JOB, job_id=RETRY_JOB_ID)
+    totals: dict[str, int] = {"claimed": 0, "sent": 0}
+    for report in reports:
+        totals["claimed"] += report.claimed
+        totals["sent"] += report.sent
+        for status, count in report.statuses.items():
+            totals[status] = totals.get(status, 0) + count
+    return totals
+
+
+def request_dispatch(queue: rq.Queue) -> rq.job.Job:
+    """What the app calls after committing messages when REDIS_URL is set."""
+    return queue.enqueue(DISPATCH_JOB)
