@@ -47,7 +47,7 @@ def to_networkx(pg: ProfileGraph) -> nx.DiGraph:
     """The same open arcs and costs the router searches, as a networkx graph."""
     g = nx.DiGraph()
     g.add_nodes_from(range(pg.n))
-    pos = pg._open
+    pos = pg.state.open_arcs
     g.add_weighted_edges_from(
         zip(pg.tails[pos].tolist(), pg.heads[pos].tolist(), pg.cost[pos].tolist(), strict=True)
     )

@@ -116,9 +116,7 @@ class ProfileGraph:
         self.cost = np.frombuffer(self.cost_py, dtype=np.float64)
         self.length = np.frombuffer(self.length_py, dtype=np.float64)
         self.edge = np.frombuffer(self.edge_py, dtype=np.int32)
-        self.closed_mask = np.zeros(len(self.cost), dtype=bool)
-        self.closed_py = bytearray(len(self.cost))
-        self._open = self._open_arcs()
+        self.state = ClosureState.of(self, np.zeros(len(self.cost), dtype=bool))
 
     @property
     def arcs(self) -> int:
@@ -126,21 +124,20 @@ class ProfileGraph:
 
     def apply_closures(self, edge_closed: np.ndarray, node_closed: np.ndarray) -> None:
         mask = edge_closed[self.edge] | node_closed[self.tails] | node_closed[self.heads]
-        self.closed_mask = mask
-        self.closed_py = bytearray(mask.astype(np.uint8).tobytes())
-        self._open = self._open_arcs()
+        self.state = ClosureState.of(self, mask)  # one assignment: readers see old or new
 
-    def _open_arcs(self) -> np.ndarray:
-        """Positions of the cheapest open arc for every (tail, head) pair."""
-        pos = np.flatnonzero(~self.closed_mask)
-        keys = self.keys[pos]
-        first = np.ones(len(pos), dtype=bool)
-        first[1:] = keys[1:] != keys[:-1]
-        return pos[first]
+    @property
+    def closed_mask(self) -> np.ndarray:
+        return self.state.mask
 
-    def matrix(self, transpose: bool = False, with_closed: bool = False) -> sp.csr_matrix:
+    def matrix(
+        self,
+        transpose: bool = False,
+        with_closed: bool = False,
+        state: ClosureState | None = None,
+    ) -> sp.csr_matrix:
         """The open graph as a sparse matrix (reversed for trees towards a destination)."""
-        pos = self._open
+        pos = (state or self.state).open_arcs
         if with_closed:
             first = np.ones(len(self.keys), dtype=bool)
             first[1:] = self.keys[1:] != self.keys[:-1]
@@ -150,22 +147,20 @@ class ProfileGraph:
             rows, cols = cols, rows
         return sp.csr_matrix((self.cost[pos], (rows, cols)), shape=(self.n, self.n))
 
-    def arc_between(self, tails: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    def arc_between(
+        self, tails: np.ndarray, heads: np.ndarray, state: ClosureState | None = None
+    ) -> np.ndarray:
         """Position of the cheapest open arc tail->head for each pair (pairs must exist)."""
-        open_keys = self.keys[self._open]
-        hit = np.searchsorted(open_keys, tails.astype(np.int64) * self.n + heads)
-        return self._open[hit]
+        open_arcs = (state or self.state).open_arcs
+        hit = np.searchsorted(self.keys[open_arcs], tails.astype(np.int64) * self.n + heads)
+        return open_arcs[hit]
 
-    def search(self, src: int) -> tuple[np.ndarray, np.ndarray]:
-        """Exact one-to-all search on the open graph: (seconds, predecessor)."""
-        dist, pred = dijkstra(self.matrix(), indices=src, return_predecessors=True)
-        return dist, pred
-
-    def live_path(self, src: int, dst: int) -> list[int] | None:
+    def live_path(self, src: int, dst: int, state: ClosureState | None = None) -> list[int] | None:
         """Arcs of a shortest open path, or None when there is none."""
         if src == dst:
             return []
-        _, pred = self.search(src)
+        state = state or self.state
+        _, pred = dijkstra(self.matrix(state=state), indices=src, return_predecessors=True)
         if pred[dst] < 0:
             return None
         nodes = [dst]
@@ -173,4 +168,21 @@ class ProfileGraph:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
         arr = np.asarray(nodes, dtype=np.int64)
-        return [int(a) for a in self.arc_between(arr[:-1], arr[1:])]
+        return [int(a) for a in self.arc_between(arr[:-1], arr[1:], state)]
+
+
+@dataclass(frozen=True)
+class ClosureState:
+    """Which arcs are closed, in the forms the searches need; replaced, never mutated."""
+
+    mask: np.ndarray  # bool per arc
+    closed: bytearray  # the same, for fast scalar reads
+    open_arcs: np.ndarray  # the cheapest open arc of every (tail, head) pair
+
+    @classmethod
+    def of(cls, pg: ProfileGraph, mask: np.ndarray) -> ClosureState:
+        pos = np.flatnonzero(~mask)
+        keys = pg.keys[pos]
+        first = np.ones(len(pos), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        return cls(mask, bytearray(mask.astype(np.uint8).tobytes()), pos[first])

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from .graph import ProfileGraph
+from .graph import ClosureState, ProfileGraph
 
 CHUNK = 16  # destinations per scipy call: bounds the temporary (CHUNK x nodes) arrays
 
@@ -39,8 +39,10 @@ def _flat(trees: np.ndarray) -> tuple[bytes | array, np.ndarray]:
     return flat, np.frombuffer(flat, dtype=trees.dtype).reshape(trees.shape)
 
 
-def build_index(pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None) -> TreeIndex:
-    """Trees for ``dests`` under the profile graph's current closures.
+def build_index(
+    pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None, state: ClosureState
+) -> TreeIndex:
+    """Trees for ``dests`` with the arcs of ``state`` closed.
 
     With a previous index built under a subset of today's closures, only the trees that
     used a newly closed arc are recomputed.
@@ -49,7 +51,7 @@ def build_index(pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None)
     dtype = np.uint16 if wide else np.uint8
     none = 65535 if wide else 255
     n = pg.n
-    mask = pg.closed_mask.copy()
+    mask = state.mask
     reuse = (
         previous is not None
         and previous.trees.dtype == dtype
@@ -71,12 +73,12 @@ def build_index(pg: ProfileGraph, dests: np.ndarray, previous: TreeIndex | None)
         seconds = np.full((len(dests), len(dests)), np.inf)
         todo = np.arange(len(dests))
     if len(todo):
-        reverse = pg.matrix(transpose=True)
+        reverse = pg.matrix(transpose=True, state=state)
         for start in range(0, len(todo), CHUNK):
             rows = todo[start : start + CHUNK]
             dist, pred = dijkstra(reverse, indices=dests[rows], return_predecessors=True)
             rr, uu = np.nonzero(pred >= 0)
-            arcs = pg.arc_between(uu, pred[rr, uu])
+            arcs = pg.arc_between(uu, pred[rr, uu], state)
             block = np.full((len(rows), n), none, dtype=dtype)
             block[rr, uu] = (arcs - pg.indptr[uu]).astype(dtype)
             trees[rows] = block

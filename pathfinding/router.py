@@ -10,7 +10,7 @@ from typing import Literal
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from .graph import ProfileGraph, SiteGraph
+from .graph import ClosureState, ProfileGraph, SiteGraph
 from .index import TreeIndex, build_index, usable
 from .instructions import Landmarks, build_legs, build_steps
 from .model import PROFILES, Profile, SiteMap, get_profile
@@ -43,7 +43,9 @@ class Router:
         self._lock = threading.Lock()
         self._pgs: dict[str, ProfileGraph] = {}
         self._indexes: dict[str, TreeIndex] = {}
-        self._fast: dict[str, bool] = {}
+        # Per profile, what a query needs, swapped as one tuple so a query never mixes
+        # the closures of one moment with the index verdict of another.
+        self._serving: dict[str, tuple[ClosureState, TreeIndex | None]] = {}
         self._edge_closed = np.zeros(len(self.graph.edges), dtype=bool)
         self._node_closed = np.zeros(self.graph.n, dtype=bool)
         self.closed_edges: frozenset[str] = frozenset()
@@ -68,9 +70,12 @@ class Router:
         prof = get_profile(profile)
         pg = self._pgs.get(prof.name)
         if pg is None or pg.profile != prof:
-            pg = ProfileGraph(self.site, self.graph, prof)
-            pg.apply_closures(self._edge_closed, self._node_closed)
-            self._pgs[prof.name] = pg
+            with self._lock:
+                pg = ProfileGraph(self.site, self.graph, prof)
+                pg.apply_closures(self._edge_closed, self._node_closed)
+                self._pgs[prof.name] = pg
+                self._indexes.pop(prof.name, None)  # built for other speeds
+                self._serving.pop(prof.name, None)
         return pg
 
     # -- closures -----------------------------------------------------------------
@@ -100,9 +105,13 @@ class Router:
             self.closed_edges, self.closed_nodes = edge_ids, node_ids
             for name, pg in self._pgs.items():
                 pg.apply_closures(edge_closed, node_closed)
-                index = self._indexes.get(name)
-                self._fast[name] = index is not None and usable(index, pg)
+                self._serve(name, pg)
             self.version += 1
+
+    def _serve(self, name: str, pg: ProfileGraph) -> None:
+        """Publish (closures, index if it may serve them); call with the lock held."""
+        index = self._indexes.get(name)
+        self._serving[name] = (pg.state, index if index and usable(index, pg) else None)
 
     def index_is_current(self, profile: str = "walking") -> bool:
         """True when the trees were computed under exactly today's closures."""
@@ -121,13 +130,15 @@ class Router:
         for name in profiles or self.index_profiles:
             pg = self.profile_graph(name)
             previous = self._indexes.get(name)
-            index = build_index(pg, self._dests, previous)
+            with self._lock:
+                state = pg.state
+            index = build_index(pg, self._dests, previous, state)
             index.build_s = time.perf_counter() - started
             with self._lock:
                 # Closures may have changed meanwhile; the index is still safe to install
                 # because usable() compares what it was built with to what holds now.
                 self._indexes[name] = index
-                self._fast[name] = usable(index, pg)
+                self._serve(name, pg)
         return time.perf_counter() - started
 
     def index_stats(self) -> dict[str, dict[str, float]]:
@@ -147,16 +158,16 @@ class Router:
         prof = get_profile(profile)
         src, dst = self._node_index(origin), self._node_index(destination)
         pg = self.profile_graph(prof)
+        state, index = self._serving.get(prof.name) or (pg.state, None)
         arcs: list[int] | None | Literal["stale"] = _STALE
         from_index = False
-        if self._fast.get(prof.name):
-            index = self._indexes[prof.name]
+        if index is not None:
             row = index.row_of.get(dst)
             if row is not None:
-                arcs = _follow(pg, index.flat, row * pg.n, index.none, src, dst)
+                arcs = _follow(pg, state.closed, index.flat, row * pg.n, index.none, src, dst)
                 from_index = arcs is not _STALE
         if arcs is _STALE:
-            arcs = pg.live_path(src, dst)
+            arcs = pg.live_path(src, dst, state)
         if not isinstance(arcs, list):
             raise explain_no_route(self, pg, src, dst)
         ids = self.graph.ids
@@ -223,10 +234,16 @@ class Router:
 
 
 def _follow(
-    pg: ProfileGraph, flat: bytes | Sequence[int], base: int, none: int, src: int, dst: int
+    pg: ProfileGraph,
+    closed: bytearray,
+    flat: bytes | Sequence[int],
+    base: int,
+    none: int,
+    src: int,
+    dst: int,
 ) -> list[int] | None | Literal["stale"]:
     """Arcs from src to dst along a tree; 'stale' when the path meets a closure."""
-    indptr, heads, closed = pg.indptr_py, pg.heads_py, pg.closed_py
+    indptr, heads = pg.indptr_py, pg.heads_py
     arcs: list[int] = []
     u = src
     while u != dst:

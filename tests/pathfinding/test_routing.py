@@ -13,6 +13,7 @@ from pathfinding import (
     PROFILES,
     EdgeKind,
     NoRouteError,
+    Profile,
     Router,
     SiteMap,
     UnknownPlaceError,
@@ -23,7 +24,7 @@ from pathfinding import (
 )
 
 
-def oracle(site: SiteMap, profile: str, closed_edges=(), closed_nodes=()) -> nx.MultiDiGraph:
+def oracle(site: SiteMap, profile: str | Profile, closed_edges=(), closed_nodes=()) -> nx.MultiDiGraph:
     """networkx graph built straight from the map (not from the router's arrays)."""
     prof = get_profile(profile)
     g = nx.MultiDiGraph()
@@ -238,3 +239,32 @@ def test_slow_profile_takes_longer(demo_router: Router) -> None:
     walk = demo_router.route("A1-01", "B5-01", "walking")
     slow = demo_router.route("A1-01", "B5-01", "slow")
     assert slow.seconds > walk.seconds
+
+
+def test_background_rebuild_while_serving(small_site: SiteMap) -> None:
+    import threading
+
+    router = Router(small_site, index_profiles=("walking",))
+    rooms = small_site.rooms()
+    corridors = sorted(e.id for e in small_site.edges if e.kind is EdgeKind.CORRIDOR)[::5]
+    router.set_closures(edges=corridors)
+    g = oracle(small_site, "walking", closed_edges=corridors)
+    worker = threading.Thread(target=router.rebuild_index)
+    worker.start()
+    for a in rooms:
+        for b in rooms:
+            assert router_seconds(router, a, b, "walking") == pytest.approx(nx_seconds(g, a, b))
+    worker.join()
+    assert router.index_is_current("walking")
+    assert all(
+        router.path(a, rooms[0]).from_index for a in rooms if math.isfinite(nx_seconds(g, a, rooms[0]))
+    )
+
+
+def test_custom_profile_replaces_the_standard_one(small_site: SiteMap) -> None:
+    router = Router(small_site, index_profiles=("walking",))
+    a, b = small_site.rooms()[0], small_site.rooms()[-1]
+    brisk = Profile("walking", 2.0, 10.0, 8.0, 20.0, 2.0)
+    fast = router.path(a, b, brisk)
+    assert fast.seconds == pytest.approx(nx.dijkstra_path_length(oracle(small_site, brisk), a, b))
+    assert fast.seconds < nx.dijkstra_path_length(oracle(small_site, "walking"), a, b)
