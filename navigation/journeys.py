@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy.orm import object_session
+
 from navigation.errors import Conflict, NotFound
 from navigation.models import Journey, Task, TaskStatus
+from navigation.queues.lines import join
 from navigation.task_states import mark, refresh_readiness, transition
 
 
@@ -27,8 +30,8 @@ def complete_self_service(journey: Journey, task_id: int, now: datetime) -> Task
     return task
 
 
-def arrive(journey: Journey, task_id: int, now: datetime) -> Task:
-    """The patient is at the room for this step and joins its queue."""
+def arrive(journey: Journey, task_id: int, now: datetime, room_code: str | None = None) -> Task:
+    """The patient is at the room for this step and joins its queue (told where to go if not)."""
     task = task_of(journey, task_id)
     if task.self_service:
         raise Conflict(f"step '{task.name_en}' has no queue to join", field="task_id")
@@ -36,9 +39,11 @@ def arrive(journey: Journey, task_id: int, now: datetime) -> Task:
         raise Conflict(
             f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
         )
-    if task.business_status == "arrived":
+    session = object_session(journey)
+    if session is None:  # a detached journey (no database): only note the arrival
+        mark(task, "arrived", actor="patient", now=now)
         return task
-    mark(task, "arrived", actor="patient", now=now)
+    join(session, task, now, room_code=room_code)
     return task
 
 

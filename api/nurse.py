@@ -1,0 +1,472 @@
+"""Nurses run their rooms' queues; patients check in at a room; the public screen shows tickets.
+
+Views parse, call `navigation.queues`, commit once. Each operation's `QueueChange` (journeys
+and rooms it touched) passes through `_done`, the one place to hook the re-planner in.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import flask
+from flask import current_app, g, render_template, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from api.auth import BEARER, bearer_token, journey_reader, staff_required
+from api.context import commit, now
+from api.errors import problem
+from api.extensions import db
+from navigation import queues
+from navigation.access import journey_for_token
+from navigation.errors import DomainError, NotFound
+from navigation.models import QueueEntry, Role, Room, RoomStatus
+from navigation.queues.arrival import arrive_at_room
+from navigation.queues.views import entry_history, entry_view
+
+blp = Blueprint("nurse", __name__, description="Nurses: room queues; patients: room check-in; public signage")
+pages = flask.Blueprint("queue_pages", __name__, template_folder="templates")
+
+ROOM = "<string(maxlength=32):room_code>"
+ENTRY = "<int(max=2147483647):entry_id>"
+NURSES = (Role.NURSE, Role.ADMIN)
+IF_MATCH = {
+    "in": "header",
+    "name": "If-Match",
+    "required": False,
+    "schema": {"type": "string"},
+    "description": "The entry's `version` as last seen; a stale one is refused with 409 and the current state",
+}
+REASON = fields.String(required=True, validate=validate.Length(min=1, max=400))
+
+
+# ---- schemas -------------------------------------------------------------------------------
+
+
+class EntrySchema(Schema):
+    id = fields.Integer()
+    ticket = fields.String()
+    status = fields.String(
+        metadata={"enum": ["waiting", "called", "in_service", "done", "no_show", "skipped", "on_hold"]}
+    )
+    room = fields.String()
+    desk = fields.Integer(allow_none=True)
+    priority = fields.Integer()
+    people_ahead = fields.Integer(allow_none=True, metadata={"description": "Only while in line"})
+    wait_minutes = fields.Integer(allow_none=True, metadata={"description": "Estimated minutes to the call"})
+    recalls = fields.Integer()
+    joined_at = fields.DateTime()
+    called_at = fields.DateTime(allow_none=True)
+    started_at = fields.DateTime(allow_none=True)
+    grace_until = fields.DateTime(allow_none=True)
+    journey_id = fields.Integer()
+    task_id = fields.Integer()
+    patient_name = fields.String()
+    exam_en = fields.String()
+    exam_zh = fields.String()
+    version = fields.Integer()
+
+
+class EventSchema(Schema):
+    action = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String(allow_none=True)
+    actor = fields.String()
+    reason = fields.String(allow_none=True)
+    at = fields.DateTime()
+    detail = fields.Dict()
+    undone = fields.Boolean()
+
+
+class EntryDetailSchema(EntrySchema):
+    history = fields.List(fields.Nested(EventSchema))
+
+
+class RoomQueueSchema(Schema):
+    room = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    room_type = fields.String()
+    stations = fields.Integer()
+    status = fields.String()
+    paused_until = fields.DateTime(allow_none=True)
+    pause_reason = fields.String(allow_none=True)
+    can_undo = fields.String(allow_none=True, metadata={"description": "The operation undo would take back"})
+    entries = fields.List(fields.Nested(EntrySchema))
+
+
+class ServiceQueueSchema(Schema):
+    room_type = fields.String()
+    rooms = fields.List(fields.Nested(RoomQueueSchema))
+
+
+class RoomSummarySchema(Schema):
+    code = fields.String()
+    name_en = fields.String()
+    name_zh = fields.String()
+    room_type = fields.String()
+    stations = fields.Integer()
+    status = fields.Function(lambda r: r.status.value)
+
+
+class ChangeSchema(Schema):
+    message = fields.String()
+    entry = fields.Nested(EntrySchema, allow_none=True)
+    journeys = fields.List(fields.Integer(), metadata={"description": "Journeys this change touched"})
+    rooms = fields.List(fields.String(), metadata={"description": "Rooms this change touched"})
+
+
+class CallNextSchema(Schema):
+    desk = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    from_service = fields.Boolean(
+        load_default=False, metadata={"description": "Call from the shared line of every room of this type"}
+    )
+
+
+class StartSchema(Schema):
+    desk = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
+
+
+class SkipSchema(Schema):
+    places = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    reason = REASON
+
+
+class ReasonSchema(Schema):
+    reason = REASON
+
+
+class NoShowSchema(Schema):
+    reason = fields.String(load_default=None, validate=validate.Length(max=400))
+    grace_minutes = fields.Integer(load_default=15, validate=validate.Range(min=0, max=240))
+
+
+class MoveSchema(Schema):
+    room = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    reason = REASON
+
+
+class PrioritySchema(Schema):
+    priority = fields.Integer(required=True, validate=validate.Range(min=0, max=3))
+    reason = REASON
+
+
+class PauseSchema(Schema):
+    reason = REASON
+    minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 60))
+
+
+class RoomArrivalSchema(Schema):
+    task_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2147483647))
+
+
+class PatientQueueSchema(Schema):
+    task_id = fields.Integer()
+    ticket = fields.String()
+    status = fields.String()
+    room = fields.String()
+    desk = fields.Integer(allow_none=True)
+    people_ahead = fields.Integer(allow_none=True)
+    wait_minutes = fields.Integer(allow_none=True)
+    grace_until = fields.DateTime(allow_none=True)
+
+
+class TicketSchema(Schema):
+    ticket = fields.String()
+    room = fields.String()
+    desk = fields.Integer(allow_none=True)
+
+
+class SignageSchema(Schema):
+    site = fields.String()
+    group = fields.String()
+    calling = fields.List(fields.Nested(TicketSchema))
+    next = fields.List(fields.Nested(TicketSchema))
+    paused = fields.List(fields.String())
+    at = fields.DateTime()
+
+
+# ---- helpers -------------------------------------------------------------------------------
+
+
+def _room(code: str) -> Room:
+    return queues.room_for_staff(db.session, code, g.staff.site_id)
+
+
+def _if_match() -> int | None:
+    raw = request.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit() or len(value) > 9:
+        raise DomainError("If-Match must be the entry's version number", field="If-Match")
+    return int(value)
+
+
+def _done(change: queues.QueueChange) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Commit the operation; the re-planner hooks in here on `change.journey_ids`/`room_ids`."""
+    entry = change.entry
+    rooms = sorted(r.code for r in db.session.query(Room).filter(Room.id.in_(change.room_ids)))
+    commit()
+    body = {
+        "message": change.message,
+        "entry": entry_view(db.session, entry, now()) if entry is not None else None,
+        "journeys": sorted(change.journey_ids),
+        "rooms": rooms,
+    }
+    headers = {"ETag": f'"{entry.version}"'} if entry is not None else {}
+    return body, 200, headers
+
+
+@blp.errorhandler(queues.StaleEntry)
+def stale_entry(error: queues.StaleEntry):
+    """409 with the entry as it is now, so the nurse's screen can show it at once."""
+    db.session.rollback()
+    current = EntrySchema().dump(entry_view(db.session, db.session.get(QueueEntry, error.entry.id), now()))
+    response = problem(409, error.message, {"json": error.errors})
+    body = response.get_json()
+    body["current"] = current
+    response.set_data(flask.json.dumps(body))
+    response.headers["ETag"] = f'"{current["version"]}"'
+    return response
+
+
+# ---- nurses: rooms -------------------------------------------------------------------------
+
+
+@blp.route("/api/v1/queues/rooms")
+class Rooms(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, RoomSummarySchema(many=True))
+    def get(self):
+        """Rooms at your site, to pick the one you run."""
+        query = db.session.query(Room).filter(Room.status != RoomStatus.CLOSED).order_by(Room.code)
+        if g.staff.site_id is not None:
+            query = query.filter(Room.site_id == g.staff.site_id)
+        return query.all()
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}")
+class RoomQueueView(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, RoomQueueSchema)
+    def get(self, room_code: str):
+        """The room's line: who is called or in service, who waits in which order and how long."""
+        return queues.room_view(db.session, _room(room_code), now())
+
+
+@blp.route("/api/v1/queues/services/<string(maxlength=32):room_type>")
+class ServiceQueueView(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, ServiceQueueSchema)
+    def get(self, room_type: str):
+        """Every room performing a service (e.g. `ultrasound`) at your site, as one board."""
+        site_id = g.staff.site_id
+        if site_id is None:
+            raise DomainError("this account has no site", field="site")
+        return queues.service_view(db.session, site_id, room_type, now())
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/call-next")
+class CallNext(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.arguments(CallNextSchema)
+    @blp.response(200, ChangeSchema)
+    def post(self, body: dict, room_code: str):
+        """Call the next patient to a desk (409 when nobody is waiting or the room is paused)."""
+        change = queues.call_next(
+            db.session,
+            _room(room_code),
+            body["desk"],
+            actor=g.staff,
+            now=now(),
+            from_service=body["from_service"],
+        )
+        return _done(change)
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/pause")
+class Pause(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.arguments(PauseSchema)
+    @blp.response(200, ChangeSchema)
+    def post(self, body: dict, room_code: str):
+        """Pause the room: waiting patients go to other rooms for the exam, or wait longer; all are told."""
+        room = _room(room_code)
+        return _done(
+            queues.pause(db.session, room, body["reason"], body["minutes"], actor=g.staff, now=now())
+        )
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/resume")
+class Resume(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, ChangeSchema)
+    def post(self, room_code: str):
+        """Open the paused room again."""
+        return _done(queues.resume(db.session, _room(room_code), actor=g.staff, now=now()))
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/undo")
+class Undo(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, ChangeSchema)
+    def post(self, room_code: str):
+        """Undo the room's last operation (again to go further back); start/complete/pause cannot be."""
+        return _done(queues.undo(db.session, _room(room_code), actor=g.staff, now=now()))
+
+
+# ---- nurses: one entry ---------------------------------------------------------------------
+
+
+@blp.route(f"/api/v1/queues/entries/{ENTRY}")
+class EntryView(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, EntryDetailSchema)
+    def get(self, entry_id: int):
+        """One ticket with its whole history."""
+        entry = queues.entry_for_staff(db.session, entry_id, g.staff.site_id)
+        view = entry_view(db.session, entry, now())
+        return {**view, "history": entry_history(db.session, entry)}, 200, {"ETag": f'"{entry.version}"'}
+
+
+def _entry_route(path: str, schema: type[Schema] | None, summary: str, run):
+    """One POST endpoint per operation on an entry: If-Match, nurse of the entry's site."""
+
+    def post(self, *args: Any, entry_id: int):
+        body = args[0] if args else {}
+        change = run(entry_id, body, dict(actor=g.staff, now=now(), version=_if_match()))
+        return _done(change)
+
+    post.__doc__ = summary
+    post = blp.response(200, ChangeSchema)(post)
+    if schema is not None:
+        post = blp.arguments(schema)(post)
+    post = staff_required(*NURSES)(post)
+    post = blp.doc(security=BEARER, parameters=[IF_MATCH])(post)
+    view = type(f"Entry_{path.replace('-', '_')}", (MethodView,), {"post": post})
+    blp.route(f"/api/v1/queues/entries/{ENTRY}/{path}")(view)
+
+
+_entry_route(
+    "recall", None, "Call the same patient again.", lambda i, b, k: queues.recall(db.session, i, **k)
+)
+_entry_route(
+    "start",
+    StartSchema,
+    "The exam begins (the step becomes in-progress).",
+    lambda i, b, k: queues.start(db.session, i, desk=b["desk"], **k),
+)
+_entry_route(
+    "complete",
+    None,
+    "The exam is done (the step completes; the next steps are released).",
+    lambda i, b, k: queues.complete(db.session, i, **k),
+)
+_entry_route(
+    "skip",
+    SkipSchema,
+    "Put the patient back N places in line.",
+    lambda i, b, k: queues.skip(db.session, i, b["places"], b["reason"], **k),
+)
+_entry_route(
+    "no-show",
+    NoShowSchema,
+    "The called patient did not come; they keep their place for the grace period.",
+    lambda i, b, k: queues.no_show(
+        db.session, i, reason=b["reason"], grace=timedelta(minutes=b["grace_minutes"]), **k
+    ),
+)
+_entry_route(
+    "rejoin",
+    None,
+    "A no-show patient is back and rejoins the line.",
+    lambda i, b, k: queues.rejoin(db.session, i, **k),
+)
+_entry_route(
+    "move",
+    MoveSchema,
+    "Send the patient to another room that performs their exam.",
+    lambda i, b, k: queues.move(db.session, i, _room(b["room"]), b["reason"], **k),
+)
+_entry_route(
+    "priority",
+    PrioritySchema,
+    "Raise or lower the patient's priority (0 normal to 3 most urgent).",
+    lambda i, b, k: queues.set_priority(db.session, i, b["priority"], b["reason"], **k),
+)
+_entry_route(
+    "hold",
+    ReasonSchema,
+    "Keep the patient aside without losing their place.",
+    lambda i, b, k: queues.hold(db.session, i, b["reason"], **k),
+)
+_entry_route(
+    "release", None, "Put a held patient back in line.", lambda i, b, k: queues.release(db.session, i, **k)
+)
+
+
+# ---- patients ------------------------------------------------------------------------------
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/arrivals")
+class RoomArrival(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(RoomArrivalSchema)
+    @blp.response(200, PatientQueueSchema(many=True))
+    def post(self, body: dict, room_code: str):
+        """The patient scanned this room's QR code: "I'm here". A wrong room answers where to go."""
+        token = bearer_token()
+        journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token) if token else None
+        if journey is None:
+            raise NotFound("no journey for this link")
+        arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
+        commit()
+        return queues.journey_queue(db.session, journey, now())
+
+
+@blp.route("/api/v1/queues/journeys/<int(max=2147483647):journey_id>")
+class JourneyQueue(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.response(200, PatientQueueSchema(many=True))
+    def get(self, journey_id: int):
+        """The patient's own tickets: room, desk when called, people ahead, estimated minutes."""
+        return queues.journey_queue(db.session, journey_reader(journey_id), now())
+
+
+# ---- public signage ------------------------------------------------------------------------
+
+
+@blp.route("/api/v1/signage/<string(maxlength=32):site>/<string(maxlength=32):group>")
+class Signage(MethodView):
+    @blp.response(200, SignageSchema)
+    def get(self, site: str, group: str):
+        """A department's (room type's) or a room's public screen: ticket numbers and rooms only."""
+        return queues.signage(db.session, site, group, now())
+
+
+# ---- pages ---------------------------------------------------------------------------------
+
+
+@pages.get("/nurse")
+def nurse_page():
+    return render_template("nurse.html")
+
+
+@pages.get("/signage/<string(maxlength=32):site>/<string(maxlength=32):group>")
+def signage_page(site: str, group: str):
+    return render_template("signage.html", site=site, group=group)
+
+
+# The pages are plain Flask routes (not API operations): nest them without documenting them.
+flask.Blueprint.register_blueprint(blp, pages)

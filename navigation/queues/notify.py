@@ -1,0 +1,72 @@
+"""What queue changes tell the patient, through the outbox in the same transaction.
+
+Rooms and desks go out by number only: never a department or an exam (notifications/templates).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from navigation.models import QueueEntry, RoomQueue
+from navigation.queues.estimates import ServiceTimes, waits
+from navigation.queues.lines import BUSY, entries_in, line
+from notifications.events import Event
+from notifications.outbox import enqueue
+from notifications.templates import ROOM_NUMBER
+
+log = logging.getLogger(__name__)
+
+
+def _language(entry: QueueEntry) -> str:
+    return entry.journey.patient.language.value
+
+
+def turn_now(session: Session, entry: QueueEntry, now: datetime) -> None:
+    room = entry.queue.room.code
+    if not ROOM_NUMBER.match(room):
+        # The template refuses anything but a number; the page still shows the call.
+        log.warning("room code %r is not a room number: no TURN_NOW push", room)
+        return
+    enqueue(
+        session,
+        entry.journey_id,
+        Event.TURN_NOW,
+        _language(entry),
+        step_id=entry.task_id,
+        now=now,
+        room=room,
+        desk=entry.desk or 1,
+    )
+
+
+def plan_changed(session: Session, entry: QueueEntry, now: datetime) -> None:
+    enqueue(session, entry.journey_id, Event.PLAN_CHANGED, _language(entry), step_id=entry.task_id, now=now)
+
+
+def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> list[QueueEntry]:
+    """Tell each patient once, when at most `ahead` people are before them in the line."""
+    waiting = line(session, [queue.id])
+    close = [(i, e) for i, e in enumerate(waiting[: ahead + 1]) if not e.turn_soon_sent]
+    if not close:
+        return []
+    estimates = waits(
+        queue, waiting, entries_in(session, queue.id, BUSY), ServiceTimes(session, [queue.room_id]), now
+    )
+    told = []
+    for people_ahead, entry in close:
+        enqueue(
+            session,
+            entry.journey_id,
+            Event.TURN_SOON,
+            _language(entry),
+            step_id=entry.task_id,
+            now=now,
+            people_ahead=people_ahead,
+            minutes=max(0, estimates[entry.id]),
+        )
+        entry.turn_soon_sent = True  # not an operation: the version stays
+        told.append(entry)
+    return told

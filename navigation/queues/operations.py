@@ -1,0 +1,606 @@
+"""What a nurse does to a line: call, recall, start, complete, skip, no-show, move, priority,
+hold, pause and resume the room, undo. Each locks the queue(s) first, checks the entry's
+version (If-Match), keeps history and an audit record, and tells the patients it affects."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation import audit
+from navigation.errors import Conflict, DomainError
+from navigation.models import (
+    EntryStatus,
+    QueueEntry,
+    QueueEvent,
+    Room,
+    RoomQueue,
+    RoomStatus,
+    StaffUser,
+    TaskStatus,
+)
+from navigation.queues import notify
+from navigation.queues.estimates import learn
+from navigation.queues.lines import (
+    BUSY,
+    LINE,
+    PRIORITY_SHIFT,
+    TURN_SOON_AHEAD,
+    QueueChange,
+    QueueEmpty,
+    entries_in,
+    entry_for_staff,
+    line,
+    lock_queues,
+    locked_entry,
+    next_ticket,
+    queue_for_room,
+    record,
+    rejoin_entry,
+    require,
+    restore,
+    rooms_performing,
+    snapshot,
+    sync_step,
+)
+from navigation.task_states import refresh_readiness, transition
+
+E = EntryStatus
+NO_SHOW_GRACE = timedelta(minutes=15)
+UNDOABLE = {"call", "recall", "skip", "no_show", "rejoin", "move", "priority", "hold", "release"}
+
+
+def _check_desk(room: Room, desk: int) -> None:
+    if not 1 <= desk <= room.stations:
+        raise DomainError(f"room {room.code} has desks 1 to {room.stations}", field="desk")
+
+
+def _site(actor: StaffUser) -> int | None:
+    return actor.site_id
+
+
+# ---- calling -------------------------------------------------------------------------------
+
+
+def call_next(
+    session: Session,
+    room: Room,
+    desk: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    from_service: bool = False,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Call the first patient in line to `desk`. With `from_service`, the first of every room
+    that performs the same service (patients who can be served here), so shared rooms share
+    one line. Serialised per queue: two nurses never call the same patient or skip one."""
+    _check_desk(room, desk)
+    queue = queue_for_room(session, room)
+    pool = [queue.id]
+    if from_service:
+        others = session.scalars(
+            sa.select(Room).where(Room.site_id == room.site_id, Room.room_type == room.room_type)
+        ).all()
+        pool += [queue_for_room(session, other).id for other in others if other.id != room.id]
+    locked = lock_queues(session, pool)
+    queue = locked[queue.id]
+    if queue.paused_at is not None:
+        raise Conflict(f"room {room.code} is paused ({queue.pause_reason}); resume it first", field="room")
+    candidates = [
+        e
+        for e in line(session, pool)
+        if (e.task.not_before is None or e.task.not_before <= now)
+        and (e.queue_id == queue.id or room.performs(tuple(e.task.room_types), tuple(e.task.exam_codes)))
+    ]
+    if not candidates:
+        raise QueueEmpty(f"no one is waiting for room {room.code}", field="room")
+    entry = candidates[0]
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    source = entry.queue
+    if entry.queue_id != queue.id:  # from the shared line: the patient keeps their ticket
+        entry.queue = queue
+        entry.task.planned_room_id = room.id
+        change.touch(room_id=source.room_id)
+    entry.status, entry.desk, entry.called_at = E.CALLED, desk, now
+    record(session, change, queue, entry, "call", actor, now, before=before, desk=desk)
+    sync_step(entry, actor, now)
+    notify.turn_now(session, entry, now)
+    for touched in {queue.id: queue, source.id: source}.values():
+        notify.turn_soon(session, touched, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} called to desk {desk}"
+    return change
+
+
+def recall(
+    session: Session, entry_id: int, *, actor: StaffUser, now: datetime, version: int | None = None
+) -> QueueChange:
+    """Call the same patient again (they did not come yet)."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.CALLED], "recalled")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    entry.recalls += 1
+    record(session, change, entry.queue, entry, "recall", actor, now, before=before, desk=entry.desk)
+    notify.turn_now(session, entry, now)
+    change.message = f"ticket {entry.ticket} called again"
+    return change
+
+
+# ---- service -------------------------------------------------------------------------------
+
+
+def start(
+    session: Session,
+    entry_id: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    desk: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """The exam begins: the step becomes in-progress (FHIR), the entry in service."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.CALLED, *LINE], "started")
+    if desk is not None:
+        _check_desk(entry.queue.room, desk)
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    was_in_line = entry.status in LINE
+    transition(
+        entry.task, TaskStatus.IN_PROGRESS, actor=f"staff:{actor.id}", now=now, business_status="in-service"
+    )
+    entry.status, entry.started_at = E.IN_SERVICE, now
+    entry.desk = desk or entry.desk or 1
+    entry.called_at = entry.called_at or now
+    record(session, change, entry.queue, entry, "start", actor, now, before=before, desk=entry.desk)
+    if was_in_line:
+        notify.turn_soon(session, entry.queue, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} in service"
+    return change
+
+
+def complete(
+    session: Session, entry_id: int, *, actor: StaffUser, now: datetime, version: int | None = None
+) -> QueueChange:
+    """The exam is done: the step completes, the next steps are released, the room learns how
+    long it took. A called patient may be completed at once (start and end together)."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.IN_SERVICE, E.CALLED], "completed")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    staff = f"staff:{actor.id}"
+    if entry.task.status == TaskStatus.READY:
+        transition(entry.task, TaskStatus.IN_PROGRESS, actor=staff, now=now, business_status="in-service")
+    transition(entry.task, TaskStatus.COMPLETED, actor=staff, now=now, business_status="done")
+    began = entry.started_at or entry.called_at or now
+    entry.started_at = began
+    entry.status, entry.finished_at = E.DONE, now
+    minutes = learn(session, entry.queue.room_id, entry.task, (now - began).total_seconds() / 60, now)
+    released = refresh_readiness(entry.journey, now)
+    record(
+        session,
+        change,
+        entry.queue,
+        entry,
+        "complete",
+        actor,
+        now,
+        before=before,
+        minutes=round((now - began).total_seconds() / 60, 1),
+        average_minutes=round(minutes, 1),
+        released=[t.id for t in released],
+    )
+    change.message = f"ticket {entry.ticket} done"
+    return change
+
+
+# ---- changing places -----------------------------------------------------------------------
+
+
+def skip(
+    session: Session,
+    entry_id: int,
+    places: int,
+    reason: str,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Put the patient back `places` places in line (not here yet, not ready yet)."""
+    if places < 1:
+        raise DomainError("skip back by at least one place", field="places")
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.CALLED, *LINE], "skipped")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    waiting = line(session, [entry.queue_id])
+    position = waiting.index(entry) if entry in waiting else 0
+    rest = [e for e in waiting if e.id != entry.id]
+    after = position + places  # the entry goes behind rest[after - 1]
+    if not rest or after > len(rest) or after <= 0:
+        entry.order_key = (rest[-1].order_key + 1.0) if rest else entry.order_key
+    elif after == len(rest):
+        entry.order_key = rest[-1].order_key + 1.0
+    else:
+        entry.order_key = (rest[after - 1].order_key + rest[after].order_key) / 2
+    entry.status, entry.desk, entry.turn_soon_sent = E.SKIPPED, None, False
+    record(
+        session, change, entry.queue, entry, "skip", actor, now, before=before, reason=reason, places=places
+    )
+    sync_step(entry, actor, now, reason)
+    if before["status"] == E.CALLED.value:
+        notify.plan_changed(session, entry, now)
+    notify.turn_soon(session, entry.queue, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} moved back {places} places"
+    return change
+
+
+def no_show(
+    session: Session,
+    entry_id: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    reason: str | None = None,
+    grace: timedelta = NO_SHOW_GRACE,
+) -> QueueChange:
+    """The called patient did not come. Within `grace` they get their place back on return."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.CALLED], "marked as not here")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    entry.status, entry.desk, entry.grace_until = E.NO_SHOW, None, now + grace
+    record(
+        session,
+        change,
+        entry.queue,
+        entry,
+        "no_show",
+        actor,
+        now,
+        before=before,
+        reason=reason,
+        grace_minutes=int(grace.total_seconds() // 60),
+    )
+    sync_step(entry, actor, now, reason)
+    notify.plan_changed(session, entry, now)
+    change.message = f"ticket {entry.ticket} not here; keeps the place until {entry.grace_until:%H:%M} UTC"
+    return change
+
+
+def rejoin(
+    session: Session, entry_id: int, *, actor: StaffUser, now: datetime, version: int | None = None
+) -> QueueChange:
+    """A no-show patient came back to the desk."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    return rejoin_entry(session, entry, actor, now)
+
+
+def hold(
+    session: Session,
+    entry_id: int,
+    reason: str,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Keep the patient aside (not callable) without losing their place."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, LINE, "put on hold")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    entry.status = E.ON_HOLD
+    record(session, change, entry.queue, entry, "hold", actor, now, before=before, reason=reason)
+    sync_step(entry, actor, now, reason)
+    notify.turn_soon(session, entry.queue, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} on hold"
+    return change
+
+
+def release(
+    session: Session,
+    entry_id: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [E.ON_HOLD], "released")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    entry.status = E.WAITING
+    record(session, change, entry.queue, entry, "release", actor, now, before=before)
+    sync_step(entry, actor, now)
+    notify.turn_soon(session, entry.queue, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} back in line"
+    return change
+
+
+def set_priority(
+    session: Session,
+    entry_id: int,
+    priority: int,
+    reason: str,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Raise or lower the patient's priority; among equals they keep their arrival order."""
+    if not 0 <= priority <= 3:
+        raise DomainError("priority is 0 (normal) to 3 (most urgent)", field="priority")
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, [*LINE, E.ON_HOLD, E.NO_SHOW], "re-prioritised")
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    entry.order_key += (entry.priority - priority) * PRIORITY_SHIFT
+    entry.priority = priority
+    record(
+        session,
+        change,
+        entry.queue,
+        entry,
+        "priority",
+        actor,
+        now,
+        before=before,
+        reason=reason,
+        priority=priority,
+    )
+    notify.turn_soon(session, entry.queue, now, soon_ahead)
+    change.message = f"ticket {entry.ticket} priority {priority}"
+    return change
+
+
+def _move_entry(
+    session: Session,
+    change: QueueChange,
+    entry: QueueEntry,
+    target: RoomQueue,
+    actor: StaffUser,
+    now: datetime,
+    reason: str,
+) -> None:
+    source = entry.queue
+    before = snapshot(entry)
+    entry.queue = target
+    entry.ticket = next_ticket(target, now, entry.journey.site.timezone)
+    entry.task.planned_room_id = target.room_id
+    if entry.status in (E.CALLED, E.SKIPPED):
+        entry.status = E.WAITING
+    entry.desk, entry.turn_soon_sent = None, False
+    record(
+        session,
+        change,
+        source,
+        entry,
+        "move",
+        actor,
+        now,
+        before=before,
+        reason=reason,
+        to_room=target.room.code,
+    )
+    change.touch(room_id=source.room_id)
+    sync_step(entry, actor, now, reason)
+    notify.plan_changed(session, entry, now)
+
+
+def move(
+    session: Session,
+    entry_id: int,
+    room: Room,
+    reason: str,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Send the patient to another room that performs their exam; they keep their place in time."""
+    entry = entry_for_staff(session, entry_id, _site(actor))
+    if room.site_id != entry.site_id:
+        raise DomainError(f"room {room.code} is at another site", field="room")
+    target = queue_for_room(session, room)
+    entry, locked = locked_entry(session, entry_id, _site(actor), version, target.id)
+    require(entry, [*LINE, E.CALLED, E.ON_HOLD, E.NO_SHOW], "moved")
+    if target.id == entry.queue_id:
+        raise DomainError(f"ticket {entry.ticket} is already in room {room.code}", field="room")
+    task = entry.task
+    if room.status == RoomStatus.CLOSED or not room.performs(tuple(task.room_types), tuple(task.exam_codes)):
+        raise DomainError(f"room {room.code} does not perform '{task.name_en}'", field="room")
+    source = entry.queue
+    change = QueueChange(entry=entry)
+    _move_entry(session, change, entry, locked[target.id], actor, now, reason)
+    for queue in (source, locked[target.id]):
+        notify.turn_soon(session, queue, now, soon_ahead)
+    change.message = f"moved to room {room.code}, new ticket {entry.ticket}"
+    return change
+
+
+# ---- the room ------------------------------------------------------------------------------
+
+
+def pause(
+    session: Session,
+    room: Room,
+    reason: str,
+    minutes: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    soon_ahead: int = TURN_SOON_AHEAD,
+) -> QueueChange:
+    """Pause the room: its waiting patients go to other open rooms that perform their exam;
+    those with nowhere to go wait longer. Everyone moved or delayed is told why."""
+    if not 1 <= minutes <= 24 * 60:
+        raise DomainError("expected duration is 1 minute to 24 hours", field="minutes")
+    queue = queue_for_room(session, room)
+    # Lock this room and every room its patients could go to, in one ordered pass.
+    waiting = line(session, [queue.id])
+    targets: dict[int, list[Room]] = {}
+    for entry in waiting:
+        rooms = [r for r in rooms_performing(session, entry.task, room.site_id) if r.id != room.id]
+        targets[entry.id] = rooms
+    target_queues = {r.id: queue_for_room(session, r) for rooms in targets.values() for r in rooms}
+    locked = lock_queues(session, [queue.id, *(q.id for q in target_queues.values())])
+    queue = locked[queue.id]
+    if queue.paused_at is not None:
+        raise Conflict(f"room {room.code} is already paused", field="room")
+    queue.paused_at, queue.paused_until, queue.pause_reason = now, now + timedelta(minutes=minutes), reason
+    room.status = RoomStatus.PAUSED
+    change = QueueChange()
+    change.touch(room_id=room.id)
+    load = {
+        q.id: len(line(session, [q.id])) / max(1, q.room.stations)
+        for q in (locked[t.id] for t in target_queues.values())
+    }
+    moved = 0
+    for entry in line(session, [queue.id]):
+        choices = [target_queues[r.id] for r in targets.get(entry.id, []) if r.status == RoomStatus.OPEN]
+        if choices:
+            target = min(choices, key=lambda q: (load[q.id], q.room.code))
+            load[target.id] += 1 / max(1, target.room.stations)
+            _move_entry(
+                session, change, entry, locked[target.id], actor, now, f"room {room.code} paused: {reason}"
+            )
+            moved += 1
+        else:  # nowhere else: later, and told so
+            task = entry.task
+            if task.planned_start is None or task.planned_start < queue.paused_until:
+                length = (
+                    (task.planned_end - task.planned_start)
+                    if task.planned_start and task.planned_end
+                    else None
+                )
+                task.planned_start = queue.paused_until
+                task.planned_end = queue.paused_until + (length or timedelta(minutes=task.duration_min))
+            change.touch(entry)
+            notify.plan_changed(session, entry, now)
+    for target in target_queues.values():
+        notify.turn_soon(session, locked[target.id], now, soon_ahead)
+    session.add(
+        QueueEvent(
+            queue_id=queue.id,
+            action="pause",
+            actor=f"staff:{actor.id}",
+            actor_id=actor.id,
+            reason=reason,
+            at=now,
+            detail={"minutes": minutes, "moved": moved, "delayed": len(change.journey_ids) - moved},
+        )
+    )
+    audit.record(
+        session,
+        actor,
+        "queue.pause",
+        "room",
+        room.code,
+        site_id=room.site_id,
+        now=now,
+        reason=reason,
+        minutes=minutes,
+    )
+    change.message = f"room {room.code} paused for {minutes} min; {moved} patient(s) sent to other rooms"
+    return change
+
+
+def resume(session: Session, room: Room, *, actor: StaffUser, now: datetime) -> QueueChange:
+    queue_id = queue_for_room(session, room).id
+    queue = lock_queues(session, [queue_id])[queue_id]
+    if queue.paused_at is None:
+        raise Conflict(f"room {room.code} is not paused", field="room")
+    paused_minutes = round((now - queue.paused_at).total_seconds() / 60)
+    queue.paused_at = queue.paused_until = queue.pause_reason = None
+    room.status = RoomStatus.OPEN
+    session.add(
+        QueueEvent(
+            queue_id=queue.id,
+            action="resume",
+            actor=f"staff:{actor.id}",
+            actor_id=actor.id,
+            at=now,
+            detail={"paused_minutes": paused_minutes},
+        )
+    )
+    audit.record(session, actor, "queue.resume", "room", room.code, site_id=room.site_id, now=now)
+    change = QueueChange(message=f"room {room.code} open again")
+    change.touch(room_id=room.id)
+    for entry in line(session, [queue.id]) + entries_in(session, queue.id, BUSY):
+        change.touch(entry)
+    return change
+
+
+# ---- undo ----------------------------------------------------------------------------------
+
+
+def _last_undoable(session: Session, queue_id: int) -> QueueEvent | None:
+    return session.scalar(
+        sa.select(QueueEvent)
+        .where(
+            QueueEvent.queue_id == queue_id,
+            QueueEvent.actor_id.is_not(None),
+            QueueEvent.action != "undo",
+            QueueEvent.undone_by_id.is_(None),
+        )
+        .order_by(QueueEvent.id.desc())
+        .limit(1)
+        .execution_options(populate_existing=True)
+    )
+
+
+def undo(
+    session: Session, room: Room, *, actor: StaffUser, now: datetime, soon_ahead: int = TURN_SOON_AHEAD
+) -> QueueChange:
+    """Undo the room's last staff operation still standing (again to go further back).
+
+    Starting and completing an exam are FHIR state changes that do not go backwards, and a
+    pause is ended by resuming; those are refused with a reason."""
+    queue = queue_for_room(session, room)
+    event = _last_undoable(session, queue.id)
+    if event is None:
+        raise Conflict(f"nothing to undo in room {room.code}", field="room")
+    entry = session.get(QueueEntry, event.entry_id) if event.entry_id else None
+    lock_queues(session, [queue.id, *([entry.queue_id] if entry else [])])
+    again = _last_undoable(session, queue.id)
+    if again is None or again.id != event.id:
+        raise Conflict("someone changed this queue at the same moment; look again and retry", field="room")
+    if event.action not in UNDOABLE or entry is None or event.before is None:
+        hint = "resume the room instead" if event.action == "pause" else "it cannot be taken back"
+        raise Conflict(f"the last operation ({event.action}) cannot be undone: {hint}", field="room")
+    session.refresh(entry)
+    if entry.version != event.version_after:
+        raise Conflict(
+            f"ticket {entry.ticket} changed after the {event.action}; undo is no longer safe", field="room"
+        )
+    change = QueueChange(entry=entry)
+    before = snapshot(entry)
+    moved_from = entry.queue
+    restore(entry, event.before)
+    session.flush()
+    session.refresh(entry, ["queue"])
+    undo_event = record(
+        session, change, entry.queue, entry, "undo", actor, now, before=before, undid=event.action
+    )
+    session.flush()
+    event.undone_by_id = undo_event.id
+    sync_step(entry, actor, now, f"undo {event.action}")
+    notify.plan_changed(session, entry, now)
+    for touched in {moved_from.id: moved_from, entry.queue.id: entry.queue}.values():
+        change.touch(room_id=touched.room_id)
+        notify.turn_soon(session, touched, now, soon_ahead)
+    change.message = f"undid {event.action.replace('_', '-')} of ticket {entry.ticket}"
+    return change

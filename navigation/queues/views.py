@@ -1,0 +1,179 @@
+"""What nurses, patients and the public screen see of a line (plain dicts, read-only)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation.errors import NotFound
+from navigation.models import EntryStatus, Journey, QueueEntry, QueueEvent, Room, RoomQueue, Site
+from navigation.queues.estimates import ServiceTimes, waits
+from navigation.queues.lines import ACTIVE, BUSY, entries_in, line, queue_for_room
+
+E = EntryStatus
+SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
+
+
+def _estimates(session: Session, queue: RoomQueue, now: datetime) -> tuple[list[QueueEntry], dict[int, int]]:
+    waiting = line(session, [queue.id])
+    busy = entries_in(session, queue.id, BUSY)
+    return waiting, waits(queue, waiting, busy, ServiceTimes(session, [queue.room_id]), now)
+
+
+def entry_dict(entry: QueueEntry, *, people_ahead: int | None, wait_minutes: int | None) -> dict[str, Any]:
+    task = entry.task
+    return {
+        "id": entry.id,
+        "ticket": entry.ticket,
+        "status": entry.status.value,
+        "room": entry.queue.room.code,
+        "desk": entry.desk,
+        "priority": entry.priority,
+        "people_ahead": people_ahead,
+        "wait_minutes": wait_minutes,
+        "recalls": entry.recalls,
+        "joined_at": entry.joined_at,
+        "called_at": entry.called_at,
+        "started_at": entry.started_at,
+        "grace_until": entry.grace_until,
+        "journey_id": entry.journey_id,
+        "task_id": entry.task_id,
+        "patient_name": entry.journey.patient.name,
+        "exam_en": task.name_en,
+        "exam_zh": task.name_zh,
+        "version": entry.version,
+    }
+
+
+def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
+    """The nurse's screen: who is being served, who waits in which order, for how long."""
+    queue = queue_for_room(session, room)
+    waiting, estimates = _estimates(session, queue, now)
+    position = {e.id: i for i, e in enumerate(waiting)}
+    entries = entries_in(session, queue.id, SHOWN)
+    order = {s: i for i, s in enumerate(SHOWN)}
+    entries.sort(key=lambda e: (order[e.status], position.get(e.id, 0), e.order_key, e.id))
+    return {
+        "room": room.code,
+        "name_en": room.name_en,
+        "name_zh": room.name_zh,
+        "room_type": room.room_type,
+        "stations": room.stations,
+        "status": room.status.value,
+        "paused_until": queue.paused_until,
+        "pause_reason": queue.pause_reason,
+        "entries": [
+            entry_dict(e, people_ahead=position.get(e.id), wait_minutes=estimates.get(e.id)) for e in entries
+        ],
+        "can_undo": _undo_hint(session, queue.id),
+    }
+
+
+def _undo_hint(session: Session, queue_id: int) -> str | None:
+    event = session.scalar(
+        sa.select(QueueEvent)
+        .where(
+            QueueEvent.queue_id == queue_id,
+            QueueEvent.actor_id.is_not(None),
+            QueueEvent.action != "undo",
+            QueueEvent.undone_by_id.is_(None),
+        )
+        .order_by(QueueEvent.id.desc())
+        .limit(1)
+    )
+    return event.action if event else None
+
+
+def service_view(session: Session, site_id: int, room_type: str, now: datetime) -> dict[str, Any]:
+    """Every room performing a service, as one board."""
+    rooms = session.scalars(
+        sa.select(Room).where(Room.site_id == site_id, Room.room_type == room_type).order_by(Room.code)
+    ).all()
+    if not rooms:
+        raise NotFound(f"no rooms of type {room_type} at your site", field="room_type")
+    return {"room_type": room_type, "rooms": [room_view(session, r, now) for r in rooms]}
+
+
+def journey_queue(session: Session, journey: Journey, now: datetime) -> list[dict[str, Any]]:
+    """The patient's own places in line: ticket, room, people ahead, minutes (no one else's)."""
+    entries = session.scalars(
+        sa.select(QueueEntry)
+        .where(QueueEntry.journey_id == journey.id, QueueEntry.status.in_(ACTIVE))
+        .order_by(QueueEntry.id)
+    ).all()
+    result = []
+    for entry in entries:
+        waiting, estimates = _estimates(session, entry.queue, now)
+        ahead = next((i for i, e in enumerate(waiting) if e.id == entry.id), None)
+        result.append(
+            {
+                "task_id": entry.task_id,
+                "ticket": entry.ticket,
+                "status": entry.status.value,
+                "room": entry.queue.room.code,
+                "desk": entry.desk,
+                "people_ahead": ahead,
+                "wait_minutes": estimates.get(entry.id),
+                "grace_until": entry.grace_until,
+            }
+        )
+    return result
+
+
+def signage(session: Session, site_code: str, group: str, now: datetime, upcoming: int = 6) -> dict[str, Any]:
+    """The public screen of a department (room type) or one room: ticket numbers and rooms only."""
+    site = session.scalar(sa.select(Site).where(Site.code == site_code))
+    if site is None:
+        raise NotFound(f"no site {site_code}", field="site")
+    rooms = session.scalars(
+        sa.select(Room)
+        .where(Room.site_id == site.id, sa.or_(Room.room_type == group, Room.code == group))
+        .order_by(Room.code)
+    ).all()
+    if not rooms:
+        raise NotFound(f"no room or department {group} at {site_code}", field="group")
+    queues = [queue_for_room(session, r) for r in rooms]
+    ids = [q.id for q in queues]
+    calling = session.scalars(
+        sa.select(QueueEntry)
+        .where(QueueEntry.queue_id.in_(ids), QueueEntry.status == E.CALLED)
+        .order_by(QueueEntry.called_at.desc(), QueueEntry.id.desc())
+    ).all()
+    waiting = line(session, ids)[:upcoming]
+    return {
+        "site": site.code,
+        "group": group,
+        "calling": [{"ticket": e.ticket, "room": e.queue.room.code, "desk": e.desk} for e in calling],
+        "next": [{"ticket": e.ticket, "room": e.queue.room.code} for e in waiting],
+        "paused": [q.room.code for q in queues if q.paused_at is not None],
+        "at": now,
+    }
+
+
+def entry_view(session: Session, entry: QueueEntry, now: datetime) -> dict[str, Any]:
+    """One entry as the nurse sees it, with its place and wait if it is in line."""
+    waiting, estimates = _estimates(session, entry.queue, now)
+    ahead = next((i for i, e in enumerate(waiting) if e.id == entry.id), None)
+    return entry_dict(entry, people_ahead=ahead, wait_minutes=estimates.get(entry.id))
+
+
+def entry_history(session: Session, entry: QueueEntry) -> list[dict[str, Any]]:
+    events = session.scalars(
+        sa.select(QueueEvent).where(QueueEvent.entry_id == entry.id).order_by(QueueEvent.id)
+    )
+    return [
+        {
+            "action": e.action,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "actor": e.actor,
+            "reason": e.reason,
+            "at": e.at,
+            "detail": e.detail,
+            "undone": e.undone_by_id is not None,
+        }
+        for e in events
+    ]
