@@ -30,14 +30,21 @@ def patient_violations(
     placements: Iterable[Placement],
     walking: WalkingTime,
     unplaced: Iterable[str] = (),
+    check_walking: bool = True,
 ) -> list[Violation]:
     """Rules of one patient's journey: order, gaps, fasting, one place at a time, bladder."""
-    by_key = {p.task: p for p in placements}
+    occurrences: dict[str, list[Placement]] = defaultdict(list)
+    for p in sorted(placements, key=lambda p: p.start):
+        occurrences[p.task].append(p)  # a preparation may be repeated (drink again)
+    by_key = {key: found[-1] for key, found in occurrences.items()}
     missing = set(unplaced)
     out: list[Violation] = []
     pid = patient.id
     for rule in patient.rules:
         a, b = by_key.get(rule.before), by_key.get(rule.after)
+        if a is not None and b is not None:
+            earlier = [o for o in occurrences[rule.before] if o.end <= b.start]
+            a = (earlier or occurrences[rule.before])[-1 if earlier else 0]
         if b is not None and a is None and rule.hard and rule.before in missing:
             out.append(Violation(pid, rule.after, "prerequisite", f"done without {rule.before}"))
         if a is None or b is None:
@@ -51,25 +58,28 @@ def patient_violations(
                 Violation(pid, rule.after, "max_gap", f"over {rule.max_gap_min} min after {rule.before}")
             )
     for task in patient.tasks:
-        p = by_key.get(task.key)
-        if p is None or task.fasting_hours <= 0:
+        done = by_key.get(task.key)
+        if done is None or task.fasting_hours <= 0:
             continue
         lb = fasting_lower_bound(patient, task)
-        if lb is None or p.start < lb:
+        if lb is None or done.start < lb:
             out.append(Violation(pid, task.key, "fasting", f"needs {task.fasting_hours:g} h fasting"))
     neutral = {t.key for t in patient.tasks if t.location_neutral}
-    ordered = sorted(by_key.values(), key=lambda p: (p.start, p.end))
+    ordered = sorted((p for found in occurrences.values() for p in found), key=lambda p: (p.start, p.end))
     for i, a in enumerate(ordered):
         if a.start < patient.arrival_min:
             out.append(Violation(pid, a.task, "one_place", "before the patient arrived"))
         for b in ordered[i + 1 :]:
-            if b.start < a.end + _walk(walking, patient, a, b, neutral):
+            walk = _walk(walking, patient, a, b, neutral) if check_walking else 0
+            if b.start < a.end + walk:
                 out.append(Violation(pid, b.task, "one_place", f"no time to get there from {a.task}"))
     bladder = [by_key[t.key] for t in patient.tasks if t.full_bladder and t.key in by_key]
+    scans = {p.task for p in bladder}
+    preparation = {r.before for r in patient.rules if r.after in scans and r.max_gap_min}
     if len(bladder) > 1:
         first, last = min(p.start for p in bladder), max(p.end for p in bladder)
         for p in ordered:
-            if p not in bladder and first < p.start < last:
+            if p not in bladder and p.task not in preparation and first < p.start < last:
                 out.append(Violation(pid, p.task, "bladder", "between full-bladder exams"))
     return out
 

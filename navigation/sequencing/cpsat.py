@@ -36,6 +36,7 @@ from navigation.sequencing.prepare import (
     _propagate,
     fasting_lower_bound,
     fits_somewhere,
+    planned_max_gap,
     position,
     precedence_closure,
     screen,
@@ -314,14 +315,15 @@ def _patient_constraints(
             both = _lit(first.present) + _lit(second.present)
             model.add(second.start >= first.end + rule.min_gap_min).only_enforce_if(both)
             if rule.max_gap_min is not None:
-                model.add(second.start <= first.end + rule.max_gap_min).only_enforce_if(both)
+                model.add(second.start <= first.end + planned_max_gap(rule.max_gap_min)).only_enforce_if(both)
             if rule.hard and not isinstance(second.present, int):
                 model.add_implication(second.present, _as_bool(model, first.present))
         elif rule.before in done and rule.after in built and rule.max_gap_min is not None:
             second = built[rule.after]
-            limit = done[rule.before].end + rule.max_gap_min
+            limit = done[rule.before].end + rule.max_gap_min  # already started: no margin left
             model.add(second.start <= limit).only_enforce_if(_lit(second.present))
     bladder = [k for k in keys if built[k].task.full_bladder]
+    _same_room(model, [built[k] for k in bladder])
     if len(bladder) > 1:
         for other in keys:
             if other in bladder:
@@ -330,6 +332,17 @@ def _patient_constraints(
                 for b in bladder:
                     if a != b:
                         model.add_bool_or([order[(a, other)].Not(), order[(other, b)].Not()])
+
+
+def _same_room(model: cp_model.CpModel, group: list[_TaskVars]) -> None:
+    """Full-bladder scans in one sitting: the same room, so the second follows at once."""
+    for other in group[1:]:
+        first_rooms = {r.code: lit for r, lit, _ in group[0].alternatives}
+        for room, lit, _ in other.alternatives:
+            if room.code in first_rooms:
+                model.add(lit == first_rooms[room.code])
+            else:
+                model.add(lit == 0)
 
 
 def _as_bool(model: cp_model.CpModel, value: cp_model.IntVar | int) -> cp_model.IntVar:

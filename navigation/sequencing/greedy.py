@@ -24,6 +24,7 @@ from navigation.sequencing.prepare import (
     earliest_in_windows,
     fasting_lower_bound,
     hhmm,
+    planned_max_gap,
     position,
     screen,
     task_location,
@@ -123,7 +124,11 @@ def _attempt(state, timelines, patient, order, pos, reasons, extra_lb):  # type:
                 )
             )
             continue
-        choice = _best_slot(state, timelines, patient, task, lb, loc)
+        sitting = next(
+            (q.room for q in placed.values() if task.full_bladder and patient.task(q.task).full_bladder),
+            None,
+        )
+        choice = _best_slot(state, timelines, patient, task, lb, loc, sitting)
         if choice is None:
             failed.add(task.key)
             unplaced.append(
@@ -141,8 +146,9 @@ def _attempt(state, timelines, patient, order, pos, reasons, extra_lb):  # type:
         for rule in patient.rules:
             if rule.after == task.key and rule.max_gap_min is not None and rule.before in placed:
                 before = placed[rule.before]
-                if start > before.end + rule.max_gap_min and rule.before not in done:
-                    extra_lb[rule.before] = start - rule.max_gap_min - (before.end - before.start)
+                limit = planned_max_gap(rule.max_gap_min)
+                if start > before.end + limit and rule.before not in done:
+                    extra_lb[rule.before] = start - limit - (before.end - before.start)
                     return list(placed.values()), unplaced, True
         cur = placement.end
         if room is not None and not task.location_neutral:
@@ -157,6 +163,7 @@ def _best_slot(
     task: Task,
     lb: int,
     loc: str | None,
+    only_room: str | None = None,
 ) -> tuple[str | None, int, int] | None:
     rooms = task_location(state, task)
     if task.self_service:
@@ -167,7 +174,7 @@ def _best_slot(
         return None if start is None else (where.code if where else None, NO_STATION, start)
     best: tuple[str | None, int, int] | None = None
     best_key: tuple[int, int] | None = None
-    pinned = state.pinned_rooms.get((patient.id, task.key))
+    pinned = state.pinned_rooms.get((patient.id, task.key)) or only_room
     for room in rooms or []:
         if pinned is not None and room.code != pinned:
             continue

@@ -21,10 +21,11 @@ from navigation.sequencing.model import (
     Placement,
     Plan,
     SolverSettings,
+    TaskRef,
     Unplaced,
 )
 from navigation.sequencing.objective import plan_cost
-from navigation.sequencing.prepare import initial_order, position
+from navigation.sequencing.prepare import earliest_in_windows, initial_order, position, walk_min
 
 
 @dataclass
@@ -100,11 +101,7 @@ def _fallback_group(state: DayState, group: list[str]) -> Plan:
     for pid in sorted(group, key=lambda p: state.patients[p].arrival_min):
         patient = state.patients[pid]
         current = {p.task: p.start for p in state.plan.of_patient(pid)}
-        order = (
-            sorted(initial_order(patient), key=lambda t: current.get(t.key, 10**6))
-            if current
-            else initial_order(patient)
-        )
+        order = initial_order(patient, current or None)
         placed, unplaced = place_in_order(trial, timelines, patient, order)
         for p in placed:
             if p.room is not None:
@@ -362,21 +359,70 @@ def moved_patients(before: Plan, after: Plan, minutes: int) -> list[str]:
 
 
 def refresh(state: DayState) -> list[str]:
-    """Re-time plans the day has overtaken (a step that should have started already).
+    """Re-time plans the day has overtaken (a step ran late, a patient is behind).
 
-    Those patients are re-planned by earliest start in their planned order; everyone else
-    keeps their times. Cheap: no solver.
+    A serial pass in planned-start order keeps every room's sequence and pushes later only
+    what must move; steps never move earlier. A patient whose rules would break (a full
+    bladder waiting too long) is re-planned by earliest start instead. Cheap: no solver.
     """
-    stale = []
-    for pid, patient in state.patients.items():
-        ready = None
-        for p in state.plan.of_patient(pid):
-            if (pid, p.task) in state.started:
+    timelines = Timelines(state, skip=state.patients)
+    todo: list[Placement] = []
+    for ref, p in state.plan.placements.items():
+        if ref in state.started:
+            if p.room is not None:
+                timelines.add(p.room, p.station, p.start, p.end)
+        else:
+            todo.append(p)
+    todo.sort(key=lambda p: (p.start, p.end))
+    cursor: dict[str, tuple[int, str | None]] = {}
+    ends: dict[TaskRef, Placement] = {}
+    moved: list[Placement] = []
+    broken: set[str] = set()
+    for p in todo:
+        if p.patient in broken:
+            continue
+        patient = state.patients[p.patient]
+        task = patient.task(p.task)
+        if p.patient not in cursor:
+            pos = position(state, patient)
+            cursor[p.patient] = (pos.ready, pos.location)
+        ready, location = cursor[p.patient]
+        where = None if task.location_neutral else p.room
+        lb = max(p.start, ready + walk_min(state, location, where, patient))
+        for rule in patient.rules:
+            before = ends.get((p.patient, rule.before)) if rule.after == p.task else None
+            if before is not None:
+                lb = max(lb, before.end + rule.min_gap_min)
+        start, station = lb, p.station
+        if lb > p.start and p.room is not None and p.station >= 0:
+            slot = timelines.earliest(p.room, lb, p.end - p.start)
+            if slot is None:
+                broken.add(p.patient)
                 continue
-            ready = position(state, patient).ready if ready is None else ready
-            if p.start < ready:
-                stale.append(pid)
-                break
+            start, station = slot
+        elif lb > p.start and p.room is not None:
+            windows = state.open_windows(state.rooms[p.room])
+            found = earliest_in_windows(windows, lb, p.end - p.start)
+            if found is None:
+                broken.add(p.patient)
+                continue
+            start = found
+        new = replace(p, start=start, end=start + p.end - p.start, station=station)
+        if p.room is not None and p.station >= 0:
+            timelines.add(p.room, station, new.start, new.end)
+        for rule in patient.rules:
+            before = ends.get((p.patient, rule.before)) if rule.after == p.task else None
+            limit = None if before is None or rule.max_gap_min is None else before.end + rule.max_gap_min
+            if limit is not None and new.start > limit:
+                broken.add(p.patient)
+        ends[(p.patient, p.task)] = new
+        cursor[p.patient] = (new.end, where or location)
+        if new != p:
+            moved.append(new)
+    for p in moved:
+        if p.patient not in broken:
+            state.plan.put(p)
+    stale = sorted(broken)
     if stale:
         _apply(state, stale, _fallback_group(state, stale))
-    return stale
+    return sorted({p.patient for p in moved} | broken)

@@ -7,6 +7,13 @@ from dataclasses import dataclass
 
 from navigation.sequencing.model import DAY_END, DayState, Patient, Room, Rule, Task
 
+MAX_GAP_MARGIN_MIN = 20  # plans keep this in hand on "at most N min after" rules
+
+
+def planned_max_gap(max_gap_min: int) -> int:
+    """A late exam must not break a maximum gap: plan with a margin."""
+    return max(0, max_gap_min - MAX_GAP_MARGIN_MIN)
+
 
 def hhmm(minute: int) -> str:
     return f"{minute // 60:02d}:{minute % 60:02d}"
@@ -94,6 +101,9 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
                 f"no {'/'.join(task.room_types)} room is open for {task.duration_min} min "
                 f"after {hhmm(earliest)} today"
             )
+    for rule in patient.rules:
+        if rule.before in tasks and (patient.id, rule.after) in state.started:
+            reasons.setdefault(rule.before, f"must come before {rule.after}, which has already started")
     _propagate(patient.rules, tasks, reasons)
     return reasons
 
@@ -149,9 +159,12 @@ def precedence_closure(rules: tuple[Rule, ...], keys: set[str]) -> set[tuple[str
     return closure
 
 
-def initial_order(patient: Patient) -> list[Task]:
-    """The given order, made to respect every rule and keep full-bladder exams together."""
+def initial_order(patient: Patient, preferred: dict[str, int] | None = None) -> list[Task]:
+    """The given (or preferred) order, made to respect every rule and group full-bladder exams."""
     keys = [t.key for t in patient.tasks]
+    if preferred is not None:
+        rank = {k: i for i, k in enumerate(keys)}
+        keys.sort(key=lambda k: (preferred.get(k, 10**6), rank[k]))
     closure = precedence_closure(patient.rules, set(keys))
     order: list[str] = []
     remaining = list(keys)

@@ -16,7 +16,7 @@ from typing import Any
 
 from navigation.catalog import Catalog, load_demo_catalog, parse_catalog
 from navigation.errors import DomainError
-from navigation.sequencing.adapter import minute_of_day, parse_hours, rooms_from_hospital
+from navigation.sequencing.adapter import minute_of_day, rooms_from_hospital
 from navigation.sequencing.model import Mobility, Room
 from navigation.sequencing.prepare import hhmm
 from navigation.steps import StepPlan, expand_orders

@@ -1,0 +1,91 @@
+"""What each policy did to the patients' day: the figures `carepath simulate` prints."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from navigation.sequencing.checks import patient_violations
+from navigation.sequencing.model import Placement
+from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.scenario import SELF_SERVICE_TYPES
+from navigation.simulation.simulator import DayResult, PatientRecord
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, math.ceil(q * len(ordered)) - 1)
+    return ordered[rank]
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def record_violations(record: PatientRecord, walking: StraightLineWalking) -> list[str]:
+    placements = [
+        Placement(s.patient, s.task, s.room, s.station, math.floor(s.start), math.floor(s.end))
+        for s in record.steps
+    ]
+    found = patient_violations(
+        record.patient, placements, walking, record.not_done.keys(), check_walking=False
+    )
+    return [f"{v.task}: {v.rule} ({v.detail})" for v in found]
+
+
+def fasting_minutes(record: PatientRecord) -> float | None:
+    patient = record.patient
+    fasting = {t.key for t in patient.tasks if t.fasting_hours > 0}
+    if not fasting:
+        return None
+    by_key = {s.task: s for s in record.steps}
+    meal = next((t.key for t in patient.tasks if t.kind == "meal"), None)
+    if meal in by_key:
+        end = by_key[meal].start
+    else:
+        ends = [by_key[k].end for k in fasting if k in by_key]
+        if not ends:
+            return None
+        end = max(ends)
+    return max(0.0, end - record.arrival)
+
+
+def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
+    stay, wait, walk, fasting = [], [], [], []
+    violations = 0
+    not_done = 0
+    for record in result.records.values():
+        violations += len(record_violations(record, walking))
+        if not record.left_early:
+            not_done += len(record.not_done)
+        if not record.steps:
+            continue
+        end = max(s.end for s in record.steps)
+        minutes = end - record.arrival
+        busy = sum(s.end - s.start for s in record.steps)
+        stay.append(minutes)
+        wait.append(max(0.0, minutes - busy - record.walked_min))
+        walk.append(record.walked_m)
+        f = fasting_minutes(record)
+        if f is not None:
+            fasting.append(f)
+    rooms = [c for c, r in result.rooms.items() if r.room_type not in SELF_SERVICE_TYPES]
+    busy_total = sum(result.busy_minutes.get(c, 0.0) for c in rooms)
+    open_total = sum(result.open_station_minutes.get(c, 0.0) for c in rooms)
+    return {
+        "policy": result.policy,
+        "scenario": result.scenario,
+        "patients": len(result.records),
+        "mean_time_in_hospital_min": round(_mean(stay), 1),
+        "p90_time_in_hospital_min": round(percentile(stay, 0.9), 1),
+        "mean_wait_min": round(_mean(wait), 1),
+        "mean_walk_m": round(_mean(walk), 1),
+        "mean_fasting_min": round(_mean(fasting), 1),
+        "violations": violations,
+        "utilisation": round(busy_total / open_total, 3) if open_total else 0.0,
+        "steps_not_done": not_done,
+        "refused_patients": len(result.refused),
+        "solve_seconds": round(result.solve_seconds, 2),
+    }

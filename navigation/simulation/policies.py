@@ -1,0 +1,276 @@
+"""How patients decide where to go next: unguided walk-in, FCFS plan, CarePath.
+
+A policy answers the simulator's questions (which step next, in which room, with which
+queue priority) and hears about what happens (check-in, step started and finished, a
+patient leaving, a room pausing). The planned policies keep a `DayState` in step with the
+simulated day; CarePath also re-plans on events and improves everyone's plan in the
+background.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+
+from navigation.sequencing.greedy import insert_patient
+from navigation.sequencing.model import DayState, Patient, Placement, Plan, SolverSettings, Task
+from navigation.sequencing.planner import (
+    PatientLeft,
+    RoomClosed,
+    StepOverran,
+    improve,
+    plan_arrival,
+    refresh,
+    replan,
+)
+from navigation.sequencing.prepare import fasting_lower_bound, initial_order
+
+
+@dataclass(frozen=True)
+class NextStep:
+    task: Task
+    room: str | None  # None: self-service where the patient is
+    queue_key: float  # rooms call the waiting patient with the smallest key
+    not_before: float = 0.0
+
+
+class Day(Protocol):
+    """What a policy may read from the running simulation."""
+
+    @property
+    def now(self) -> float: ...
+
+    def queue_load(self, room: str) -> float: ...
+    def executed(self, patient: str) -> dict[str, Placement]: ...
+    def in_progress(self) -> dict[tuple[str, str], Placement]: ...
+    def heading(self) -> dict[tuple[str, str], str]: ...
+
+
+class Policy(Protocol):
+    name: str
+    solve_seconds: float
+
+    def check_in(self, day: Day, patient: Patient) -> None: ...
+    def next_step(self, day: Day, patient: Patient) -> NextStep | None: ...
+    def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None: ...
+    def step_finished(self, day: Day, patient: Patient, task: Task, start: float, end: float) -> None: ...
+    def patient_left(self, day: Day, patient: Patient) -> None: ...
+    def room_paused(self, day: Day, room: str, start: int, end: int) -> None: ...
+    def background(self, day: Day) -> None: ...
+    def unplaced(self, patient: Patient) -> dict[str, str]: ...
+
+
+class WalkIn:
+    """Unguided: the printed order, the shortest queue, first come first served.
+
+    Patients pay first, then take their exams as printed; they eat as soon as the next exam
+    on the slip does not say "fasting" (which breaks the rule if a fasting exam comes later),
+    drink water when the scan desk tells them to, then collect reports and see the doctor.
+    """
+
+    name = "walk_in"
+
+    def __init__(self, rooms_by_type: dict[str, list[str]], printed: dict[str, list[str]]):
+        self.rooms_by_type = rooms_by_type
+        self.printed = printed  # patient -> exam codes in the doctor's printed order
+        self.order: dict[str, list[Task]] = {}
+        self.solve_seconds = 0.0
+
+    def check_in(self, day: Day, patient: Patient) -> None:
+        by_code = {c: t for t in patient.tasks for c in t.exam_codes}
+        kinds = {t.kind: t for t in patient.tasks}
+        exams: list[Task] = []
+        for code in self.printed.get(patient.id, []):
+            task = by_code.get(code)
+            if task is not None and task not in exams and task.kind in ("exam", "blood_draw"):
+                exams.append(task)
+        order: list[Task] = [kinds["payment"]] if "payment" in kinds else []
+        meal_done = "meal" not in kinds
+        for task in exams:
+            if not meal_done and task.fasting_hours <= 0 and order and order[-1].key != "payment":
+                order.append(kinds["meal"])
+                meal_done = True
+            if task.full_bladder and "water" in kinds and kinds["water"] not in order:
+                order.append(kinds["water"])
+            order.append(task)
+        if not meal_done:
+            order.append(kinds["meal"])
+        order += [t for t in patient.tasks if t not in order and t.kind not in ("meal", "water")]
+        self.order[patient.id] = order
+
+    def next_step(self, day: Day, patient: Patient) -> NextStep | None:
+        done = day.executed(patient.id)
+        for task in self.order[patient.id]:
+            if task.key in done:
+                continue
+            rooms = [r for kind in task.room_types for r in self.rooms_by_type.get(kind, [])]
+            if task.self_service:
+                room = None if task.location_neutral or not rooms else rooms[0]
+            elif not rooms:
+                continue
+            else:
+                room = min(rooms, key=lambda r: (day.queue_load(r), r))
+            return NextStep(task, room, day.now)
+        return None
+
+    def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None:
+        return None
+
+    def step_finished(self, day: Day, patient: Patient, task: Task, start: float, end: float) -> None:
+        return None
+
+    def patient_left(self, day: Day, patient: Patient) -> None:
+        return None
+
+    def room_paused(self, day: Day, room: str, start: int, end: int) -> None:
+        return None
+
+    def background(self, day: Day) -> None:
+        return None
+
+    def unplaced(self, patient: Patient) -> dict[str, str]:
+        return {}
+
+
+@dataclass
+class PlannedOptions:
+    checkin_seconds: float = 0.2
+    improve_every_min: int = 15
+    improve_seconds: float = 1.0
+    replan_seconds: float = 0.3
+    late_min: int = 10  # a step ending this much later than planned triggers a re-plan
+    workers: int = 2
+    seed: int = 0
+
+
+@dataclass
+class Planned:
+    """The FCFS plan (`smart=False`) or CarePath (`smart=True`) over one live `DayState`."""
+
+    state: DayState
+    smart: bool
+    options: PlannedOptions = field(default_factory=PlannedOptions)
+    solve_seconds: float = 0.0
+    replans: int = 0
+    name: str = ""
+
+    def __post_init__(self) -> None:
+        self.name = "carepath" if self.smart else "fcfs"
+        self._planned_end: dict[tuple[str, str], int] = {}
+
+    def settings(self, seconds: float) -> SolverSettings:
+        return SolverSettings(workers=self.options.workers, time_limit_s=seconds, seed=self.options.seed)
+
+    def _sync(self, day: Day) -> None:
+        """Bring the plan in line with the day: what started, where people already queue."""
+        state = self.state
+        state.now = int(day.now)
+        for ref, p in day.in_progress().items():
+            planned = self.state.plan.placements.get(ref)
+            end = max(int(day.now) + 1, p.end if planned is None else p.start + planned.end - planned.start)
+            state.plan.put(replace(p, end=end, start=int(p.start)))
+            state.started.add(ref)
+        state.pinned_rooms = dict(day.heading())
+
+    def _timed(self, fn: Callable[..., object], *args: object, **kwargs: object) -> None:
+        began = time.perf_counter()
+        try:
+            fn(*args, **kwargs)
+        finally:
+            self.solve_seconds += time.perf_counter() - began
+
+    def check_in(self, day: Day, patient: Patient) -> None:
+        self._sync(day)
+        self._timed(refresh, self.state)
+        if self.smart:
+            self._timed(plan_arrival, self.state, patient, self.settings(self.options.checkin_seconds))
+        else:
+            self._timed(insert_patient, self.state, patient, initial_order(patient))
+
+    def next_step(self, day: Day, patient: Patient) -> NextStep | None:
+        done = day.executed(patient.id)
+        todo = [p for p in self.state.plan.of_patient(patient.id) if p.task not in done]
+        if not todo:
+            return None
+        p = todo[0]
+        task = patient.task(p.task)
+        not_before = float(p.start) if task.kind == "water" else 0.0
+        # the app tells the patient the fasting rule's earliest time; staff keep to it
+        fasting = fasting_lower_bound(patient, task)
+        not_before = max(not_before, float(fasting or 0))
+        key = float(p.start)
+        for rule in patient.rules:
+            if rule.after == task.key and rule.max_gap_min is not None and rule.before in done:
+                # a full bladder does not wait: call the patient before the rule runs out
+                key = min(key, done[rule.before].end + rule.max_gap_min - 2 * task.duration_min)
+        return NextStep(task, p.room, key, not_before)
+
+    def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None:
+        return None
+
+    def step_finished(self, day: Day, patient: Patient, task: Task, start: float, end: float) -> None:
+        ref = (patient.id, task.key)
+        planned = self.state.plan.placements.get(ref)
+        old = self.state.plan.placements.get(ref)
+        self.state.now = int(day.now)
+        if old is not None:
+            self.state.plan.put(replace(old, start=int(start), end=max(int(start) + 1, round(end))))
+        self.state.started.add(ref)
+        if self.smart and planned is not None and end > planned.end + self.options.late_min:
+            self._sync(day)
+            self.replans += 1
+            self._timed(
+                replan,
+                self.state,
+                StepOverran(patient.id, task.key, round(end)),
+                self.settings(self.options.replan_seconds / 2),
+                self.options.replan_seconds,
+            )
+
+    def patient_left(self, day: Day, patient: Patient) -> None:
+        self._sync(day)
+        if self.smart:
+            self.replans += 1
+            self._timed(
+                replan,
+                self.state,
+                PatientLeft(patient.id),
+                self.settings(self.options.replan_seconds / 2),
+                self.options.replan_seconds,
+            )
+        else:
+            kept = [
+                p
+                for p in self.state.plan.of_patient(patient.id)
+                if (patient.id, p.task) in self.state.started
+            ]
+            self.state.plan.set_patient(patient.id, kept, [])
+
+    def room_paused(self, day: Day, room: str, start: int, end: int) -> None:
+        if not self.smart:
+            return
+        self._sync(day)
+        self.replans += 1
+        self._timed(
+            replan,
+            self.state,
+            RoomClosed(room, start, end),
+            self.settings(self.options.replan_seconds / 2),
+            self.options.replan_seconds,
+        )
+
+    def background(self, day: Day) -> None:
+        if not self.smart:
+            return
+        self._sync(day)
+        self._timed(refresh, self.state)
+        self._timed(improve, self.state, self.options.improve_seconds, self.settings(0.1))
+
+    def unplaced(self, patient: Patient) -> dict[str, str]:
+        return {u.task: u.reason for u in self.state.plan.unplaced_of(patient.id)}
+
+
+def empty_state(state: DayState) -> DayState:
+    return DayState(dict(state.rooms), {}, Plan(), state.walking)

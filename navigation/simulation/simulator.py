@@ -1,0 +1,365 @@
+"""The simulated day (SimPy): patients walk, queue and are served; a policy guides them.
+
+Every policy sees the same day: the same arrivals, the same service-time draws (one per
+patient and step, seeded by the scenario), the same walking times, no-shows and room pauses.
+Rooms call the waiting patient with the smallest queue key (arrival at the desk for walk-in,
+planned start for planned policies), only while open, and start an exam only if it should
+end before the room closes.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import defaultdict
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Any
+
+import simpy
+
+from navigation.sequencing.model import DAY_END, NO_STATION, Patient, Placement, Room, Task
+from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.policies import NextStep, Policy
+from navigation.simulation.scenario import Arrival, Scenario
+
+SAMPLE_EVERY_MIN = 5
+CLOSING_TOLERANCE_MIN = 5
+
+
+@dataclass(frozen=True)
+class ExecutedStep:
+    policy: str
+    patient: str
+    task: str
+    exam_codes: tuple[str, ...]
+    room: str | None
+    station: int
+    start: float
+    end: float
+
+
+@dataclass
+class PatientRecord:
+    patient: Patient
+    arrival: float
+    steps: list[ExecutedStep] = field(default_factory=list)
+    walked_m: float = 0.0
+    walked_min: float = 0.0
+    left_early: bool = False
+    not_done: dict[str, str] = field(default_factory=dict)  # task -> reason
+
+
+@dataclass
+class DayResult:
+    policy: str
+    scenario: str
+    records: dict[str, PatientRecord]
+    refused: dict[str, str]  # patient -> why their orders could not be combined
+    steps: list[ExecutedStep]
+    solve_seconds: float
+    queue_samples: list[tuple[float, int]]
+    busy_minutes: dict[str, float]
+    open_station_minutes: dict[str, float]
+    rooms: dict[str, Room]
+
+
+def service_multiplier(seed: int, patient: str, task: str, cv: float) -> float:
+    """The same random draw for a patient's step under every policy."""
+    if cv <= 0:
+        return 1.0
+    sigma = math.sqrt(math.log(1 + cv * cv))
+    rng = random.Random(f"service:{seed}:{patient}:{task}")
+    return rng.lognormvariate(-sigma * sigma / 2, sigma)
+
+
+@dataclass(order=True)
+class _Request:
+    key: float
+    seq: int
+    patient: str = field(compare=False)
+    task: str = field(compare=False)
+    expected: float = field(compare=False)
+    event: simpy.Event = field(compare=False)
+
+
+class _Desk:
+    def __init__(self, env: simpy.Environment, room: Room, pauses: list[tuple[int, int]]):
+        self.env, self.room, self.pauses = env, room, pauses
+        self.free = list(range(room.stations))
+        self.waiting: list[_Request] = []
+        self.busy = 0.0
+
+    def open_until(self, t: float) -> float | None:
+        for a, b in self.room.windows:
+            if a <= t < b:
+                limit = float(b)
+                for pa, pb in self.pauses:
+                    if pa <= t < pb:
+                        return None
+                    if t < pa < limit:
+                        limit = float(pa)
+                return limit
+        return None
+
+    def dispatch(self) -> None:
+        if not self.waiting or not self.free:
+            return
+        limit = self.open_until(self.env.now)
+        if limit is None:
+            return
+        self.waiting.sort()
+        for request in list(self.waiting):
+            if not self.free:
+                break
+            if self.env.now + request.expected <= limit + CLOSING_TOLERANCE_MIN:
+                self.waiting.remove(request)
+                request.event.succeed(self.free.pop(0))
+
+    def release(self, station: int) -> None:
+        self.free.append(station)
+        self.free.sort()
+        self.dispatch()
+
+
+class _Day:
+    """The running simulation, as a policy sees it (`policies.Day`)."""
+
+    def __init__(self, scenario: Scenario, policy: Policy, walking: StraightLineWalking):
+        self.env = simpy.Environment()
+        self.scenario, self.policy, self.walking = scenario, policy, walking
+        self.rooms = {r.code: r for r in scenario.rooms}
+        pauses: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for p in scenario.pauses:
+            pauses[p.room].append((p.start, p.end))
+        self.desks = {r.code: _Desk(self.env, r, pauses[r.code]) for r in scenario.rooms}
+        self.records: dict[str, PatientRecord] = {}
+        self.refused: dict[str, str] = {}
+        self.steps: list[ExecutedStep] = []
+        self._done: dict[str, dict[str, Placement]] = defaultdict(dict)
+        self._running: dict[tuple[str, str], Placement] = {}
+        self._heading: dict[tuple[str, str], str] = {}
+        self.samples: list[tuple[float, int]] = []
+        self._seq = count()
+
+    @property
+    def now(self) -> float:
+        return float(self.env.now)
+
+    def queue_load(self, room: str) -> float:
+        desk = self.desks[room]
+        return (len(desk.waiting) + desk.room.stations - len(desk.free)) / desk.room.stations
+
+    def executed(self, patient: str) -> dict[str, Placement]:
+        return self._done[patient]
+
+    def in_progress(self) -> dict[tuple[str, str], Placement]:
+        return self._running
+
+    def heading(self) -> dict[tuple[str, str], str]:
+        return self._heading
+
+    # --- processes -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        for desk in self.desks.values():
+            for t in sorted({a for a, _ in desk.room.windows} | {b for _, b in desk.pauses}):
+                self.env.process(self._wake(desk, t))
+        for pause in self.scenario.pauses:
+            self.env.process(self._pause(pause.room, pause.start, pause.end))
+        for arrival in self.scenario.arrivals:
+            self.env.process(self._patient(arrival))
+        self.env.process(self._sampler())
+        self.env.process(self._background())
+
+    def _wake(self, desk: _Desk, t: int) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(max(0, t - self.env.now))
+        desk.dispatch()
+
+    def _pause(self, room: str, start: int, end: int) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(max(0, start - self.env.now))
+        self.policy.room_paused(self, room, start, end)
+
+    def _sampler(self) -> Generator[simpy.Event, Any, None]:
+        while self.env.now < DAY_END - SAMPLE_EVERY_MIN:
+            self.samples.append((self.now, sum(len(d.waiting) for d in self.desks.values())))
+            yield self.env.timeout(SAMPLE_EVERY_MIN)
+
+    def _background(self) -> Generator[simpy.Event, Any, None]:
+        every = getattr(getattr(self.policy, "options", None), "improve_every_min", 15)
+        first = min((a.arrival_min for a in self.scenario.arrivals), default=DAY_END)
+        yield self.env.timeout(first + every)
+        last_close = max((b for r in self.rooms.values() for _, b in r.windows), default=DAY_END)
+        while self.env.now < last_close:
+            self.policy.background(self)
+            yield self.env.timeout(every)
+
+    def _patient(self, arrival: Arrival) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(arrival.arrival_min)
+        steps = self.scenario.steps_for(arrival)
+        if isinstance(steps, str):
+            self.refused[arrival.patient] = steps
+            return
+        from navigation.sequencing.adapter import patient_from_steps
+
+        patient = patient_from_steps(
+            arrival.patient,
+            steps,
+            arrival.arrival_min,
+            arrival.mobility,
+            arrival.priority,
+            arrival.last_meal_min,
+            arrival.fasting_confirmed,
+            self.scenario.entrance,
+        )
+        record = PatientRecord(patient, self.now)
+        self.records[patient.id] = record
+        self.policy.check_in(self, patient)
+        location = self.scenario.entrance
+        done = self._done[patient.id]
+        held: tuple[str, int] | None = None  # station kept for a next step in the same room
+        while True:
+            step: NextStep | None = None
+            if arrival.leaves_after_steps is not None and len(done) >= arrival.leaves_after_steps:
+                record.left_early = True
+            elif self.env.now < DAY_END - 1:
+                step = self.policy.next_step(self, patient)
+            keep = (
+                held is not None
+                and step is not None
+                and step.room == held[0]
+                and not step.task.self_service
+                and self.now >= max(step.not_before, self._ready(patient, step.task))
+            )
+            if held is not None and not keep:
+                self.desks[held[0]].release(held[1])
+                held = None
+            if record.left_early:
+                self.policy.patient_left(self, patient)
+                break
+            if step is None:
+                break
+            task = step.task
+            target = None if task.location_neutral else step.room
+            if target is not None and not task.self_service:
+                self._heading[(patient.id, task.key)] = target
+            if target is not None and location is not None and target != location:
+                seconds = self.walking(location, target, patient.mobility)
+                record.walked_m += self.walking.metres(location, target)
+                record.walked_min += seconds / 60
+                yield self.env.timeout(seconds / 60)
+                location = target
+            ready = max(self.now, step.not_before, self._ready(patient, task))
+            if ready > self.now:
+                yield self.env.timeout(ready - self.now)
+            planned = task.duration_in(self.rooms[target].room_type if target else None)
+            actual: float = planned
+            if task.self_service or target is None:
+                start, station = self.now, NO_STATION
+            else:
+                actual = planned * service_multiplier(
+                    self.scenario.seed, patient.id, task.key, self.scenario.service_time_cv
+                )
+                key = step.queue_key
+                while True:
+                    if held is not None:
+                        station, held = held[1], None
+                    else:
+                        event = self.env.event()
+                        self.desks[target].waiting.append(
+                            _Request(key, next(self._seq), patient.id, task.key, planned, event)
+                        )
+                        self.desks[target].dispatch()
+                        station = yield event
+                    again = self._expired_preparation(patient, task)
+                    if again is None:
+                        break
+                    # the full bladder did not last: give the room back, drink again, re-queue
+                    self.desks[target].release(station)
+                    yield from self._redo(record, again)
+                    key = self.now - 60
+                start = self.now
+            self._heading.pop((patient.id, task.key), None)
+            self._running[(patient.id, task.key)] = Placement(
+                patient.id, task.key, target, station, math.floor(start), math.floor(start + planned)
+            )
+            self.policy.step_started(self, patient, task, step.queue_key)
+            yield self.env.timeout(actual)
+            if station >= 0 and target is not None:
+                self.desks[target].busy += actual
+                held = (target, station)
+            del self._running[(patient.id, task.key)]
+            done[task.key] = Placement(
+                patient.id, task.key, target, station, math.floor(start), math.floor(self.now)
+            )
+            executed = ExecutedStep(
+                self.policy.name, patient.id, task.key, task.exam_codes, target, station, start, self.now
+            )
+            record.steps.append(executed)
+            self.steps.append(executed)
+            self.policy.step_finished(self, patient, task, start, self.now)
+        not_done = self.policy.unplaced(patient)
+        for task in patient.tasks:
+            if task.key not in done:
+                record.not_done[task.key] = not_done.get(
+                    task.key, "patient left" if record.left_early else "not reached today"
+                )
+
+    def _expired_preparation(self, patient: Patient, task: Task) -> Task | None:
+        """A preparation step whose effect ran out ("at most N min after") before this one."""
+        done = self._done[patient.id]
+        for rule in patient.rules:
+            if rule.after != task.key or rule.max_gap_min is None or rule.before not in done:
+                continue
+            if self.now > done[rule.before].end + rule.max_gap_min:
+                return patient.task(rule.before)
+        return None
+
+    def _redo(self, record: PatientRecord, task: Task) -> Generator[simpy.Event, Any, None]:
+        start = self.now
+        yield self.env.timeout(task.duration_min)
+        pid = record.patient.id
+        self._done[pid][task.key] = Placement(
+            pid, task.key, None, -1, math.floor(start), math.floor(self.now)
+        )
+        executed = ExecutedStep(self.policy.name, pid, task.key, task.exam_codes, None, -1, start, self.now)
+        record.steps.append(executed)
+        self.steps.append(executed)
+        self.policy.step_finished(self, record.patient, task, start, self.now)
+
+    def _ready(self, patient: Patient, task: Task) -> float:
+        """Earliest start the rules allow given what is done (gaps, results, fasting)."""
+        done = self._done[patient.id]
+        ready = 0.0
+        for rule in patient.rules:
+            if rule.after == task.key and rule.before in done:
+                ready = max(ready, done[rule.before].end + rule.min_gap_min)
+        return ready
+
+
+def simulate_day(scenario: Scenario, policy: Policy, walking: StraightLineWalking | None = None) -> DayResult:
+    walking = walking or StraightLineWalking.for_rooms(scenario.rooms)
+    day = _Day(scenario, policy, walking)
+    day.start()
+    day.env.run(until=DAY_END)
+    open_minutes: dict[str, float] = {}
+    for code, desk in day.desks.items():
+        total = sum(b - a for a, b in desk.room.windows)
+        paused = sum(max(0, min(pb, b) - max(pa, a)) for pa, pb in desk.pauses for a, b in desk.room.windows)
+        open_minutes[code] = (total - paused) * desk.room.stations
+    return DayResult(
+        policy.name,
+        scenario.name,
+        day.records,
+        day.refused,
+        day.steps,
+        policy.solve_seconds,
+        day.samples,
+        {code: d.busy for code, d in day.desks.items()},
+        open_minutes,
+        day.rooms,
+    )
+
+
+PolicyFactory = Callable[[Scenario], Policy]
