@@ -7,6 +7,7 @@ rooms under a profile (``walking``, ``slow``, ``wheelchair``). Closures apply at
 :func:`floor_svg` draws a floor with the route on it.
 """
 
+from .imdf import check_imdf, load_imdf
 from .mapformat import check_map, dump_map, load_map, map_schema
 from .model import (
     PROFILES,
@@ -23,6 +24,7 @@ from .model import (
 )
 from .router import Router
 from .routes import Leg, NoRouteError, PathResult, Route, RoutePoint, Step, UnknownPlaceError
+from .svg import floor_svg, route_svgs
 from .synthetic import synthetic_for_nodes, synthetic_hospital
 from .validation import Issue, MapError, MapReport
 
@@ -48,11 +50,15 @@ __all__ = [
     "SiteMap",
     "Step",
     "UnknownPlaceError",
+    "check_imdf",
     "check_map",
     "dump_map",
+    "floor_svg",
     "get_profile",
+    "load_imdf",
     "load_map",
     "map_schema",
+    "route_svgs",
     "synthetic_for_nodes",
     "synthetic_hospital",
 ]

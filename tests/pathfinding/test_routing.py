@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from pathfinding import (
     PROFILES,
     EdgeKind,
+    NodeKind,
     NoRouteError,
     Profile,
     Router,
@@ -98,6 +99,8 @@ def test_route_cost_equals_networkx_dijkstra(site: SiteMap, data: st.DataObject)
     rooms = site.rooms()
     corridors = sorted(e.id for e in site.edges if e.kind is EdgeKind.CORRIDOR)
     closed = data.draw(st.lists(st.sampled_from(corridors), max_size=4, unique=True))
+    junctions = sorted(n.id for n in site.nodes.values() if n.kind is NodeKind.JUNCTION)
+    shut_nodes = data.draw(st.lists(st.sampled_from(junctions), max_size=2, unique=True))
     profile = data.draw(st.sampled_from(sorted(PROFILES)))
     router = Router(site, index_profiles=(profile,))
     pairs = data.draw(
@@ -105,17 +108,20 @@ def test_route_cost_equals_networkx_dijkstra(site: SiteMap, data: st.DataObject)
     )
     for phase in ("open", "closed_stale", "closed_rebuilt"):
         if phase == "closed_stale":
-            router.set_closures(edges=closed)
+            router.set_closures(edges=closed, nodes=shut_nodes)
         if phase == "closed_rebuilt":
             router.rebuild_index()
-        shut = closed if phase != "open" else ()
-        g = oracle(site, profile, closed_edges=shut)
+        shut = closed if phase != "open" else []
+        shut_n = shut_nodes if phase != "open" else []
+        g = oracle(site, profile, closed_edges=shut, closed_nodes=shut_n)
         for a, b in pairs:
             expected = nx_seconds(g, a, b)
             assert router_seconds(router, a, b, profile) == pytest.approx(expected, rel=1e-9)
             if math.isfinite(expected):
                 assert_path_is_real(site, router, a, b, profile)
-                assert not set(router.path(a, b, profile).edges) & set(shut)
+                found = router.path(a, b, profile)
+                assert not set(found.edges) & set(shut)
+                assert not set(found.nodes) & set(shut_n)
 
 
 def test_every_demo_route_matches_networkx(demo_router: Router, demo_site: SiteMap) -> None:
