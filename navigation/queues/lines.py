@@ -406,7 +406,7 @@ def join(
     session.flush()
     record(session, change, queue, entry, "join", None, now, room=room.code)
     sync_step(entry, None, now)
-    _seen_on_arrival(session, entry, soon_ahead)
+    seen_on_phone(session, entry, soon_ahead)
     change.entry = entry
     return change
 
@@ -429,13 +429,13 @@ def rejoin_entry(
     entry.status, entry.grace_until, entry.turn_soon_sent = E.WAITING, None, False
     record(session, change, entry.queue, entry, "rejoin", actor, now, before=before, kept_place=in_grace)
     sync_step(entry, actor, now)
-    _seen_on_arrival(session, entry, soon_ahead)
+    seen_on_phone(session, entry, soon_ahead)
     return change
 
 
-def _seen_on_arrival(session: Session, entry: QueueEntry, soon_ahead: int) -> None:
-    """A patient who joins close to the front is standing at the room, reading their place on
-    the phone: no "your turn soon" push for them (others' places do not move forward)."""
-    waiting = line(session, [entry.queue_id])
+def seen_on_phone(session: Session, entry: QueueEntry, soon_ahead: int) -> None:
+    """A patient who joins close to the front is at the room reading their place on the phone, and
+    one just told "plan changed" reads it there too: no extra "your turn soon" push for them."""
+    waiting = line(session, [entry.queue.id])
     if entry in waiting and waiting.index(entry) <= soon_ahead:
         entry.turn_soon_sent = True

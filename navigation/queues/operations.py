@@ -42,6 +42,7 @@ from navigation.queues.lines import (
     require,
     restore,
     rooms_performing,
+    seen_on_phone,
     snapshot,
     sync_step,
 )
@@ -237,6 +238,7 @@ def skip(
     sync_step(entry, actor, now, reason)
     if before["status"] == E.CALLED.value:
         notify.plan_changed(session, entry, now)
+        seen_on_phone(session, entry, soon_ahead)
     notify.turn_soon(session, entry.queue, now, soon_ahead)
     change.message = f"ticket {entry.ticket} moved back {places} places"
     return change
@@ -397,6 +399,7 @@ def _move_entry(
     change.touch(room_id=source.room_id)
     sync_step(entry, actor, now, reason)
     notify.plan_changed(session, entry, now)
+    seen_on_phone(session, entry, TURN_SOON_AHEAD)
 
 
 def move(

@@ -54,8 +54,8 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     waiting, estimates = _estimates(session, queue, now)
     position = {e.id: i for i, e in enumerate(waiting)}
     entries = entries_in(session, queue.id, SHOWN)
-    order = {s: i for i, s in enumerate(SHOWN)}
-    entries.sort(key=lambda e: (order[e.status], position.get(e.id, 0), e.order_key, e.id))
+    group = {E.CALLED: 0, E.IN_SERVICE: 0, E.WAITING: 1, E.SKIPPED: 1, E.ON_HOLD: 2, E.NO_SHOW: 3}
+    entries.sort(key=lambda e: (group[e.status], position.get(e.id, 0), e.order_key, e.id))
     return {
         "room": room.code,
         "name_en": room.name_en,

@@ -41,7 +41,9 @@ def waiting_patient(client, check_in, clock) -> Callable[..., dict]:
     def _make(code: str = "ECG", *, room: str | None = None, arrive: bool = True, **patient) -> dict:
         counter["n"] += 1
         n = counter["n"]
-        journey = check_in(code, visit=f"V{n:04d}", mrn=f"MRN{n:04d}", name=patient.pop("name", f"Patient {n}"), **patient)
+        journey = check_in(
+            code, visit=f"V{n:04d}", mrn=f"MRN{n:04d}", name=patient.pop("name", f"Patient {n}"), **patient
+        )
         client.post(
             f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'payment')['id']}/complete",
             headers=as_patient(journey),

@@ -1,25 +1,104 @@
-"""A nurse calls the line in order; the patient hears "your turn" with room and desk only."""
+"""A nurse calls the line in order; patients hear "your turn soon" and "your turn" (room and
+desk only) and see how long they will wait."""
 
 from __future__ import annotations
 
 from tests.queues.conftest import as_patient
 
 
+def call(client, nurse, room: str, desk: int = 1, **body):
+    return client.post(f"/api/v1/queues/rooms/{room}/call-next", json={"desk": desk, **body}, headers=nurse)
+
+
 def test_patients_are_called_in_arrival_order_to_the_nurses_desk(client, nurse, waiting_patient, messages):
-    first = waiting_patient("ECG", name="Zhang San")
+    first = waiting_patient("PFT", name="Zhang San")
+    second = waiting_patient("PFT")
     room = first["room"]
-    second = waiting_patient("ECG", room=room)
-    assert second["room"] == room or True
+    assert second["room"] == room == "B5-01"
     board = client.get(f"/api/v1/queues/rooms/{room}", headers=nurse).json
-    tickets = [e["ticket"] for e in board["entries"]]
-    assert tickets[0] == "001"
-    call = client.post(f"/api/v1/queues/rooms/{room}/call-next", json={"desk": 1}, headers=nurse)
-    assert call.status_code == 200, call.json
-    assert call.json["entry"]["ticket"] == "001" and call.json["entry"]["status"] == "called"
-    assert call.json["entry"]["journey_id"] == first["journey"]["id"]
-    assert call.headers["ETag"] == f'"{call.json["entry"]["version"]}"'
+    assert [e["ticket"] for e in board["entries"]] == ["001", "002"]
+    assert board["entries"][0]["patient_name"] == "Zhang San"
+
+    called = call(client, nurse, room)
+    assert called.status_code == 200, called.json
+    entry = called.json["entry"]
+    assert (entry["ticket"], entry["status"], entry["desk"]) == ("001", "called", 1)
+    assert entry["journey_id"] == first["journey"]["id"]
+    assert called.headers["ETag"] == f'"{entry["version"]}"'
     turn = messages(first["journey"]["id"], "turn_now")
-    assert len(turn) == 1 and turn[0].detail == f"轮到您了：{room} 室，1 号台。"
-    assert "ECG" not in turn[0].detail and "心电" not in turn[0].detail
+    assert [m.detail for m in turn] == ["轮到您了：B5-01 室，1 号台。"]  # a room number, never the exam
+    assert call(client, nurse, room).json["entry"]["ticket"] == "002"
     page = client.get(f"/api/v1/journeys/{first['journey']['id']}", headers=as_patient(first["journey"])).json
     assert next(t for t in page["tasks"] if t["id"] == first["task"]["id"])["business_status"] == "called"
+
+
+def test_an_empty_or_paused_room_and_a_missing_desk_are_refused_clearly(client, nurse, waiting_patient):
+    empty = call(client, nurse, "B5-01")
+    assert empty.status_code == 409 and "no one is waiting" in empty.json["message"]
+    waiting_patient("PFT")
+    assert call(client, nurse, "B5-01", desk=2).status_code == 422  # one desk in that room
+    assert call(client, nurse, "Z9-99").status_code == 404
+    pause = client.post(
+        "/api/v1/queues/rooms/B5-01/pause", json={"reason": "machine", "minutes": 20}, headers=nurse
+    )
+    assert pause.status_code == 200
+    paused = call(client, nurse, "B5-01")
+    assert paused.status_code == 409 and "paused" in paused.json["message"]
+
+
+def test_a_patient_two_places_from_the_front_is_told_their_turn_is_soon(
+    client, nurse, waiting_patient, messages
+):
+    patients = [waiting_patient("PFT") for _ in range(4)]
+    assert messages(event="turn_soon") == []  # those who join near the front see it on the phone
+    call(client, nurse, "B5-01")
+    soon = messages(event="turn_soon")
+    assert [m.journey_id for m in soon] == [patients[3]["journey"]["id"]]
+    assert soon[0].detail.startswith("您前面还有 2 人")
+    call(client, nurse, "B5-01")
+    assert len(messages(event="turn_soon")) == 1  # told once
+
+
+def test_waits_are_estimated_from_the_rooms_own_service_times(client, nurse, waiting_patient, clock):
+    patients = [waiting_patient("PFT") for _ in range(3)]
+    board = client.get("/api/v1/queues/rooms/B5-01", headers=nurse).json
+    assert [e["wait_minutes"] for e in board["entries"]] == [0, 20, 40]  # catalog: 20 min each
+    first = call(client, nurse, "B5-01").json["entry"]
+    client.post(f"/api/v1/queues/entries/{first['id']}/start", json={}, headers=nurse)
+    clock.advance(minutes=8)
+    client.post(f"/api/v1/queues/entries/{first['id']}/complete", headers=nurse)
+    board = client.get("/api/v1/queues/rooms/B5-01", headers=nurse).json
+    learned = 20 + 0.3 * (8 - 20)  # moving average: this room is faster than the catalog says
+    assert [e["wait_minutes"] for e in board["entries"]] == [0, round(learned)]
+    mine = client.get(
+        f"/api/v1/queues/journeys/{patients[2]['journey']['id']}", headers=as_patient(patients[2]["journey"])
+    ).json
+    assert mine == [
+        {
+            "task_id": patients[2]["task"]["id"],
+            "ticket": "003",
+            "status": "waiting",
+            "room": "B5-01",
+            "desk": None,
+            "people_ahead": 1,
+            "wait_minutes": round(learned),
+            "grace_until": None,
+        }
+    ]
+
+
+def test_raised_priority_goes_first_and_lowered_goes_back(client, nurse, waiting_patient):
+    patients = [waiting_patient("PFT") for _ in range(3)]
+    board = client.get("/api/v1/queues/rooms/B5-01", headers=nurse).json
+    third = board["entries"][2]
+    up = client.post(
+        f"/api/v1/queues/entries/{third['id']}/priority",
+        json={"priority": 2, "reason": "frail"},
+        headers=nurse,
+    )
+    assert up.status_code == 200 and up.json["entry"]["people_ahead"] == 0
+    no_reason = client.post(
+        f"/api/v1/queues/entries/{third['id']}/priority", json={"priority": 0}, headers=nurse
+    )
+    assert no_reason.status_code == 422
+    assert call(client, nurse, "B5-01").json["entry"]["journey_id"] == patients[2]["journey"]["id"]
