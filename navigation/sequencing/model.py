@@ -186,7 +186,7 @@ class Weights:
     fasting: int = 4
     unplaced: int = 20_000
     stability: int = 3  # per minute a not-started task moves in a re-plan
-    moved_far: int = 200  # once per task moved by more than `far_min`
+    moved_far: int = 1500  # once per task moved by more than `far_min`
     far_min: int = 15
 
 
@@ -210,6 +210,7 @@ class DayState:
     started: set[TaskRef] = field(default_factory=set)  # started or done: never moved
     closures: list[Closure] = field(default_factory=list)
     pinned_rooms: dict[TaskRef, str] = field(default_factory=dict)  # patient already queuing there
+    departed: set[str] = field(default_factory=set)  # left or did not show: never re-planned
 
     def copy(self) -> DayState:
         return replace(
@@ -219,6 +220,7 @@ class DayState:
             started=set(self.started),
             closures=list(self.closures),
             pinned_rooms=dict(self.pinned_rooms),
+            departed=set(self.departed),
         )
 
     def open_windows(self, room: Room) -> list[tuple[int, int]]:

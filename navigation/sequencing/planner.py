@@ -190,7 +190,8 @@ def _movable(state: DayState) -> list[str]:
     return [
         pid
         for pid in state.patients
-        if any((pid, p.task) not in state.started for p in state.plan.of_patient(pid))
+        if pid not in state.departed
+        and any((pid, p.task) not in state.started for p in state.plan.of_patient(pid))
         or state.plan.unplaced_of(pid)
     ]
 
@@ -313,6 +314,17 @@ def replan(
         touched.add(event.patient)
     elif isinstance(event, PatientLeft):
         patient = state.patients[event.patient]
+        state.departed.add(event.patient)
+        freed = {
+            p.room
+            for p in state.plan.of_patient(event.patient)
+            if p.room is not None and (event.patient, p.task) not in state.started
+        }
+        touched |= {
+            p.patient
+            for p in state.plan.placements.values()
+            if p.room in freed and p.start > state.now and (p.patient, p.task) not in state.started
+        }
         kept = _started(state, event.patient)
         cancelled = [
             Unplaced(event.patient, t.key, event.reason)
@@ -320,9 +332,10 @@ def replan(
             if (event.patient, t.key) not in state.started
         ]
         state.plan.set_patient(event.patient, kept, cancelled)
-    touched |= _conflicts(state)
-    touched.discard(event.patient if isinstance(event, PatientLeft) else "")
-    group = sorted(touched)
+    conflicting = _conflicts(state)
+    touched |= conflicting
+    touched -= state.departed
+    group = sorted(conflicting - state.departed)
     w = settings.weights
     cost_before = plan_cost(state, None, w, reference=reference)
     if group:
@@ -334,13 +347,13 @@ def replan(
         else:
             notes.append(f"{len(group)} patients touched: repaired by earliest start, then improved")
     left = seconds - (time.perf_counter() - began)
-    if left > 0.05:
-        pool = _movable(state)
+    pool = sorted(touched & set(_movable(state)))
+    if left > 0.05 and pool:
         improve(state, left, settings, reference=reference, group_size=6, only=pool)
     moved = moved_patients(reference, state.plan, w.far_min)
     return ReplanResult(
         moved,
-        group,
+        sorted(touched),
         cost_before,
         plan_cost(state, None, w, reference=reference),
         time.perf_counter() - began,

@@ -1,0 +1,79 @@
+"""The simulated day: CarePath keeps every rule and beats the FCFS plan on a small day."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.command import simulate_command
+from navigation.simulation.kpis import kpis
+from navigation.simulation.policies import PlannedOptions
+from navigation.simulation.run import run_day
+from navigation.simulation.scenario import generate
+from navigation.simulation.simulator import service_multiplier
+
+QUICK = PlannedOptions(checkin_seconds=0.1, improve_seconds=0.15, replan_seconds=0.2)
+
+
+@pytest.fixture(scope="module")
+def small_day() -> dict[str, dict]:
+    scenario = generate(45, 11)
+    walking = StraightLineWalking.for_rooms(scenario.rooms)
+    return {r.policy: kpis(r, walking) for r in run_day(scenario, options=QUICK)}
+
+
+def test_carepath_keeps_every_rule(small_day: dict[str, dict]) -> None:
+    assert small_day["carepath"]["violations"] == 0
+    assert small_day["fcfs"]["violations"] >= 0
+    assert small_day["walk_in"]["violations"] > 0, "walking in unguided breaks fasting rules"
+
+
+def test_carepath_beats_the_fcfs_plan(small_day: dict[str, dict]) -> None:
+    care, fcfs = small_day["carepath"], small_day["fcfs"]
+    assert care["mean_time_in_hospital_min"] < fcfs["mean_time_in_hospital_min"]
+    assert care["steps_not_done"] <= fcfs["steps_not_done"]
+
+
+def test_same_draws_for_every_policy() -> None:
+    assert service_multiplier(3, "P1", "exam:ECG", 0.2) == service_multiplier(3, "P1", "exam:ECG", 0.2)
+    assert service_multiplier(3, "P1", "exam:ECG", 0.0) == 1.0
+
+
+def test_command_json_plots_and_plan(tmp_path: Path) -> None:
+    runner = CliRunner()
+    plan = tmp_path / "plan.jsonl"
+    result = runner.invoke(
+        simulate_command,
+        ["--patients", "12", "--seed", "4", "--json", "--plots", str(tmp_path / "plots"),
+         "--plan-out", str(plan), "--improve-seconds", "0.05"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert [r["policy"] for r in rows] == ["walk_in", "fcfs", "carepath"]
+    keys = {"mean_time_in_hospital_min", "p90_time_in_hospital_min", "mean_wait_min", "mean_walk_m",
+            "mean_fasting_min", "violations", "utilisation", "solve_seconds"}  # fmt: skip
+    assert all(keys <= set(r) for r in rows)
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "gantt_carepath.png", "gantt_fcfs.png", "gantt_walk_in.png", "queues.png",
+    ]  # fmt: skip
+    steps = [json.loads(line) for line in plan.read_text().splitlines()]
+    assert {s["policy"] for s in steps} == {"walk_in", "fcfs", "carepath"}
+    assert {"policy", "patient", "task", "exam_code", "room", "start", "end"} <= set(steps[0])
+
+
+def test_command_needs_one_source() -> None:
+    result = CliRunner().invoke(simulate_command, [])
+    assert result.exit_code == 2
+    assert "--scenario FILE or --patients N" in result.output
+
+
+def test_command_names_a_bad_scenario(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"format": "nope"}')
+    result = CliRunner().invoke(simulate_command, ["--scenario", str(bad)])
+    assert result.exit_code == 1
+    assert "format" in result.output
