@@ -1,0 +1,56 @@
+"""Telling patients what to do next: push through an outbox, and live page updates.
+
+The names other packages use are re-exported here. `notifications` never imports `api` or
+`navigation`; callers pass a SQLAlchemy session and plain values.
+"""
+
+from notifications.background import BackgroundDispatcher
+from notifications.db import NotificationsBase
+from notifications.devices import Device, register_device, unregister_device
+from notifications.dispatcher import DispatchConfig, Dispatcher, PassReport, RetryPolicy
+from notifications.events import Event
+from notifications.jobs import DISPATCH_JOB, request_dispatch, transports_from_environment
+from notifications.live import (
+    Broker,
+    InProcessBroker,
+    RedisBroker,
+    broker_from_environment,
+    journey_channel,
+    room_queue_channel,
+)
+from notifications.outbox import (
+    DeliveryState,
+    OutboxMessage,
+    Status,
+    delivery_states,
+    enqueue,
+    message_for_phone,
+)
+
+__all__ = [
+    "DISPATCH_JOB",
+    "BackgroundDispatcher",
+    "Broker",
+    "DeliveryState",
+    "Device",
+    "DispatchConfig",
+    "Dispatcher",
+    "Event",
+    "InProcessBroker",
+    "NotificationsBase",
+    "OutboxMessage",
+    "PassReport",
+    "RedisBroker",
+    "RetryPolicy",
+    "Status",
+    "broker_from_environment",
+    "delivery_states",
+    "enqueue",
+    "journey_channel",
+    "message_for_phone",
+    "register_device",
+    "request_dispatch",
+    "room_queue_channel",
+    "transports_from_environment",
+    "unregister_device",
+]

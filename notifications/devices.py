@@ -18,7 +18,11 @@ FCM = "fcm"
 
 class Device(NotificationsBase):
     __tablename__ = "notification_devices"
-    __table_args__ = (sa.UniqueConstraint("journey_id", "channel", "token"),)
+    __table_args__ = (
+        sa.UniqueConstraint("journey_id", "channel", "token"),
+        # Dead tokens are forgotten by (channel, token) across journeys.
+        sa.Index("ix_notification_devices_token", "channel", "token"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(sa.BigInteger, index=True)
