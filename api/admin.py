@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api.auth import BEARER, staff_required
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CatalogInfoSchema, ExamTypeSchema
-from navigation import audit
+from navigation import audit, routing
 from navigation.catalog.store import active_catalog, install_catalog
-from navigation.errors import DomainError
+from navigation.errors import DomainError, NotFound
 from navigation.hospital import load_hospital
-from navigation.models import CatalogVersion, Role, Room
+from navigation.models import CatalogVersion, Role, Room, Site
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Hospital IT: catalog and hospital data")
 
@@ -84,3 +86,123 @@ def _room_count(site_id: int) -> int:
 
 def _info(row: CatalogVersion) -> dict:
     return {"version": row.version, "exam_types": len(row.document["exam_types"]), "loaded_at": row.loaded_at}
+
+
+SITE = "<string(maxlength=32):site>"
+
+
+class MapReportSchema(Schema):
+    errors = fields.List(fields.Dict())
+    warnings = fields.List(fields.Dict())
+
+
+class ClosureInSchema(Schema):
+    target = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=128),
+        metadata={"description": "A corridor or door (edge id), a node id, or an elevator id"},
+    )
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=400))
+
+
+class ClosureSchema(Schema):
+    id = fields.Integer()
+    target_kind = fields.String()
+    target_id = fields.String()
+    reason = fields.String()
+    closed_at = fields.DateTime()
+    reopened_at = fields.DateTime(allow_none=True)
+
+
+def _own_site(code: str) -> Site:
+    site = routing.site_by_code(db.session, code)
+    if g.staff.site_id is not None and g.staff.site_id != site.id:
+        raise NotFound(f"no site {code!r}", field="site")
+    return site
+
+
+@blp.route(f"/sites/{SITE}/map")
+class SiteMapDocument(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(Role.ADMIN)
+    @blp.response(200, MapReportSchema)
+    def put(self, site: str):
+        """Replace the site's map with a CarePath JSON map (docs/map-format.md); refused whole on errors."""
+        target = _own_site(site)
+        report = routing.install_map(db.session, target, _json_body())
+        audit.record(db.session, g.staff, "map.load", "site", site, site_id=target.id, now=now())
+        commit()
+        return report
+
+
+@blp.route(f"/sites/{SITE}/map/imdf")
+class SiteMapImdf(MethodView):
+    @blp.doc(
+        security=BEARER,
+        requestBody={
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "archive": {
+                                "type": "string",
+                                "format": "binary",
+                                "description": "IMDF zip archive",
+                            }
+                        },
+                    }
+                }
+            }
+        },
+    )
+    @staff_required(Role.ADMIN)
+    @blp.response(200, MapReportSchema)
+    def post(self, site: str):
+        """Import an IMDF archive (zip) as the site's map; warnings are reported, errors refuse it."""
+        target = _own_site(site)
+        upload = request.files.get("archive")
+        if upload is None:
+            raise DomainError("send the IMDF zip as the form field 'archive'", field="archive")
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "imdf.zip"
+            try:
+                upload.save(path)
+            finally:
+                upload.close()
+            report = routing.install_map(db.session, target, path)
+        audit.record(db.session, g.staff, "map.import_imdf", "site", site, site_id=target.id, now=now())
+        commit()
+        return report
+
+
+@blp.route(f"/sites/{SITE}/closures")
+class Closures(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(Role.NURSE, Role.ADMIN)
+    @blp.response(200, ClosureSchema(many=True))
+    def get(self, site: str):
+        """Corridors, doors and elevators closed now."""
+        return routing.active_closures(db.session, _own_site(site))
+
+    @blp.doc(security=BEARER)
+    @staff_required(Role.NURSE, Role.ADMIN)
+    @blp.arguments(ClosureInSchema)
+    @blp.response(201, ClosureSchema)
+    def post(self, body: dict, site: str):
+        """Close a corridor, door or elevator: every route avoids it from the next request."""
+        closure = routing.close(db.session, _own_site(site), body["target"], body["reason"], g.staff, now())
+        commit()
+        return closure
+
+
+@blp.route(f"/sites/{SITE}/closures/<int(max=2147483647):closure_id>")
+class ClosureView(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(Role.NURSE, Role.ADMIN)
+    @blp.response(200, ClosureSchema)
+    def delete(self, site: str, closure_id: int):
+        """Reopen it."""
+        closure = routing.reopen(db.session, _own_site(site), closure_id, g.staff, now())
+        commit()
+        return closure

@@ -43,7 +43,7 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
         "SWAGGER_UI_ASSETS": swagger_ui_path,
-        "JSON_SORT_KEYS": False,
+        "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # an IMDF archive of a large campus
     }
 
 

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 
 from api.auth import BEARER, journey_reader
 from api.context import commit, now
-from api.schemas import JourneySchema, TaskOutSchema
+from api.extensions import db, limiter
+from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
+from navigation import routing
+from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service
+from pathfinding import NoRouteError, Route, UnknownPlaceError
+from pathfinding.svg import route_svgs
 
 blp = Blueprint(
     "patient",
     __name__,
-    url_prefix="/api/v1/journeys",
+    url_prefix="/api/v1",
     description="A patient's journey (access token or staff)",
 )
 JOURNEY_ID = "<int(max=2147483647):journey_id>"
 TASK_ID = "<int(max=2147483647):task_id>"
 
 
-@blp.route(f"/{JOURNEY_ID}")
+@blp.route(f"/journeys/{JOURNEY_ID}")
 class JourneyView(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, JourneySchema)
@@ -29,7 +36,7 @@ class JourneyView(MethodView):
         return journey_reader(journey_id)
 
 
-@blp.route(f"/{JOURNEY_ID}/tasks/{TASK_ID}/complete")
+@blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")
 class CompleteStep(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, TaskOutSchema)
@@ -41,7 +48,7 @@ class CompleteStep(MethodView):
         return task
 
 
-@blp.route(f"/{JOURNEY_ID}/tasks/{TASK_ID}/arrive")
+@blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/arrive")
 class Arrive(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, TaskOutSchema)
@@ -51,3 +58,72 @@ class Arrive(MethodView):
         task = arrive(journey, task_id, now())
         commit()
         return task
+
+
+class RouteQuerySchema(Schema):
+    origin = fields.String(
+        data_key="from", required=True, metadata={"description": "Room code or map node id"}
+    )
+    destination = fields.String(
+        data_key="to", required=True, metadata={"description": "Room code or map node id"}
+    )
+    profile = fields.String(
+        load_default="walking", validate=validate.OneOf(["walking", "slow", "wheelchair"])
+    )
+
+
+class RouteDrawingQuerySchema(RouteQuerySchema):
+    lang = fields.String(load_default="en", validate=validate.OneOf(["en", "zh"]))
+    floor_index = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=50),
+        metadata={"description": "Which floor of the route"},
+    )
+
+
+@blp.route("/sites/<string(maxlength=32):site>/route")
+class SiteRoute(MethodView):
+    decorators = [limiter.limit("600/minute")]
+
+    @blp.arguments(RouteQuerySchema, location="query", as_kwargs=True)
+    @blp.response(200, RouteSchema)
+    def get(self, site: str, origin: str, destination: str, profile: str):
+        """The shortest walk between two places, with turn-by-turn steps in Chinese and English."""
+        return _route(site, origin, destination, profile).to_dict()
+
+
+@blp.route("/sites/<string(maxlength=32):site>/route.svg")
+class SiteRouteDrawing(MethodView):
+    decorators = [limiter.limit("600/minute")]
+
+    @blp.arguments(RouteDrawingQuerySchema, location="query", as_kwargs=True)
+    @blp.doc(
+        responses={
+            "200": {
+                "description": "One floor of the route drawn on its plan; X-Floor-Count says how many floors",
+                "content": {"image/svg+xml": {}},
+            }
+        }
+    )
+    def get(self, site: str, origin: str, destination: str, profile: str, lang: str, floor_index: int):
+        """The route drawn on the plan of each floor it crosses, in walking order (for the phone page)."""
+        found = _route(site, origin, destination, profile)
+        router = routing.router_for(db.session, routing.site_by_code(db.session, site))
+        drawings = route_svgs(router.site, found, width_px=360, lang=lang)
+        if floor_index >= len(drawings):
+            raise NotFound(f"the route crosses {len(drawings)} floors", field="floor_index")
+        return Response(
+            drawings[floor_index], mimetype="image/svg+xml", headers={"X-Floor-Count": str(len(drawings))}
+        )
+
+
+def _route(site: str, origin: str, destination: str, profile: str) -> Route:
+    try:
+        return routing.route(db.session, routing.site_by_code(db.session, site), origin, destination, profile)
+    except UnknownPlaceError as exc:
+        field = "from" if exc.place == origin else "to"
+        raise NotFound(f"no room or place {exc.place!r} on the map of {site}", field=field) from exc
+    except NoRouteError as exc:
+        raise DomainError(
+            exc.reason_en, errors={"route": [exc.reason_en, exc.reason_zh], "blocked": list(exc.blocked)}
+        ) from exc

@@ -5,9 +5,11 @@ from __future__ import annotations
 from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
+from api.extensions import db
 from navigation.access import access_token
 from navigation.models import Journey, Language, Mobility, Task
 from navigation.task_states import next_step
+from navigation.wayfinding import next_route
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="not a valid code")
 
@@ -109,6 +111,13 @@ class JourneySchema(Schema):
     access_token = fields.Method("_token", metadata={"description": "The patient's bearer token"})
     access_url = fields.Method("_url", metadata={"description": "The link to print as a QR code"})
     next_step_id = fields.Method("_next", allow_none=True)
+    next_route = fields.Method(
+        "_route",
+        allow_none=True,
+        metadata={
+            "description": "How to walk to the next step from where the patient is, in their mobility profile"
+        },
+    )
     tasks = fields.List(fields.Nested(TaskOutSchema))
 
     def _token(self, journey: Journey) -> str:
@@ -116,6 +125,9 @@ class JourneySchema(Schema):
 
     def _url(self, journey: Journey) -> str:
         return access_url(journey)
+
+    def _route(self, journey: Journey) -> dict | None:
+        return next_route(db.session, journey)
 
     def _next(self, journey: Journey) -> int | None:
         step = next_step(journey)
@@ -146,3 +158,34 @@ class CatalogInfoSchema(Schema):
     version = fields.String()
     exam_types = fields.Integer()
     loaded_at = fields.DateTime()
+
+
+class RouteStepSchema(Schema):
+    kind = fields.String()
+    text_en = fields.String()
+    text_zh = fields.String()
+    distance_m = fields.Float()
+    seconds = fields.Float()
+    node = fields.String()
+
+
+class RouteLegSchema(Schema):
+    building = fields.String()
+    building_name_en = fields.String()
+    building_name_zh = fields.String()
+    floor = fields.String()
+    ordinal = fields.Integer()
+    points = fields.List(fields.Dict())
+    distance_m = fields.Float()
+    seconds = fields.Float()
+
+
+class RouteSchema(Schema):
+    origin = fields.String()
+    destination = fields.String()
+    profile = fields.String()
+    distance_m = fields.Float()
+    seconds = fields.Float(metadata={"description": "Walking time for this profile, elevator waits included"})
+    nodes = fields.List(fields.String())
+    legs = fields.List(fields.Nested(RouteLegSchema))
+    steps = fields.List(fields.Nested(RouteStepSchema))

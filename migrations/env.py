@@ -7,12 +7,13 @@ from alembic import context
 from flask import current_app
 
 from navigation.models import Base
+from notifications.db import NotificationsBase
 
 config = context.config
 if config.config_file_name and not logging.getLogger().handlers:
     fileConfig(config.config_file_name, disable_existing_loggers=False)
 
-target_metadata = [Base.metadata]
+target_metadata = [Base.metadata, NotificationsBase.metadata]
 
 
 def run_migrations_online() -> None:

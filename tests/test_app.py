@@ -66,6 +66,7 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
 
     from api import create_app
     from navigation.models import Base
+    from notifications.db import NotificationsBase
 
     url = f"sqlite:///{tmp_path / 'migrated.sqlite'}"
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "x", "JWT_SECRET_KEY": "y" * 40})
@@ -73,7 +74,9 @@ def test_migrations_build_the_same_schema_as_the_models(tmp_path):
         upgrade()
         engine = sa.create_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            diff = compare_metadata(
+                MigrationContext.configure(conn), [Base.metadata, NotificationsBase.metadata]
+            )
         engine.dispose()
     assert diff == []
 

@@ -11,19 +11,25 @@ from navigation.catalog.loading import demo_catalog_document
 from navigation.catalog.store import install_catalog
 from navigation.hospital import load_hospital
 from navigation.models import Role, Site
+from navigation.routing import install_map
 from navigation.staff import create_or_update_user
 
 DEMO_PASSWORD = "demo"
 
 
+def _demo_file(name: str) -> dict:
+    return json.loads(resources.files("navigation.demo").joinpath(name).read_text("utf-8"))
+
+
 def hospital_document() -> dict:
-    return json.loads(resources.files("navigation.demo").joinpath("hospital.json").read_text("utf-8"))
+    return _demo_file("hospital.json")
 
 
 def load_demo(session: Session) -> Site:
     """Idempotent: running it again updates the demo in place."""
     site = load_hospital(session, hospital_document())
     install_catalog(session, demo_catalog_document())
+    install_map(session, site, _demo_file("map.json"))
     for role in Role:
         create_or_update_user(session, role.value, DEMO_PASSWORD, role, site.id, f"Demo {role.value}")
     return site

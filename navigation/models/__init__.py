@@ -14,6 +14,7 @@ from navigation.models.journey import (
     TaskTransition,
 )
 from navigation.models.queue import EntryStatus, QueueEntry, QueueEvent, RoomQueue, ServiceTime  # noqa: F401
+from navigation.models.routing import Closure, SiteMapRecord
 from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, Role, StaffUser
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "Base",
     "Building",
     "CatalogVersion",
+    "Closure",
     "Floor",
     "IdempotencyKey",
     "Journey",
@@ -32,6 +34,7 @@ __all__ = [
     "Room",
     "RoomStatus",
     "Site",
+    "SiteMapRecord",
     "StaffUser",
     "Task",
     "TaskDependency",

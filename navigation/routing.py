@@ -1,0 +1,177 @@
+"""Routing for a site: its stored map, closures that reach every process, and routes.
+
+Each process keeps one `pathfinding.Router` per site in memory (building it takes
+milliseconds; its index a little longer). Before serving, it compares the site's
+`version`/`closures_version` with what it applied: a closure committed by any web or worker
+process is honoured by the next route everywhere, with no message bus. After a closure the
+router serves exact live searches at once and rebuilds its fast index in a background thread.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation import audit
+from navigation.errors import DomainError, NotFound
+from navigation.models import Closure, Mobility, Room, Site, SiteMapRecord, StaffUser
+from pathfinding import Route, Router, SiteMap, check_map, dump_map, load_map
+from pathfinding.imdf import check_imdf
+
+PROFILE_OF = {Mobility.WALKING: "walking", Mobility.SLOW: "slow", Mobility.WHEELCHAIR: "wheelchair"}
+
+
+@dataclass
+class _Cached:
+    router: Router
+    version: int
+    closures_version: int
+
+
+_routers: dict[int, _Cached] = {}
+_lock = threading.Lock()
+
+
+def site_by_code(session: Session, code: str) -> Site:
+    site = session.scalar(sa.select(Site).where(Site.code == code))
+    if site is None:
+        raise NotFound(f"no site {code!r}", field="site")
+    return site
+
+
+def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> dict:
+    """Validate and store a site's map: a CarePath JSON document or file, or an IMDF archive
+    (folder or zip), converted. Refused whole if it has errors; the site keeps its old map.
+    Returns the validation report (warnings included)."""
+    is_imdf = isinstance(source, Path) and source.suffix != ".json"
+    if isinstance(source, Path) and is_imdf:
+        site_map, report = check_imdf(source)
+    else:
+        site_map, report = check_map(source)
+    if site_map is None or not report.ok:
+        raise DomainError("the map has errors; the site keeps its old map", errors=_report_errors(report))
+    return _store(session, site, site_map, report.to_dict(), "imdf" if is_imdf else "carepath")
+
+
+def _store(session: Session, site: Site, site_map: SiteMap, report: dict, source: str) -> dict:
+    record = session.get(SiteMapRecord, site.id)
+    if record is None:
+        record = SiteMapRecord(site_id=site.id, version=0, closures_version=0)
+        session.add(record)
+    record.document, record.source, record.report = dump_map(site_map), source, report
+    record.version += 1
+    rooms = set(session.scalars(sa.select(Room.code).where(Room.site_id == site.id)))
+    unmapped = sorted(rooms - set(site_map.rooms()))
+    if unmapped:
+        report.setdefault("warnings", []).append(
+            {"code": "rooms_not_on_map", "message": "rooms with no door on the map", "ids": unmapped}
+        )
+    session.flush()
+    return report
+
+
+def _report_errors(report: Any) -> dict[str, list[str]]:
+    return {issue.code: [f"{issue.message}: {', '.join(issue.ids)}"] for issue in report.errors}
+
+
+def router_for(session: Session, site: Site) -> Router:
+    """This process's router for the site, brought up to date with the stored map and closures."""
+    versions = session.execute(
+        sa.select(SiteMapRecord.version, SiteMapRecord.closures_version).where(
+            SiteMapRecord.site_id == site.id
+        )
+    ).one_or_none()
+    if versions is None:
+        raise DomainError(f"site {site.code} has no map yet; an admin must import one", field="site")
+    version, closures_version = versions
+    with _lock:
+        cached = _routers.get(site.id)
+        if cached is None or cached.version != version:
+            site_map, _ = load_map(session.get_one(SiteMapRecord, site.id).document)
+            cached = _Cached(Router(site_map), version, -1)
+            _routers[site.id] = cached
+        if cached.closures_version != closures_version:
+            edges, nodes = _active_closures(session, site.id)
+            cached.router.set_closures(edges=edges, nodes=nodes)
+            cached.closures_version = closures_version
+            threading.Thread(target=cached.router.rebuild_index, daemon=True, name="route-index").start()
+    return cached.router
+
+
+def _active_closures(session: Session, site_id: int) -> tuple[list[str], list[str]]:
+    rows = session.execute(
+        sa.select(Closure.target_kind, Closure.target_id).where(
+            Closure.site_id == site_id, Closure.reopened_at.is_(None)
+        )
+    ).all()
+    return [t for k, t in rows if k == "edge"], [t for k, t in rows if k == "node"]
+
+
+def route(session: Session, site: Site, origin: str, destination: str, profile: str) -> Route:
+    return router_for(session, site).route(origin, destination, profile)
+
+
+def close(session: Session, site: Site, target: str, reason: str, actor: StaffUser, now: datetime) -> Closure:
+    """Close a corridor, door or elevator; every process routes around it from the next request."""
+    router = router_for(session, site)
+    if target in router.graph.edge_index:
+        kind = "edge"
+    elif target in router.graph.index or any(car.id == target for car in router.site.elevators):
+        kind = "node"
+    else:
+        raise DomainError(f"{target!r} is not a corridor, door, node or elevator of this map", field="target")
+    already = session.scalar(
+        sa.select(Closure).where(
+            Closure.site_id == site.id, Closure.target_id == target, Closure.reopened_at.is_(None)
+        )
+    )
+    if already is not None:
+        return already
+    closure = Closure(
+        site_id=site.id,
+        target_kind=kind,
+        target_id=target,
+        reason=reason,
+        closed_at=now,
+        closed_by_id=actor.id,
+    )
+    session.add(closure)
+    _bump_closures(session, site)
+    session.flush()
+    audit.record(session, actor, "route.close", "closure", target, site_id=site.id, now=now, reason=reason)
+    return closure
+
+
+def reopen(session: Session, site: Site, closure_id: int, actor: StaffUser, now: datetime) -> Closure:
+    closure = session.get(Closure, closure_id)
+    if closure is None or closure.site_id != site.id:
+        raise NotFound(f"no closure {closure_id}", field="closure_id")
+    if closure.reopened_at is None:
+        closure.reopened_at, closure.reopened_by_id = now, actor.id
+        _bump_closures(session, site)
+        audit.record(session, actor, "route.reopen", "closure", closure.target_id, site_id=site.id, now=now)
+    return closure
+
+
+def active_closures(session: Session, site: Site) -> list[Closure]:
+    return list(
+        session.scalars(
+            sa.select(Closure)
+            .where(Closure.site_id == site.id, Closure.reopened_at.is_(None))
+            .order_by(Closure.closed_at)
+        )
+    )
+
+
+def _bump_closures(session: Session, site: Site) -> None:
+    session.execute(
+        sa.update(SiteMapRecord)
+        .where(SiteMapRecord.site_id == site.id)
+        .values(closures_version=SiteMapRecord.closures_version + 1)
+    )

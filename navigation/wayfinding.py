@@ -1,0 +1,50 @@
+"""Where the patient is and how they get to their next step, in their mobility profile."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from navigation import routing
+from navigation.errors import DomainError
+from navigation.models import Journey, SiteMapRecord, TaskStatus
+from navigation.task_states import next_step
+from pathfinding import NodeKind, NoRouteError, UnknownPlaceError
+
+
+def current_place(session: Session, journey: Journey) -> str:
+    """The room of the last step done, else the entrance they came in by."""
+    done = [
+        t for t in journey.tasks if t.status == TaskStatus.COMPLETED and t.planned_room and t.completed_at
+    ]
+    if done:
+        return max(done, key=lambda t: t.completed_at).planned_room.code  # type: ignore[union-attr]
+    router = routing.router_for(session, journey.site)
+    entrances = [n.id for n in router.site.nodes.values() if n.kind is NodeKind.ENTRANCE]
+    if not entrances:
+        raise DomainError("the map has no entrance")
+    return sorted(entrances)[0]
+
+
+def next_route(session: Session, journey: Journey) -> dict[str, Any] | None:
+    """The route to the next step's room, or why there is none (never an error for the page)."""
+    step = next_step(journey)
+    if step is None or step.planned_room is None or session.get(SiteMapRecord, journey.site_id) is None:
+        return None
+    origin = current_place(session, journey)
+    profile = routing.PROFILE_OF[journey.patient.mobility]
+    try:
+        route = routing.route(session, journey.site, origin, step.planned_room.code, profile)
+    except NoRouteError as exc:
+        return {"task_id": step.id, "available": False, **exc.to_dict()}
+    except UnknownPlaceError as exc:
+        return {
+            "task_id": step.id,
+            "available": False,
+            "code": "not_on_map",
+            "reason_en": str(exc),
+            "reason_zh": "地图上没有这个位置",
+            "blocked": [exc.place],
+        }
+    return {"task_id": step.id, "available": True, **route.to_dict()}
