@@ -38,7 +38,7 @@ def waiting_patient(client, check_in, clock) -> Callable[..., dict]:
     {journey, task, room} (one more minute passes per patient, so arrival order is clear)."""
     counter = {"n": 0}
 
-    def _make(code: str = "ECG", *, room: str | None = None, arrive: bool = True, **patient) -> dict:
+    def _make(code: str = "ECG", *, key: str | None = None, arrive: bool = True, **patient) -> dict:
         counter["n"] += 1
         n = counter["n"]
         journey = check_in(
@@ -48,7 +48,7 @@ def waiting_patient(client, check_in, clock) -> Callable[..., dict]:
             f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'payment')['id']}/complete",
             headers=as_patient(journey),
         )
-        task = step(journey, f"exam:{code}")
+        task = step(journey, key or f"exam:{code}")
         clock.advance(minutes=1)
         if arrive:
             url = f"/api/v1/journeys/{journey['id']}/tasks/{task['id']}/arrive"
