@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
-from notifications.db import utcnow
+from notifications.db import UtcDateTime, utcnow
 from notifications.devices import Device, devices_of, forget_token
 from notifications.events import POLICIES, Event, replace_tag
 from notifications.outbox import OutboxMessage, Status
@@ -124,13 +124,18 @@ class Dispatcher:
         return reports
 
     def next_due(self) -> datetime | None:
-        """When the earliest waiting message becomes due (for a scheduler to wake up)."""
+        """When the earliest waiting message can next be claimed (for a scheduler to wake up).
+
+        A row leased by a dispatcher that died is not claimable before its lease ends; waking
+        earlier would only spin.
+        """
+        claimable_at = sa.case(
+            (OutboxMessage.lease_until > OutboxMessage.next_attempt_at, OutboxMessage.lease_until),
+            else_=OutboxMessage.next_attempt_at,
+        )
+        earliest = sa.type_coerce(sa.func.min(claimable_at), UtcDateTime())  # typed on SQLite too
         with self.session_factory() as session:
-            return session.scalar(
-                sa.select(sa.func.min(OutboxMessage.next_attempt_at)).where(
-                    OutboxMessage.status == Status.PENDING.value
-                )
-            )
+            return session.scalar(sa.select(earliest).where(OutboxMessage.status == Status.PENDING.value))
 
     def _claim(self, now: datetime) -> list[_Claimed]:
         free = sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)

@@ -107,7 +107,7 @@ class FakeFcm:
         self.tokens_issued = 0
         self.released = threading.Event()
         self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:

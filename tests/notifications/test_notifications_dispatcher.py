@@ -20,6 +20,7 @@ from notifications.events import Event
 from notifications.outbox import OutboxMessage, Status, delivery_states, enqueue
 from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
 from notifications.transports.fcm import FcmTransport
+from notifications.transports.log import LogTransport
 from tests.notifications.fake_fcm import FakeFcm, reply_for
 
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
@@ -273,6 +274,7 @@ from firebase_admin import credentials
 from sqlalchemy.orm import sessionmaker
 from notifications.dispatcher import Dispatcher
 from notifications.transports.fcm import FcmTransport
+from notifications.transports.log import LogTransport
 from tests.notifications.fake_fcm import point_sdk_at
 
 database_url, fake_url, key_file = sys.argv[1:]
@@ -326,3 +328,26 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
     }
     assert len(from_the_dead) >= 100
     assert {e for e, n in delivered.items() if n > 1} <= from_the_dead
+
+
+def test_rows_of_a_crashed_pass_come_back_when_the_lease_ends(
+    session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    class Crash(BaseException):
+        """Stands for the process dying: nothing in the dispatcher may catch it."""
+
+    class Dying:
+        channel, max_batch = "fcm", 500
+
+        def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+            raise Crash
+
+    add_journeys(session_factory, clock, {7: ["phone"]})
+    with pytest.raises(Crash):
+        dispatcher(session_factory, [Dying()], clock).run_pass()
+
+    worker = dispatcher(session_factory, [LogTransport()], clock)
+    assert worker.run_pass().claimed == 0  # still leased: nobody else sends it meanwhile
+    assert worker.next_due() == START + timedelta(seconds=DispatchConfig().lease_seconds)
+    clock.now = worker.next_due()
+    assert worker.run_pass().statuses == {Status.DELIVERED: 1}
