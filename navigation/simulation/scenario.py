@@ -10,7 +10,7 @@ import json
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ class Arrival:
     last_meal_min: int | None = None
     fasting_confirmed: bool = False
     leaves_after_steps: int | None = None  # a no-show: gone after this many steps
+    collects_reports: bool = True  # False: reports go to the patient's phone, no desk visit
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,24 @@ class Scenario:
     def steps_for(self, arrival: Arrival) -> StepPlan | str:
         """The patient's steps, or why their orders cannot be combined."""
         try:
-            return expand_orders(self.catalog, list(arrival.orders))
+            plan = expand_orders(self.catalog, list(arrival.orders))
         except DomainError as exc:
             return exc.message
+        return plan if arrival.collects_reports else without_report_desk(plan)
+
+
+def without_report_desk(plan: StepPlan) -> StepPlan:
+    """Reports sent to the phone: no desk visit, but a return visit still waits for results."""
+    if not any(s.key == "report" for s in plan.steps):
+        return plan
+    waits = {d.before: d for d in plan.dependencies if d.after == "report"}
+    dependencies = [d for d in plan.dependencies if "report" not in (d.before, d.after)]
+    for d in plan.dependencies:
+        if d.before == "report":
+            for wait in waits.values():
+                dependencies.append(replace(wait, after=d.after))
+    steps = [s for s in plan.steps if s.key != "report"]
+    return StepPlan(steps, dependencies, dict(plan.added))
 
 
 # --- JSON -------------------------------------------------------------------------------

@@ -1,0 +1,233 @@
+"""Sequencing benchmark (not a timed test): simulated days, check-in, re-plan, whole-day LNS.
+
+    /work/venv/bin/python bench/sequencing.py [--sizes 300,1000] [--seed 1] [--quick]
+
+Prints JSON lines: one per policy per generated day (the keys of `carepath simulate
+--json`), then `checkin`, `replan` and `improve` figures. Takes several minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from navigation.sequencing import (  # noqa: E402
+    DayState,
+    PatientLeft,
+    Plan,
+    RoomClosed,
+    SolverSettings,
+    StepOverran,
+    StraightLineWalking,
+    improve,
+    insert_patient,
+    plan_arrival,
+    plan_cost,
+    replan,
+)
+from navigation.sequencing.adapter import patient_from_steps  # noqa: E402
+from navigation.sequencing.model import Patient  # noqa: E402
+from navigation.sequencing.planner import moved_patients  # noqa: E402
+from navigation.simulation.kpis import kpis  # noqa: E402
+from navigation.simulation.policies import PlannedOptions  # noqa: E402
+from navigation.simulation.run import run_day  # noqa: E402
+from navigation.simulation.scenario import Scenario, generate  # noqa: E402
+
+CHECKIN = SolverSettings(workers=2, time_limit_s=0.2)
+LNS = SolverSettings(workers=2, time_limit_s=0.1)
+
+
+def emit(row: dict) -> None:
+    print(json.dumps(row), flush=True)
+
+
+def patients_of(scenario: Scenario) -> list[Patient]:
+    out = []
+    for a in scenario.arrivals:
+        steps = scenario.steps_for(a)
+        if isinstance(steps, str):
+            continue
+        out.append(
+            patient_from_steps(
+                a.patient, steps, a.arrival_min, a.mobility, a.priority,
+                a.last_meal_min, a.fasting_confirmed, scenario.entrance,
+            )
+        )  # fmt: skip
+    return out
+
+
+def empty_day(scenario: Scenario) -> DayState:
+    walking = StraightLineWalking.for_rooms(scenario.rooms)
+    return DayState({r.code: r for r in scenario.rooms}, {}, Plan(), walking)
+
+
+def mean_stay(day: DayState) -> float:
+    stays = [
+        max(p.end for p in day.plan.of_patient(pid)) - patient.arrival_min
+        for pid, patient in day.patients.items()
+        if day.plan.of_patient(pid)
+    ]
+    return round(statistics.mean(stays), 1) if stays else 0.0
+
+
+def simulated_days(sizes: list[int], seed: int) -> None:
+    for n in sizes:
+        scenario = generate(n, seed)
+        walking = StraightLineWalking.for_rooms(scenario.rooms)
+        began = time.perf_counter()
+        for result in run_day(scenario, options=PlannedOptions()):
+            row = kpis(result, walking)
+            row["rooms"] = len(scenario.rooms)
+            emit(row)
+        print(f"# day of {n} simulated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+
+
+def checkin_figures(seed: int, planned: int = 1000, arrivals: int = 60) -> None:
+    """p95 of one check-in with `planned` patients already in the live day."""
+    scenario = generate(planned + arrivals, seed)
+    patients = patients_of(scenario)
+    day = empty_day(scenario)
+    for patient in patients[:planned]:
+        insert_patient(day, patient)
+    day.now = 9 * 60
+    times = []
+    for patient in patients[planned:]:
+        late = Patient(**{**patient.__dict__, "arrival_min": max(patient.arrival_min, day.now)})
+        began = time.perf_counter()
+        plan_arrival(day, late, CHECKIN)
+        times.append(time.perf_counter() - began)
+    times.sort()
+    emit(
+        {
+            "metric": "checkin",
+            "planned_patients": planned,
+            "arrivals": len(times),
+            "checkin_p50_ms": round(1000 * times[len(times) // 2], 1),
+            "checkin_p95_ms": round(1000 * times[int(0.95 * (len(times) - 1))], 1),
+            "checkin_max_ms": round(1000 * times[-1], 1),
+        }
+    )
+
+
+def _live_day(seed: int, n: int = 300, now: int = 10 * 60) -> DayState:
+    scenario = generate(n, seed)
+    day = empty_day(scenario)
+    for patient in patients_of(scenario):
+        plan_arrival(day, patient, CHECKIN)
+    improve(day, 5.0, LNS)
+    day.now = now
+    day.started = {ref for ref, p in day.plan.placements.items() if p.start < now}
+    return day
+
+
+def replan_figures(seed: int) -> None:
+    """Re-plan after events; compare with 10 s of background improvement from the same state."""
+    base = _live_day(seed)
+    busiest = max(
+        (r for r in base.rooms.values() if r.room_type == "ultrasound"),
+        key=lambda r: sum(1 for p in base.plan.placements.values() if p.room == r.code),
+    )
+    running = next(
+        p for ref, p in base.plan.placements.items()
+        if ref in base.started and p.end > base.now and p.station >= 0
+    )  # fmt: skip
+    leaving = next(pid for pid in base.patients if any(
+        p.start > base.now for p in base.plan.of_patient(pid)))  # fmt: skip
+    events = [
+        ("room_closed", RoomClosed(busiest.code, base.now, base.now + 60)),
+        ("step_overran", StepOverran(running.patient, running.task, running.end + 30)),
+        ("patient_left", PatientLeft(leaving)),
+    ]
+    for name, event in events:
+        day = base.copy()
+        before = day.plan.copy()
+        result = replan(day, event, SolverSettings(workers=2, time_limit_s=0.25), seconds=1.5)
+        untouched = [pid for pid in day.patients if pid not in result.touched_patients]
+        moved = set(moved_patients(before, day.plan, 15)) & set(untouched)
+        # the same event, then 10 s of background improvement without stability
+        other = base.copy()
+        replan(other, event, SolverSettings(workers=2, time_limit_s=0.25), seconds=0.0)
+        improve(other, 10.0, LNS)
+        replanned, background = plan_cost(day), plan_cost(other)
+        emit(
+            {
+                "metric": "replan",
+                "event": name,
+                "replan_seconds": round(result.seconds, 3),
+                "touched_patients": len(result.touched_patients),
+                "replan_moved_pct": round(100 * len(moved) / max(1, len(untouched)), 2),
+                "objective_vs_background_10s_pct": round(100 * (replanned - background) / background, 2),
+            }
+        )
+
+
+def improve_figures(seed: int, n: int = 300) -> None:
+    """Whole-day improvement from the FCFS plan, as in the issue's measurement."""
+    scenario = generate(n, seed)
+    patients = patients_of(scenario)
+    start = empty_day(scenario)
+    for patient in patients:
+        insert_patient(start, patient)
+    fcfs_cost, fcfs_stay = plan_cost(start), mean_stay(start)
+    for seconds in (5.0, 30.0):
+        day = start.copy()
+        result = improve(day, seconds, LNS)
+        emit(
+            {
+                "metric": "improve",
+                "patients": n,
+                "seconds": seconds,
+                "start": "fcfs_plan",
+                "objective_gain_pct": round(100 * (fcfs_cost - result.cost_after) / fcfs_cost, 1),
+                "mean_stay_fcfs_min": fcfs_stay,
+                "mean_stay_after_min": mean_stay(day),
+                "unplaced_fcfs": len(start.plan.unplaced),
+                "unplaced_after": len(day.plan.unplaced),
+                "iterations": result.iterations,
+            }
+        )
+    day = empty_day(scenario)
+    began = time.perf_counter()
+    for patient in patients:
+        plan_arrival(day, patient, CHECKIN)
+    spent = time.perf_counter() - began
+    result = improve(day, max(0.0, 5.0 - spent), LNS)
+    emit(
+        {
+            "metric": "improve",
+            "patients": n,
+            "seconds": round(spent + result.seconds, 1),
+            "start": "checkin_insertion",
+            "objective_gain_pct": round(100 * (fcfs_cost - result.cost_after) / fcfs_cost, 1),
+            "mean_stay_fcfs_min": fcfs_stay,
+            "mean_stay_after_min": mean_stay(day),
+            "unplaced_after": len(day.plan.unplaced),
+        }
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="300,1000")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--only", default="days,checkin,replan,improve")
+    args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if "days" in parts:
+        simulated_days([int(s) for s in args.sizes.split(",") if s], args.seed)
+    if "checkin" in parts:
+        checkin_figures(args.seed)
+    if "replan" in parts:
+        replan_figures(args.seed)
+    if "improve" in parts:
+        improve_figures(args.seed)
+
+
+if __name__ == "__main__":
+    main()
