@@ -45,7 +45,7 @@ REASON = fields.String(required=True, validate=validate.Length(min=1, max=400))
 # ---- schemas -------------------------------------------------------------------------------
 
 
-class EntrySchema(Schema):
+class QueueEntrySchema(Schema):
     id = fields.Integer()
     ticket = fields.String()
     status = fields.String(
@@ -69,7 +69,7 @@ class EntrySchema(Schema):
     version = fields.Integer()
 
 
-class EventSchema(Schema):
+class QueueEventSchema(Schema):
     action = fields.String()
     from_status = fields.String(allow_none=True)
     to_status = fields.String(allow_none=True)
@@ -80,8 +80,8 @@ class EventSchema(Schema):
     undone = fields.Boolean()
 
 
-class EntryDetailSchema(EntrySchema):
-    history = fields.List(fields.Nested(EventSchema))
+class QueueEntryDetailSchema(QueueEntrySchema):
+    history = fields.List(fields.Nested(QueueEventSchema))
 
 
 class RoomQueueSchema(Schema):
@@ -94,7 +94,7 @@ class RoomQueueSchema(Schema):
     paused_until = fields.DateTime(allow_none=True)
     pause_reason = fields.String(allow_none=True)
     can_undo = fields.String(allow_none=True, metadata={"description": "The operation undo would take back"})
-    entries = fields.List(fields.Nested(EntrySchema))
+    entries = fields.List(fields.Nested(QueueEntrySchema))
 
 
 class ServiceQueueSchema(Schema):
@@ -102,7 +102,7 @@ class ServiceQueueSchema(Schema):
     rooms = fields.List(fields.Nested(RoomQueueSchema))
 
 
-class RoomSummarySchema(Schema):
+class QueueRoomSchema(Schema):
     code = fields.String()
     name_en = fields.String()
     name_zh = fields.String()
@@ -111,49 +111,49 @@ class RoomSummarySchema(Schema):
     status = fields.Function(lambda r: r.status.value)
 
 
-class ChangeSchema(Schema):
+class QueueChangeSchema(Schema):
     message = fields.String()
-    entry = fields.Nested(EntrySchema, allow_none=True)
+    entry = fields.Nested(QueueEntrySchema, allow_none=True)
     journeys = fields.List(fields.Integer(), metadata={"description": "Journeys this change touched"})
     rooms = fields.List(fields.String(), metadata={"description": "Rooms this change touched"})
 
 
-class CallNextSchema(Schema):
+class QueueCallNextSchema(Schema):
     desk = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
     from_service = fields.Boolean(
         load_default=False, metadata={"description": "Call from the shared line of every room of this type"}
     )
 
 
-class StartSchema(Schema):
+class QueueStartSchema(Schema):
     desk = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
 
 
-class SkipSchema(Schema):
+class QueueSkipSchema(Schema):
     places = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
     reason = REASON
 
 
-class ReasonSchema(Schema):
+class QueueReasonSchema(Schema):
     reason = REASON
 
 
-class NoShowSchema(Schema):
+class QueueNoShowSchema(Schema):
     reason = fields.String(load_default=None, validate=validate.Length(max=400))
     grace_minutes = fields.Integer(load_default=15, validate=validate.Range(min=0, max=240))
 
 
-class MoveSchema(Schema):
+class QueueMoveSchema(Schema):
     room = fields.String(required=True, validate=validate.Length(min=1, max=32))
     reason = REASON
 
 
-class PrioritySchema(Schema):
+class QueuePrioritySchema(Schema):
     priority = fields.Integer(required=True, validate=validate.Range(min=0, max=3))
     reason = REASON
 
 
-class PauseSchema(Schema):
+class RoomPauseSchema(Schema):
     reason = REASON
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 60))
 
@@ -173,7 +173,7 @@ class PatientQueueSchema(Schema):
     grace_until = fields.DateTime(allow_none=True)
 
 
-class TicketSchema(Schema):
+class SignageTicketSchema(Schema):
     ticket = fields.String()
     room = fields.String()
     desk = fields.Integer(allow_none=True)
@@ -182,8 +182,8 @@ class TicketSchema(Schema):
 class SignageSchema(Schema):
     site = fields.String()
     group = fields.String()
-    calling = fields.List(fields.Nested(TicketSchema))
-    next = fields.List(fields.Nested(TicketSchema))
+    calling = fields.List(fields.Nested(SignageTicketSchema))
+    next = fields.List(fields.Nested(SignageTicketSchema))
     paused = fields.List(fields.String())
     at = fields.DateTime()
 
@@ -224,7 +224,7 @@ def _done(change: queues.QueueChange) -> tuple[dict[str, Any], int, dict[str, st
 def stale_entry(error: queues.StaleEntry):
     """409 with the entry as it is now, so the nurse's screen can show it at once."""
     db.session.rollback()
-    current = EntrySchema().dump(entry_view(db.session, db.session.get(QueueEntry, error.entry.id), now()))
+    current = QueueEntrySchema().dump(entry_view(db.session, db.session.get(QueueEntry, error.entry.id), now()))
     response = problem(409, error.message, {"json": error.errors})
     body = response.get_json()
     body["current"] = current
@@ -240,7 +240,7 @@ def stale_entry(error: queues.StaleEntry):
 class Rooms(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.response(200, RoomSummarySchema(many=True))
+    @blp.response(200, QueueRoomSchema(many=True))
     def get(self):
         """Rooms at your site, to pick the one you run."""
         query = db.session.query(Room).filter(Room.status != RoomStatus.CLOSED).order_by(Room.code)
@@ -276,8 +276,8 @@ class ServiceQueueView(MethodView):
 class CallNext(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.arguments(CallNextSchema)
-    @blp.response(200, ChangeSchema)
+    @blp.arguments(QueueCallNextSchema)
+    @blp.response(200, QueueChangeSchema)
     def post(self, body: dict, room_code: str):
         """Call the next patient to a desk (409 when nobody is waiting or the room is paused)."""
         change = queues.call_next(
@@ -295,8 +295,8 @@ class CallNext(MethodView):
 class Pause(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.arguments(PauseSchema)
-    @blp.response(200, ChangeSchema)
+    @blp.arguments(RoomPauseSchema)
+    @blp.response(200, QueueChangeSchema)
     def post(self, body: dict, room_code: str):
         """Pause the room: waiting patients go to other rooms for the exam, or wait longer; all are told."""
         room = _room(room_code)
@@ -309,7 +309,7 @@ class Pause(MethodView):
 class Resume(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.response(200, ChangeSchema)
+    @blp.response(200, QueueChangeSchema)
     def post(self, room_code: str):
         """Open the paused room again."""
         return _done(queues.resume(db.session, _room(room_code), actor=g.staff, now=now()))
@@ -319,7 +319,7 @@ class Resume(MethodView):
 class Undo(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.response(200, ChangeSchema)
+    @blp.response(200, QueueChangeSchema)
     def post(self, room_code: str):
         """Undo the room's last operation (again to go further back); start/complete/pause cannot be."""
         return _done(queues.undo(db.session, _room(room_code), actor=g.staff, now=now()))
@@ -332,7 +332,7 @@ class Undo(MethodView):
 class EntryView(MethodView):
     @blp.doc(security=BEARER)
     @staff_required(*NURSES)
-    @blp.response(200, EntryDetailSchema)
+    @blp.response(200, QueueEntryDetailSchema)
     def get(self, entry_id: int):
         """One ticket with its whole history."""
         entry = queues.entry_for_staff(db.session, entry_id, g.staff.site_id)
@@ -349,7 +349,7 @@ def _entry_route(path: str, schema: type[Schema] | None, summary: str, run):
         return _done(change)
 
     post.__doc__ = summary
-    post = blp.response(200, ChangeSchema)(post)
+    post = blp.response(200, QueueChangeSchema)(post)
     if schema is not None:
         post = blp.arguments(schema)(post)
     post = staff_required(*NURSES)(post)
@@ -363,7 +363,7 @@ _entry_route(
 )
 _entry_route(
     "start",
-    StartSchema,
+    QueueStartSchema,
     "The exam begins (the step becomes in-progress).",
     lambda i, b, k: queues.start(db.session, i, desk=b["desk"], **k),
 )
@@ -375,13 +375,13 @@ _entry_route(
 )
 _entry_route(
     "skip",
-    SkipSchema,
+    QueueSkipSchema,
     "Put the patient back N places in line.",
     lambda i, b, k: queues.skip(db.session, i, b["places"], b["reason"], **k),
 )
 _entry_route(
     "no-show",
-    NoShowSchema,
+    QueueNoShowSchema,
     "The called patient did not come; they keep their place for the grace period.",
     lambda i, b, k: queues.no_show(
         db.session, i, reason=b["reason"], grace=timedelta(minutes=b["grace_minutes"]), **k
@@ -395,19 +395,19 @@ _entry_route(
 )
 _entry_route(
     "move",
-    MoveSchema,
+    QueueMoveSchema,
     "Send the patient to another room that performs their exam.",
     lambda i, b, k: queues.move(db.session, i, _room(b["room"]), b["reason"], **k),
 )
 _entry_route(
     "priority",
-    PrioritySchema,
+    QueuePrioritySchema,
     "Raise or lower the patient's priority (0 normal to 3 most urgent).",
     lambda i, b, k: queues.set_priority(db.session, i, b["priority"], b["reason"], **k),
 )
 _entry_route(
     "hold",
-    ReasonSchema,
+    QueueReasonSchema,
     "Keep the patient aside without losing their place.",
     lambda i, b, k: queues.hold(db.session, i, b["reason"], **k),
 )
