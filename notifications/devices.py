@@ -5,6 +5,7 @@ page opens, and CarePath forgets it when FCM says the token is dead. Like `enque
 functions only change the caller's session; the caller's transaction commits them.
 """
 
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -70,10 +71,26 @@ def forget_token(session: Session, channel: str, token: str) -> None:
     session.execute(sa.delete(Device).where(Device.channel == channel, Device.token == token))
 
 
-def devices_of(session: Session, journey_ids: list[int]) -> dict[int, list[Device]]:
-    found: dict[int, list[Device]] = {journey_id: [] for journey_id in journey_ids}
-    for device in session.scalars(
-        sa.select(Device).where(Device.journey_id.in_(journey_ids)).order_by(Device.id)
-    ):
-        found[device.journey_id].append(device)
+@dataclass(frozen=True)
+class Address:
+    """Where a message goes, as plain values: they outlive the session that loaded them."""
+
+    channel: str
+    token: str
+    platform: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.channel}:{self.token}"
+
+
+def addresses_of(session: Session, journey_ids: list[int]) -> dict[int, list[Address]]:
+    found: dict[int, list[Address]] = {journey_id: [] for journey_id in journey_ids}
+    rows = session.execute(
+        sa.select(Device.journey_id, Device.channel, Device.token, Device.platform)
+        .where(Device.journey_id.in_(journey_ids))
+        .order_by(Device.id)
+    )
+    for journey_id, channel, token, platform in rows:
+        found[journey_id].append(Address(channel, token, platform))
     return found

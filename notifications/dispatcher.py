@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.db import UtcDateTime, utcnow
-from notifications.devices import Device, devices_of, forget_token
+from notifications.devices import Address, addresses_of, forget_token
 from notifications.events import POLICIES, Event, replace_tag
 from notifications.outbox import OutboxMessage, Status
 from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
@@ -75,10 +75,6 @@ class _Claimed:
     results: list[SendResult] = field(default_factory=list)
 
 
-def address_key(device: Device) -> str:
-    return f"{device.channel}:{device.token}"
-
-
 class Dispatcher:
     def __init__(
         self,
@@ -103,17 +99,18 @@ class Dispatcher:
         if not claimed:
             return report
         with self.session_factory() as session:
-            devices = devices_of(session, sorted({m.journey_id for m in claimed}))
+            addresses = addresses_of(session, sorted({m.journey_id for m in claimed}))
             sendable = [m for m in claimed if m.expires_at > now]
-            batches = self._batches(sendable, devices, now)
-            for channel, batch in batches:
+            for channel, batch in self._batches(sendable, addresses, now):
                 report.sent += len(batch)
                 self._send(session, channel, batch)
-            updates = [self._outcome(m, now) for m in claimed]
+            finished = self.clock()  # sending may have taken a while (SDK retries)
+            updates = [self._outcome(m, finished) for m in claimed]
             session.execute(sa.update(OutboxMessage), updates)
             session.commit()
         for update in updates:
-            report.statuses[update["status"]] = report.statuses.get(update["status"], 0) + 1
+            status = str(update["status"])
+            report.statuses[status] = report.statuses.get(status, 0) + 1
         return report
 
     def run_until_idle(self, max_passes: int = 100) -> list[PassReport]:
@@ -191,21 +188,21 @@ class Dispatcher:
         return claimed
 
     def _batches(
-        self, messages: Sequence[_Claimed], devices: dict[int, list[Device]], now: datetime
-    ) -> list[tuple[str, list[tuple[_Claimed, Device, Outgoing]]]]:
-        by_channel: dict[str, list[tuple[_Claimed, Device, Outgoing]]] = defaultdict(list)
+        self, messages: Sequence[_Claimed], addresses: dict[int, list[Address]], now: datetime
+    ) -> list[tuple[str, list[tuple[_Claimed, Address, Outgoing]]]]:
+        by_channel: dict[str, list[tuple[_Claimed, Address, Outgoing]]] = defaultdict(list)
         for message in messages:
             policy = POLICIES[message.event]
-            for device in devices[message.journey_id]:
-                if address_key(device) in message.acknowledged:
+            for address in addresses[message.journey_id]:
+                if address.key in message.acknowledged:
                     continue
-                by_channel[device.channel].append(
+                by_channel[address.channel].append(
                     (
                         message,
-                        device,
+                        address,
                         Outgoing(
-                            address=device.token,
-                            platform=device.platform,
+                            address=address.token,
+                            platform=address.platform,
                             event_id=message.event_id,
                             journey_id=message.journey_id,
                             step_id=message.step_id,
@@ -224,7 +221,7 @@ class Dispatcher:
             batches += [(channel, items[i : i + size]) for i in range(0, len(items), size)]
         return batches
 
-    def _send(self, session: Session, channel: str, batch: list[tuple[_Claimed, Device, Outgoing]]) -> None:
+    def _send(self, session: Session, channel: str, batch: list[tuple[_Claimed, Address, Outgoing]]) -> None:
         """Send one batch and commit its acknowledgements at once, before the next batch."""
         transport = self.transports.get(channel)
         try:
@@ -235,13 +232,13 @@ class Dispatcher:
             logger.exception("transport %s failed a batch of %d", channel, len(batch))
             results = [SendResult(Outcome.RETRY, error=repr(error)[:500])] * len(batch)
         touched: dict[int, _Claimed] = {}
-        for (message, device, _), result in zip(batch, results, strict=True):
+        for (message, address, _), result in zip(batch, results, strict=True):
             message.results.append(result)
             if result.outcome is Outcome.ACKNOWLEDGED:
-                message.acknowledged.append(address_key(device))
+                message.acknowledged.append(address.key)
                 touched[message.id] = message
             elif result.outcome is Outcome.ADDRESS_GONE:
-                forget_token(session, device.channel, device.token)
+                forget_token(session, address.channel, address.token)
         if touched:
             session.execute(
                 sa.update(OutboxMessage),
@@ -249,28 +246,31 @@ class Dispatcher:
             )
         session.commit()
 
-    def _outcome(self, message: _Claimed, now: datetime) -> dict:
+    def _outcome(self, message: _Claimed, now: datetime) -> dict[str, object]:
         """The row's next state, as values for a bulk update by primary key."""
-        update: dict = {
+        attempts = message.attempts + (1 if message.results else 0)
+        update: dict[str, object] = {
             "id": message.id,
             "acknowledged": message.acknowledged,
             "lease_owner": None,
             "lease_until": None,
-            "attempts": message.attempts + (1 if message.results else 0),
+            "attempts": attempts,
             "finished_at": now,
         }
         retries = [r for r in message.results if r.outcome is Outcome.RETRY]
         rejected = [r for r in message.results if r.outcome is Outcome.REJECTED]
-        if message.expires_at <= now:
-            return update | {"status": Status.EXPIRED.value, "last_error": "time-to-live passed"}
         if rejected:
             return update | {"status": Status.FAILED.value, "last_error": rejected[0].error}
+        if message.expires_at <= now and (retries or not message.results):
+            # Too late to be useful: a stale "your turn" sends the patient to the wrong desk.
+            error = retries[-1].error if retries else None
+            return update | {"status": Status.EXPIRED.value, "last_error": error}
+        if retries and attempts >= self.config.retry.max_attempts:
+            last = f"gave up after {attempts} attempts: {retries[-1].error}"
+            return update | {"status": Status.FAILED.value, "last_error": last[:500]}
         if retries:
-            if update["attempts"] >= self.config.retry.max_attempts:
-                last = f"gave up after {update['attempts']} attempts: {retries[-1].error}"
-                return update | {"status": Status.FAILED.value, "last_error": last[:500]}
             retry_after = max((r.retry_after or 0.0) for r in retries)
-            wait = self.config.retry.delay(update["attempts"], retry_after, self.rng)
+            wait = self.config.retry.delay(attempts, retry_after, self.rng)
             return update | {
                 "status": Status.PENDING.value,
                 "next_attempt_at": now + timedelta(seconds=wait),

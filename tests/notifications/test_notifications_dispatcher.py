@@ -351,3 +351,48 @@ def test_rows_of_a_crashed_pass_come_back_when_the_lease_ends(
     assert worker.next_due() == START + timedelta(seconds=DispatchConfig().lease_seconds)
     clock.now = worker.next_due()
     assert worker.run_pass().statuses == {Status.DELIVERED: 1}
+
+
+def test_a_token_forgotten_in_one_batch_does_not_break_the_next(
+    session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    class OneAtATime:
+        channel, max_batch = "fcm", 1
+
+        def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+            gone = messages[0].address == "dead"
+            return [SendResult(Outcome.ADDRESS_GONE if gone else Outcome.ACKNOWLEDGED)]
+
+    with session_factory() as session:
+        register_device(session, 7, "dead", "android")
+        register_device(session, 7, "alive", "ios")
+        for event in (Event.MAY_EAT, Event.REPORT_READY):
+            enqueue(session, 7, event, "en", now=clock())
+        session.commit()
+
+    report = dispatcher(session_factory, [OneAtATime()], clock).run_pass()
+
+    assert report.sent == 4 and report.statuses == {Status.DELIVERED: 2}
+    with session_factory() as session:
+        assert session.scalars(sa.select(Device.token)).all() == ["alive"]
+
+
+def test_a_call_that_cannot_get_through_in_time_expires(
+    session_factory: sessionmaker[Session], clock: Clock
+) -> None:
+    class Throttled:
+        channel, max_batch = "fcm", 500
+
+        def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+            return [SendResult(Outcome.RETRY, retry_after=100, error="quota") for _ in messages]
+
+    with session_factory() as session:
+        register_device(session, 7, "phone", "android")
+        enqueue(session, 7, Event.TURN_NOW, "en", now=clock(), room="3-12", desk=2)
+        session.commit()
+
+    drain(dispatcher(session_factory, [Throttled()], clock), clock)
+
+    with session_factory() as session:
+        [state] = delivery_states(session, 7)
+    assert (state.status, state.attempts) == (Status.EXPIRED, 2)
