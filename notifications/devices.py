@@ -58,12 +58,12 @@ def register_device(
 
 def unregister_device(session: Session, journey_id: int, token: str, channel: str = FCM) -> bool:
     """Returns whether a device was registered."""
-    result = session.execute(
-        sa.delete(Device).where(
-            Device.journey_id == journey_id, Device.channel == channel, Device.token == token
-        )
-    )
-    return bool(result.rowcount)
+    removed = session.scalars(
+        sa.delete(Device)
+        .where(Device.journey_id == journey_id, Device.channel == channel, Device.token == token)
+        .returning(Device.id)
+    ).all()
+    return bool(removed)
 
 
 def forget_token(session: Session, channel: str, token: str) -> None:
