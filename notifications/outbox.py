@@ -25,6 +25,7 @@ class Status(StrEnum):
     FAILED = "failed"  # gave up (attempts exhausted or rejected): staff should look
     EXPIRED = "expired"  # its time-to-live ran out before it could be sent
     NO_DEVICE = "no_device"  # no phone registered: the patient sees it on the page only
+    SUPERSEDED = "superseded"  # a newer message of the same kind replaced it before sending
 
 
 class OutboxMessage(NotificationsBase):
@@ -67,6 +68,9 @@ def enqueue(
 ) -> OutboxMessage:
     """Add a message to the caller's transaction (never commits); returns it for its event_id.
 
+    A message that replaces the previous one of its kind (see events.POLICIES) also marks
+    that one superseded if it is still waiting.
+
     `params` are the event's numbers (see templates.PARAMS), e.g.
     `enqueue(s, 42, Event.TURN_NOW, "zh", step_id=7, room="3-12", desk=2)`.
     """
@@ -90,6 +94,18 @@ def enqueue(
         next_attempt_at=now,
         acknowledged=[],
     )
+    if POLICIES[event].replaces_previous:
+        # Sent late after a retry, an older "plan changed" would replace the newer one on the
+        # phone (same tag): drop it while still unsent. Still the caller's transaction.
+        session.execute(
+            sa.update(OutboxMessage)
+            .where(
+                OutboxMessage.journey_id == journey_id,
+                OutboxMessage.event == event.value,
+                OutboxMessage.status == Status.PENDING.value,
+            )
+            .values(status=Status.SUPERSEDED.value, finished_at=now)
+        )
     session.add(message)
     return message
 

@@ -396,3 +396,20 @@ def test_a_call_that_cannot_get_through_in_time_expires(
     with session_factory() as session:
         [state] = delivery_states(session, 7)
     assert (state.status, state.attempts) == (Status.EXPIRED, 2)
+
+
+def test_a_newer_plan_change_supersedes_one_still_waiting(
+    session_factory: sessionmaker[Session], fcm_transport: FcmTransport, fake_fcm: FakeFcm, clock
+) -> None:
+    fake_fcm.script("phone", *[reply_for(503)] * 5)
+    [older] = add_journeys(session_factory, clock, {7: ["phone"]}, event=Event.PLAN_CHANGED)
+    worker = dispatcher(session_factory, [fcm_transport], clock)
+    worker.run_pass()  # the older one now waits for a retry
+    with session_factory() as session:
+        newer = enqueue(session, 7, Event.PLAN_CHANGED, "en", now=clock()).event_id
+        session.commit()
+
+    drain(worker, clock)
+
+    assert fake_fcm.delivered() == {newer: 1}
+    assert statuses(session_factory) == {older: Status.SUPERSEDED, newer: Status.DELIVERED}
