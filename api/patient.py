@@ -7,13 +7,14 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import BEARER, journey_reader
+from api.auth import BEARER, journey_reader, staff_required
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service
+from notifications import delivery_states, register_device, unregister_device
 from pathfinding import NoRouteError, Route, UnknownPlaceError
 from pathfinding.svg import route_svgs
 
@@ -43,7 +44,7 @@ class CompleteStep(MethodView):
     def post(self, journey_id: int, task_id: int):
         """Mark a self-service step done (paid, ate, drank the water, collected the report)."""
         journey = journey_reader(journey_id)
-        task = complete_self_service(journey, task_id, now())
+        task = complete_self_service(db.session, journey, task_id, now())
         commit()
         return task
 
@@ -55,9 +56,59 @@ class Arrive(MethodView):
     def post(self, journey_id: int, task_id: int):
         """The patient says "I'm here" at the room for this step."""
         journey = journey_reader(journey_id)
-        task = arrive(journey, task_id, now())
+        task = arrive(db.session, journey, task_id, now())
         commit()
         return task
+
+
+class DeviceTokenSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=1, max=1024))
+
+
+class DeviceSchema(DeviceTokenSchema):
+    platform = fields.String(required=True, validate=validate.OneOf(["android", "ios", "web"]))
+
+
+class DeliveryStateSchema(Schema):
+    event_id = fields.String()
+    event = fields.String()
+    step_id = fields.String(allow_none=True)
+    status = fields.String()
+    attempts = fields.Integer()
+    devices_acknowledged = fields.Integer()
+    last_error = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+    next_attempt_at = fields.DateTime(allow_none=True)
+    finished_at = fields.DateTime(allow_none=True)
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/devices")
+class Devices(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(DeviceSchema)
+    @blp.response(204)
+    def post(self, body: dict, journey_id: int):
+        """Register this phone's push token (FCM) for the journey; registering again is harmless."""
+        register_device(db.session, journey_reader(journey_id).id, body["token"], body["platform"])
+        commit()
+
+    @blp.doc(security=BEARER)
+    @blp.arguments(DeviceTokenSchema)
+    @blp.response(204)
+    def delete(self, body: dict, journey_id: int):
+        """Stop pushing to this phone."""
+        unregister_device(db.session, journey_reader(journey_id).id, body["token"])
+        commit()
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/notifications")
+class Deliveries(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required()
+    @blp.response(200, DeliveryStateSchema(many=True))
+    def get(self, journey_id: int):
+        """Staff: every message sent for this journey and how its delivery went (failed ones to follow up)."""
+        return delivery_states(db.session, journey_reader(journey_id).id)
 
 
 class RouteQuerySchema(Schema):

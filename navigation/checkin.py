@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from navigation import audit
+from navigation import audit, progress
 from navigation.access import new_salt
 from navigation.catalog.store import active_catalog
 from navigation.errors import Conflict, DomainError, NotFound
@@ -88,6 +88,7 @@ def check_in(
     session.add(journey)
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
     refresh_readiness(journey, now)
+    progress.started(session, journey, now)
     audit.record(
         session,
         actor,

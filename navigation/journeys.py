@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session
 
+from navigation import progress
 from navigation.errors import Conflict, NotFound
 from navigation.models import Journey, Task, TaskStatus
 from navigation.queues.lines import join
-from navigation.task_states import mark, refresh_readiness, transition
+from navigation.task_states import refresh_readiness, transition
 
 
 def task_of(journey: Journey, task_id: int) -> Task:
@@ -19,18 +20,20 @@ def task_of(journey: Journey, task_id: int) -> Task:
     return task
 
 
-def complete_self_service(journey: Journey, task_id: int, now: datetime) -> Task:
+def complete_self_service(session: Session, journey: Journey, task_id: int, now: datetime) -> Task:
     """The patient paid, ate, drank their water or collected a report."""
     task = task_of(journey, task_id)
     if not task.self_service:
         raise Conflict(f"step '{task.name_en}' is completed by staff, not by the patient", field="task_id")
     _refuse_early(task, now)
     transition(task, TaskStatus.COMPLETED, actor="patient", now=now, business_status="done")
-    refresh_readiness(journey, now)
+    progress.advanced(session, journey, refresh_readiness(journey, now), now)
     return task
 
 
-def arrive(journey: Journey, task_id: int, now: datetime, room_code: str | None = None) -> Task:
+def arrive(
+    session: Session, journey: Journey, task_id: int, now: datetime, room_code: str | None = None
+) -> Task:
     """The patient is at the room for this step and joins its queue (told where to go if not)."""
     task = task_of(journey, task_id)
     if task.self_service:
@@ -39,10 +42,6 @@ def arrive(journey: Journey, task_id: int, now: datetime, room_code: str | None 
         raise Conflict(
             f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
         )
-    session = object_session(journey)
-    if session is None:  # a detached journey (no database): only note the arrival
-        mark(task, "arrived", actor="patient", now=now)
-        return task
     join(session, task, now, room_code=room_code)
     return task
 

@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from navigation.models import Base
+from notifications import NotificationsBase
+
+TABLES = [*Base.metadata.sorted_tables, *NotificationsBase.metadata.sorted_tables]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 T0 = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 08:30 in the demo hospital (Asia/Shanghai)
@@ -72,6 +75,7 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
     app.instance_path = str(instance)
     with app.app_context():
         Base.metadata.create_all(db.engine)
+        NotificationsBase.metadata.create_all(db.engine)
         load_demo(db.session)
         db.session.commit()
         snapshot = _snapshot(db.engine)
@@ -82,16 +86,14 @@ def _app(database_url: str, tmp_path_factory: pytest.TempPathFactory):
 
 def _snapshot(engine: sa.Engine) -> dict[str, list[dict]]:
     with engine.connect() as conn:
-        return {
-            t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in Base.metadata.sorted_tables
-        }
+        return {t.name: [dict(r._mapping) for r in conn.execute(t.select())] for t in TABLES}
 
 
 def _restore(engine: sa.Engine, snapshot: dict[str, list[dict]]) -> None:
     with engine.begin() as conn:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(TABLES):
             conn.execute(table.delete())
-        for table in Base.metadata.sorted_tables:
+        for table in TABLES:
             if snapshot[table.name]:
                 conn.execute(table.insert(), snapshot[table.name])
 

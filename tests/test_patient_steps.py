@@ -63,7 +63,7 @@ def test_a_kidney_result_gap_holds_the_contrast_ct_until_the_result_is_out(sessi
     from navigation.journeys import complete_self_service
     from navigation.task_states import refresh_readiness
 
-    complete_self_service(journey, tasks["payment"].id, clock.now)
+    complete_self_service(session, journey, tasks["payment"].id, clock.now)
     draw = tasks["draw:blood"]
     transition(draw, TaskStatus.IN_PROGRESS, actor="staff:nurse", now=clock.now)
     transition(draw, TaskStatus.COMPLETED, actor="staff:nurse", now=clock.advance(minutes=5))
@@ -99,7 +99,7 @@ def test_journey_completes_when_every_step_is_done(session, check_in, clock):
     journey = session.get(Journey, check_in("ECG")["id"])
     for task in journey.tasks:
         if task.self_service:
-            complete_self_service(journey, task.id, clock.advance(minutes=20))
+            complete_self_service(session, journey, task.id, clock.advance(minutes=20))
         else:
             transition(task, TaskStatus.IN_PROGRESS, actor="staff:nurse", now=clock.now)
             transition(task, TaskStatus.COMPLETED, actor="staff:nurse", now=clock.advance(minutes=10))

@@ -26,4 +26,4 @@ def arrive_at_room(
         here = [t for t in ready if t.planned_room_id == room.id]
         able = [t for t in ready if room.performs(tuple(t.room_types), tuple(t.exam_codes))]
         task_id = (here or able or ready)[0].id
-    return arrive(journey, task_id, now, room_code=room.code)
+    return arrive(session, journey, task_id, now, room_code=room.code)
