@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 import firebase_admin
+import google.auth.transport.requests
 from firebase_admin import credentials, exceptions, messaging
 
 from notifications.devices import FCM
@@ -51,11 +52,19 @@ class FcmTransport:
         return None
 
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+        self._refresh_access_token()
         batch = messaging.send_each([to_fcm_message(m) for m in messages], app=self.app)
         return [
             SendResult(Outcome.ACKNOWLEDGED) if r.success else result_of_error(r.exception)
             for r in batch.responses
         ]
+
+    def _refresh_access_token(self) -> None:
+        """Once here, not in each of send_each's threads: with an expired token, all 500 of
+        them would ask Google's token endpoint at the same moment."""
+        credential = self.app.credential.get_credential()
+        if not credential.valid:
+            credential.refresh(google.auth.transport.requests.Request())
 
 
 def to_fcm_message(message: Outgoing) -> messaging.Message:

@@ -39,6 +39,7 @@ def test_each_fcm_error_becomes_a_carepath_outcome(fcm_transport: FcmTransport, 
     ]
     assert results[3].retry_after == 30
     assert sum(r.token == "down" for r in fake_fcm.requests) == 5
+    assert fake_fcm.tokens_issued == 1  # one OAuth exchange for the batch, not one per thread
 
 
 def test_priority_ttl_and_replacement_reach_every_platform(
