@@ -7,6 +7,7 @@ commit that wrote messages enqueues the RQ dispatch job for `carepath worker`.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import redis
@@ -27,12 +28,23 @@ def init_app(app: Flask) -> None:
         connection = redis.Redis.from_url(redis_url)
         app.extensions["carepath.rq"] = rq.Queue(QUEUE_NAME, connection=connection)
     elif app.config.get("CAREPATH_INPROCESS_WORKER", not app.testing):
-        with app.app_context():
-            dispatcher = Dispatcher(sessionmaker(db.engine), transports_from_environment())
-        worker = BackgroundDispatcher(dispatcher)
-        worker.start()
-        app.extensions["carepath.dispatcher"] = worker
+        # Started by the first request, in the serving process: CLI commands and a
+        # forking server's parent never run a dispatcher of their own.
+        app.before_request(_start_inprocess_dispatcher)
     aftercommit.register(_after_commit)
+
+
+_starting = threading.Lock()
+
+
+def _start_inprocess_dispatcher() -> None:
+    app = current_app
+    with _starting:
+        if "carepath.dispatcher" in app.extensions:
+            return
+        worker = BackgroundDispatcher(Dispatcher(sessionmaker(db.engine), transports_from_environment()))
+        app.extensions["carepath.dispatcher"] = worker
+        worker.start()
 
 
 def broker():

@@ -5,10 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+import redis
+import rq
 import sqlalchemy as sa
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 from flask_migrate import upgrade
+from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import run_simple
 
 from api.extensions import db
@@ -16,6 +19,8 @@ from navigation.demo import DEMO_PASSWORD, load_demo
 from navigation.errors import DomainError
 from navigation.models import Site
 from navigation.routing import install_map
+from notifications import BackgroundDispatcher, Dispatcher
+from notifications.jobs import QUEUE_NAME, transports_from_environment
 
 
 def _create_app():
@@ -78,3 +83,28 @@ def map_import_command(path: Path, site_code: str) -> None:
         ids = ", ".join(warning["ids"][:10]) + (" ..." if len(warning["ids"]) > 10 else "")
         click.echo(f"warning {warning['code']}: {warning['message']} ({ids})")
     click.echo(f"Map of site {site_code!r} loaded from {path}.")
+
+
+@main.command("worker")
+@click.option("--burst", is_flag=True, help="Deliver what is due, then exit.")
+@with_appcontext
+def worker_command(burst: bool) -> None:
+    """Background work: the RQ worker when REDIS_URL is set, else the in-process dispatcher."""
+    redis_url = current_app.config["REDIS_URL"]
+    if redis_url:
+        connection = redis.Redis.from_url(redis_url)
+        rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=burst)
+        return
+    dispatcher = Dispatcher(sessionmaker(db.engine), transports_from_environment())
+    if burst:
+        reports = dispatcher.run_until_idle()
+        click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
+        return
+    click.echo("No REDIS_URL: delivering notifications in this process (Ctrl-C to stop).")
+    worker = BackgroundDispatcher(dispatcher)
+    worker.start()
+    try:
+        while worker.thread is not None and worker.thread.is_alive():
+            worker.thread.join(1)
+    except KeyboardInterrupt:
+        worker.stop()

@@ -97,3 +97,34 @@ def test_demo_command_prepares_the_database_without_serving(tmp_path, monkeypatc
         assert conn.scalar(sa.text("SELECT count(*) FROM room")) >= 40
         assert conn.scalar(sa.text("SELECT count(*) FROM building")) == 2
     engine.dispose()
+
+
+def test_worker_burst_delivers_the_outbox_without_redis(tmp_path, monkeypatch):
+    """`carepath worker` with no REDIS_URL runs the dispatcher itself (the embedded default)."""
+    from click.testing import CliRunner
+
+    from api.cli import main
+
+    url = f"sqlite:///{tmp_path / 'worker.sqlite'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    monkeypatch.delenv("REDIS_URL", raising=False)
+    assert CliRunner().invoke(main, ["demo", "--no-serve"]).exit_code == 0
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO notification_devices (journey_id, channel, token, platform, registered_at) "
+                "VALUES (1, 'fcm', 'phone-1', 'android', CURRENT_TIMESTAMP)"
+            )
+        )
+    from notifications import Event, enqueue
+
+    with sa.orm.Session(engine) as session:
+        enqueue(session, 1, Event.PLAN_CHANGED, "zh")
+        session.commit()
+    result = CliRunner().invoke(main, ["worker", "--burst"])
+    assert result.exit_code == 0, result.output
+    assert "sent 1 message(s)" in result.output
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT status FROM notification_outbox")) == "delivered"
+    engine.dispose()

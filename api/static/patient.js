@@ -104,7 +104,20 @@ $("lang").onclick = () => {
   localStorage.setItem("carepath-lang", lang);
   if (journey) render();
 };
+async function listen() {
+  // Live updates: the page reloads its journey the moment anything changes. A slow poll
+  // stays as a safety net; the page never depends on push notifications.
+  try {
+    const { stream_url: url } = await api(`/api/v1/journeys/${journeyId}/live-ticket`, { method: "POST", token });
+    const source = new EventSource(url);
+    source.onmessage = () => load();
+    source.onerror = () => { source.close(); setTimeout(listen, 5000); };
+  } catch (error) {
+    setTimeout(listen, 30000);
+  }
+}
+
 $("status").textContent = TEXT.zh.loading;
-load();
-setInterval(load, 15000);
+load().then(listen);
+setInterval(load, 60000);
 document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && load());
