@@ -308,7 +308,7 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
         child.send_signal(signal.SIGKILL)
         child.wait()
     assert len(fake_fcm.delivered()) == 100
-    # Its access tokens (fetched concurrently by its sender threads) tell its requests apart.
+    # Its access token (the fake issues a new one per exchange) tells its requests apart.
     dead_credentials = {r.headers["authorization"] for r in fake_fcm.requests}
     fake_fcm.hold_from = None
     fake_fcm.release()
