@@ -200,13 +200,15 @@ class RedisBroker:
                 if message is not None:
                     channel = _text(message["channel"])[len(self.PREFIX) :]
                     self.hub.deliver(channel, _text(message["data"]))
-            except redis.ConnectionError:
+            except (redis.ConnectionError, redis.TimeoutError):
                 logger.warning("live updates lost Redis; reconnecting in %.1fs", backoff)
                 if pubsub is not None:
                     pubsub.close()
                 pubsub = None
                 self.stopping.wait(backoff)
                 backoff = min(backoff * 2, 10.0)
+            except Exception:  # one bad message must not silence every stream of the process
+                logger.exception("live update could not be fanned out")
         if pubsub is not None:
             pubsub.close()
 

@@ -3,6 +3,7 @@
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 
 import fakeredis
@@ -101,3 +102,25 @@ def test_the_environment_chooses_the_broker() -> None:
     chosen = broker_from_environment({"REDIS_URL": "redis://127.0.0.1:6379/0"})
     assert isinstance(chosen, RedisBroker)
     chosen.client.close()
+
+
+def test_the_listener_comes_back_after_redis_goes_away() -> None:
+    server = fakeredis.FakeServer()
+    broker = RedisBroker(fakeredis.FakeRedis(server=server), keepalive_seconds=0.05)
+    broker.POLL_SECONDS = 0.01
+    stream = broker.subscribe(journey_channel(7))
+    try:
+        server.connected = False
+        time.sleep(0.1)
+        server.connected = True
+        publisher = fakeredis.FakeRedis(server=server)
+        deadline = time.monotonic() + 5
+        frame = ": keep-alive\n\n"
+        while frame.startswith(":") and time.monotonic() < deadline:
+            # Published again until the listener is back: pub/sub keeps nothing for later.
+            publisher.publish(RedisBroker.PREFIX + journey_channel(7), "event: back\n\n")
+            frame = next(stream)
+        assert frame == "event: back\n\n"
+    finally:
+        stream.close()
+        broker.stop()
