@@ -120,7 +120,7 @@ def _live_day(seed: int, n: int = 300, now: int = 10 * 60) -> DayState:
     day = empty_day(scenario)
     for patient in patients_of(scenario):
         plan_arrival(day, patient, CHECKIN)
-    improve(day, 5.0, LNS)
+    improve(day, 30.0, LNS)  # the background improvement has been running all morning
     day.now = now
     day.started = {ref for ref, p in day.plan.placements.items() if p.start < now}
     return day

@@ -25,7 +25,14 @@ from navigation.sequencing.model import (
     Unplaced,
 )
 from navigation.sequencing.objective import plan_cost
-from navigation.sequencing.prepare import earliest_in_windows, initial_order, position, walk_min
+from navigation.sequencing.prepare import (
+    earliest_in_windows,
+    fasting_lower_bound,
+    initial_order,
+    planned_max_gap,
+    position,
+    walk_min,
+)
 
 
 @dataclass
@@ -77,7 +84,8 @@ Event = RoomClosed | StepOverran | PatientLeft
 @dataclass
 class ReplanResult:
     moved_patients: list[str]
-    touched_patients: list[str]
+    touched_patients: list[str]  # the event's own patients and those whose bookings broke
+    candidates: list[str]  # also allowed to move (to use freed time), against the stability cost
     cost_before: int
     cost_after: int
     seconds: float
@@ -261,7 +269,7 @@ def _conflicts(state: DayState) -> set[str]:
     bad: set[str] = set()
     by_room: dict[str, list[Placement]] = defaultdict(list)
     for p in state.plan.placements.values():
-        if p.room is not None and p.end > state.now:
+        if p.room is not None and p.station >= 0 and p.end > state.now:
             by_room[p.room].append(p)
     for code, items in by_room.items():
         room = state.rooms[code]
@@ -304,6 +312,7 @@ def replan(
     reference = state.plan.copy()
     notes: list[str] = []
     touched: set[str] = set()
+    direct: set[str] = set()
     if isinstance(event, RoomClosed):
         state.closures.append(Closure(event.room, event.start, event.end))
     elif isinstance(event, StepOverran):
@@ -312,6 +321,7 @@ def replan(
         if old is not None:
             state.plan.put(replace(old, end=max(event.new_end, old.start + 1)))
         touched.add(event.patient)
+        direct.add(event.patient)
     elif isinstance(event, PatientLeft):
         patient = state.patients[event.patient]
         state.departed.add(event.patient)
@@ -335,6 +345,7 @@ def replan(
     conflicting = _conflicts(state)
     touched |= conflicting
     touched -= state.departed
+    direct = (direct | conflicting) - state.departed
     group = sorted(conflicting - state.departed)
     w = settings.weights
     cost_before = plan_cost(state, None, w, reference=reference)
@@ -353,6 +364,7 @@ def replan(
     moved = moved_patients(reference, state.plan, w.far_min)
     return ReplanResult(
         moved,
+        sorted(direct),
         sorted(touched),
         cost_before,
         plan_cost(state, None, w, reference=reference),
@@ -371,24 +383,26 @@ def moved_patients(before: Plan, after: Plan, minutes: int) -> list[str]:
     return sorted(moved)
 
 
-def refresh(state: DayState) -> list[str]:
+def refresh(state: DayState, pull_forward: bool = True) -> list[str]:
     """Re-time plans the day has overtaken (a step ran late, a patient is behind).
 
-    A serial pass in planned-start order keeps every room's sequence and pushes later only
-    what must move; steps never move earlier. A patient whose rules would break (a full
+    A serial pass in planned-start order re-times every not-started step at the earliest time
+    the day now allows (rooms that ran early pull their bookings forward, late ones push them
+    back; with `pull_forward=False` steps only move later). A patient whose rules would break (a full
     bladder waiting too long) is re-planned by earliest start instead. Cheap: no solver.
     """
     timelines = Timelines(state, skip=state.patients)
     todo: list[Placement] = []
+    ends: dict[TaskRef, Placement] = {}
     for ref, p in state.plan.placements.items():
         if ref in state.started:
+            ends[ref] = p
             if p.room is not None:
                 timelines.add(p.room, p.station, p.start, p.end)
-        else:
+        elif ref[0] not in state.departed:
             todo.append(p)
     todo.sort(key=lambda p: (p.start, p.end))
     cursor: dict[str, tuple[int, str | None]] = {}
-    ends: dict[TaskRef, Placement] = {}
     moved: list[Placement] = []
     broken: set[str] = set()
     for p in todo:
@@ -401,32 +415,36 @@ def refresh(state: DayState) -> list[str]:
             cursor[p.patient] = (pos.ready, pos.location)
         ready, location = cursor[p.patient]
         where = None if task.location_neutral else p.room
-        lb = max(p.start, ready + walk_min(state, location, where, patient))
+        lb = max(
+            state.now,
+            ready + walk_min(state, location, where, patient),
+            fasting_lower_bound(patient, task) or 0,
+            p.start if not pull_forward else 0,
+        )
         for rule in patient.rules:
             before = ends.get((p.patient, rule.before)) if rule.after == p.task else None
             if before is not None:
                 lb = max(lb, before.end + rule.min_gap_min)
-        start, station = lb, p.station
-        if lb > p.start and p.room is not None and p.station >= 0:
+        start: int | None = lb
+        station = p.station
+        if p.room is not None and p.station >= 0:
             slot = timelines.earliest(p.room, lb, p.end - p.start)
-            if slot is None:
-                broken.add(p.patient)
-                continue
-            start, station = slot
-        elif lb > p.start and p.room is not None:
-            windows = state.open_windows(state.rooms[p.room])
-            found = earliest_in_windows(windows, lb, p.end - p.start)
-            if found is None:
-                broken.add(p.patient)
-                continue
-            start = found
+            start, station = slot if slot is not None else (None, station)
+        elif p.room is not None:
+            start = earliest_in_windows(state.open_windows(state.rooms[p.room]), lb, p.end - p.start)
+        if start is None:
+            broken.add(p.patient)
+            continue
         new = replace(p, start=start, end=start + p.end - p.start, station=station)
         if p.room is not None and p.station >= 0:
             timelines.add(p.room, station, new.start, new.end)
         for rule in patient.rules:
             before = ends.get((p.patient, rule.before)) if rule.after == p.task else None
-            limit = None if before is None or rule.max_gap_min is None else before.end + rule.max_gap_min
-            if limit is not None and new.start > limit:
+            if before is None or rule.max_gap_min is None:
+                continue
+            done = (p.patient, rule.before) in state.started
+            limit = before.end + (rule.max_gap_min if done else planned_max_gap(rule.max_gap_min))
+            if new.start > limit:
                 broken.add(p.patient)
         ends[(p.patient, p.task)] = new
         cursor[p.patient] = (new.end, where or location)
