@@ -27,13 +27,22 @@ def no_sdk_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[sa.Engine]:
-    """Only the notifications tables, fresh per test, in the run's private database."""
+    """The run's database, with the notifications tables empty before and after each test.
+
+    Emptied, not dropped: the app tests share this database and expect the tables.
+    """
     engine = sa.create_engine(database_url)
-    NotificationsBase.metadata.drop_all(engine)
     NotificationsBase.metadata.create_all(engine)
+    empty_notification_tables(engine)
     yield engine
-    NotificationsBase.metadata.drop_all(engine)
+    empty_notification_tables(engine)
     engine.dispose()
+
+
+def empty_notification_tables(engine: sa.Engine) -> None:
+    with engine.begin() as connection:
+        for table in reversed(NotificationsBase.metadata.sorted_tables):
+            connection.execute(table.delete())
 
 
 @pytest.fixture
