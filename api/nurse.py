@@ -224,7 +224,9 @@ def _done(change: queues.QueueChange) -> tuple[dict[str, Any], int, dict[str, st
 def stale_entry(error: queues.StaleEntry):
     """409 with the entry as it is now, so the nurse's screen can show it at once."""
     db.session.rollback()
-    current = QueueEntrySchema().dump(entry_view(db.session, db.session.get(QueueEntry, error.entry.id), now()))
+    current = QueueEntrySchema().dump(
+        entry_view(db.session, db.session.get(QueueEntry, error.entry.id), now())
+    )
     response = problem(409, error.message, {"json": error.errors})
     body = response.get_json()
     body["current"] = current

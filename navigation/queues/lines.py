@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from navigation import audit
 from navigation.errors import Conflict, NotFound
@@ -143,16 +143,44 @@ def lock_queues(session: Session, queue_ids: Iterable[int]) -> dict[int, RoomQue
     return {row.id: row for row in rows}
 
 
-def line(session: Session, queue_ids: Iterable[int]) -> list[QueueEntry]:
+def line(session: Session, queue_ids: Iterable[int], limit: int | None = None) -> list[QueueEntry]:
     """Callable entries of these queues, first to be called first (read after locking)."""
-    return list(
-        session.scalars(
-            sa.select(QueueEntry)
-            .where(QueueEntry.queue_id.in_(list(queue_ids)), QueueEntry.status.in_(LINE))
-            .order_by(QueueEntry.order_key, QueueEntry.id)
-            .execution_options(populate_existing=True)
-        )
+    query = (
+        sa.select(QueueEntry)
+        .where(QueueEntry.queue_id.in_(list(queue_ids)), QueueEntry.status.in_(LINE))
+        .order_by(QueueEntry.order_key, QueueEntry.id)
+        .options(joinedload(QueueEntry.task))
+        .execution_options(populate_existing=True)
     )
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.scalars(query))
+
+
+def first_callable(
+    session: Session, queue_ids: list[int], now: datetime, batch: int = 50
+) -> Iterator[QueueEntry]:
+    """The line in order, without those whose step may not start yet (a gap after a result)."""
+    offset = 0
+    while True:
+        rows = session.scalars(
+            sa.select(QueueEntry)
+            .join(Task, QueueEntry.task_id == Task.id)
+            .where(
+                QueueEntry.queue_id.in_(queue_ids),
+                QueueEntry.status.in_(LINE),
+                sa.or_(Task.not_before.is_(None), Task.not_before <= now),
+            )
+            .order_by(QueueEntry.order_key, QueueEntry.id)
+            .options(contains_eager(QueueEntry.task))
+            .offset(offset)
+            .limit(batch)
+            .execution_options(populate_existing=True)
+        ).all()
+        yield from rows
+        if len(rows) < batch:
+            return
+        offset += batch
 
 
 def entries_in(session: Session, queue_id: int, statuses: Iterable[EntryStatus]) -> list[QueueEntry]:
@@ -161,6 +189,7 @@ def entries_in(session: Session, queue_id: int, statuses: Iterable[EntryStatus])
             sa.select(QueueEntry)
             .where(QueueEntry.queue_id == queue_id, QueueEntry.status.in_(list(statuses)))
             .order_by(QueueEntry.order_key, QueueEntry.id)
+            .options(joinedload(QueueEntry.task))
             .execution_options(populate_existing=True)
         )
     )
@@ -436,6 +465,6 @@ def rejoin_entry(
 def seen_on_phone(session: Session, entry: QueueEntry, soon_ahead: int) -> None:
     """A patient who joins close to the front is at the room reading their place on the phone, and
     one just told "plan changed" reads it there too: no extra "your turn soon" push for them."""
-    waiting = line(session, [entry.queue.id])
+    waiting = line(session, [entry.queue.id], limit=soon_ahead + 1)
     if entry in waiting and waiting.index(entry) <= soon_ahead:
         entry.turn_soon_sent = True

@@ -48,8 +48,8 @@ def plan_changed(session: Session, entry: QueueEntry, now: datetime) -> None:
 
 def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> list[QueueEntry]:
     """Tell each patient once, when at most `ahead` people are before them in the line."""
-    waiting = line(session, [queue.id])
-    close = [(i, e) for i, e in enumerate(waiting[: ahead + 1]) if not e.turn_soon_sent]
+    waiting = line(session, [queue.id], limit=ahead + 1)  # estimates need only those ahead
+    close = [(i, e) for i, e in enumerate(waiting) if not e.turn_soon_sent]
     if not close:
         return []
     estimates = waits(

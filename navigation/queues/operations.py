@@ -32,6 +32,7 @@ from navigation.queues.lines import (
     QueueEmpty,
     entries_in,
     entry_for_staff,
+    first_callable,
     line,
     lock_queues,
     locked_entry,
@@ -90,15 +91,16 @@ def call_next(
     queue = locked[queue.id]
     if queue.paused_at is not None:
         raise Conflict(f"room {room.code} is paused ({queue.pause_reason}); resume it first", field="room")
-    candidates = [
-        e
-        for e in line(session, pool)
-        if (e.task.not_before is None or e.task.not_before <= now)
-        and (e.queue_id == queue.id or room.performs(tuple(e.task.room_types), tuple(e.task.exam_codes)))
-    ]
-    if not candidates:
+    entry = next(
+        (
+            e
+            for e in first_callable(session, pool, now)
+            if e.queue_id == queue.id or room.performs(tuple(e.task.room_types), tuple(e.task.exam_codes))
+        ),
+        None,
+    )
+    if entry is None:
         raise QueueEmpty(f"no one is waiting for room {room.code}", field="room")
-    entry = candidates[0]
     change = QueueChange(entry=entry)
     before = snapshot(entry)
     source = entry.queue

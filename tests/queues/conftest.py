@@ -63,10 +63,14 @@ def waiting_patient(client, check_in, clock) -> Callable[..., dict]:
 
 @pytest.fixture
 def messages(session) -> Callable[..., list[OutboxMessage]]:
-    """What was queued for the patients, oldest first (optionally one journey, one event)."""
+    """The queue's messages to patients, oldest first (optionally one journey, one event)."""
 
     def _messages(journey_id: int | None = None, event: str | None = None) -> list[OutboxMessage]:
-        query = sa.select(OutboxMessage).order_by(OutboxMessage.id)
+        query = (
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.event.in_(["turn_soon", "turn_now", "plan_changed"]))
+            .order_by(OutboxMessage.id)
+        )
         if journey_id is not None:
             query = query.where(OutboxMessage.journey_id == journey_id)
         if event is not None:
