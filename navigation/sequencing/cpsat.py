@@ -324,6 +324,13 @@ def _patient_constraints(
             model.add(second.start <= limit).only_enforce_if(_lit(second.present))
     bladder = [k for k in keys if built[k].task.full_bladder]
     _same_room(model, [built[k] for k in bladder])
+    if bladder and any(patient.task(k).full_bladder for k in done):
+        # a full-bladder sitting has begun: its remaining scans come before anything else
+        for other in keys:
+            if other not in bladder:
+                for b in bladder:
+                    if (other, b) not in closure:
+                        model.add_bool_or([order[(b, other)]])
     if len(bladder) > 1:
         for other in keys:
             if other in bladder:
@@ -379,6 +386,8 @@ def _patient_objective(
     for tv in built.values():
         if not isinstance(tv.present, int):
             terms.append(-weights.unplaced * tv.present)
+        if weights.slack and not tv.task.self_service:
+            terms.append(-weights.slack * tv.start)
         old = reference.placements.get((patient.id, tv.task.key)) if reference else None
         if old is not None:
             moved = model.new_int_var(0, DAY_END, "")

@@ -185,6 +185,9 @@ class Weights:
     time_in_hospital: int = 10
     fasting: int = 4
     unplaced: int = 20_000
+    # per minute a room step starts later without delaying the patient: leaves the early
+    # slots to patients whose day they shorten (slack goes to whoever has it)
+    slack: int = 1
     stability: int = 3  # per minute a not-started task moves in a re-plan
     moved_far: int = 1500  # once per task moved by more than `far_min`
     far_min: int = 15

@@ -27,7 +27,10 @@ def patient_cost(
         else:
             fast_end = max((by_key[k].end for k in fasting_keys if k in by_key), default=0)
         cost += weights.fasting * max(0, fast_end - patient.arrival_min)
-    cost += weights.unplaced * sum(1 for ref in plan.unplaced if ref[0] == patient_id)
+    cost += weights.unplaced * len(plan.unplaced_of(patient_id))
+    cost -= weights.slack * sum(
+        p.start for p in placements if p.station >= 0 and (patient_id, p.task) not in state.started
+    )
     if reference is not None:
         for p in placements:
             ref = (p.patient, p.task)
