@@ -9,13 +9,15 @@ id), never lost. Acknowledgements are recorded per device after every batch, so 
 goes to the devices that have not acknowledged yet.
 """
 
+import contextlib
 import logging
 import os
 import random
 import socket
+import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -98,7 +100,7 @@ class Dispatcher:
         report = PassReport(claimed=len(claimed))
         if not claimed:
             return report
-        with self.session_factory() as session:
+        with self.session_factory() as session, self._lease_kept([m.id for m in claimed]):
             addresses = addresses_of(session, sorted({m.journey_id for m in claimed}))
             sendable = [m for m in claimed if m.expires_at > now]
             for channel, batch in self._batches(sendable, addresses, now):
@@ -186,6 +188,35 @@ class Dispatcher:
             ]
             session.commit()
         return claimed
+
+    @contextlib.contextmanager
+    def _lease_kept(self, ids: list[int]) -> Iterator[None]:
+        """Renew the lease while this pass is alive: the SDK honours Retry-After inside one
+        call and may block longer than any fixed lease. A dead process stops renewing."""
+        done = threading.Event()
+
+        def renew() -> None:
+            lease = timedelta(seconds=self.config.lease_seconds)
+            while not done.wait(self.config.lease_seconds / 3):
+                try:
+                    with self.session_factory() as session:
+                        session.execute(
+                            sa.update(OutboxMessage)
+                            .where(OutboxMessage.id.in_(ids), OutboxMessage.lease_owner == self.name)
+                            .values(lease_until=self.clock() + lease),
+                            execution_options={"synchronize_session": False},
+                        )
+                        session.commit()
+                except Exception:  # at worst the lease lapses: a duplicate, never a loss
+                    logger.exception("could not renew the lease of %d messages", len(ids))
+
+        keeper = threading.Thread(target=renew, name="carepath-lease-keeper", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            done.set()
+            keeper.join()
 
     def _batches(
         self, messages: Sequence[_Claimed], addresses: dict[int, list[Address]], now: datetime

@@ -413,3 +413,33 @@ def test_a_newer_plan_change_supersedes_one_still_waiting(
 
     assert fake_fcm.delivered() == {newer: 1}
     assert statuses(session_factory) == {older: Status.SUPERSEDED, newer: Status.DELIVERED}
+
+
+def test_a_slow_send_keeps_its_lease(session_factory: sessionmaker[Session]) -> None:
+    """The SDK may sit on Retry-After for longer than a lease; nobody else may step in."""
+    sending = threading.Event()
+
+    class Slow:
+        channel, max_batch = "fcm", 500
+
+        def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+            sending.set()
+            time.sleep(1.0)
+            return [SendResult(Outcome.ACKNOWLEDGED) for _ in messages]
+
+    short = DispatchConfig(lease_seconds=0.3)
+    add_journeys(session_factory, Clock(), {7: ["phone"]})
+    with session_factory() as session:  # due now, in real time
+        session.execute(sa.update(OutboxMessage).values(next_attempt_at=datetime.now(UTC)))
+        session.commit()
+    slow = threading.Thread(target=Dispatcher(session_factory, [Slow()], short).run_pass)
+    slow.start()
+    sending.wait(5)
+    rival = Dispatcher(session_factory, [LogTransport()], short)
+    claimed = 0
+    while slow.is_alive():
+        claimed += rival.run_pass().claimed
+        time.sleep(0.05)
+    slow.join()
+    assert claimed == 0
+    assert list(statuses(session_factory).values()) == [Status.DELIVERED]
