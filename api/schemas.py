@@ -22,6 +22,10 @@ class PatientInSchema(Schema):
     last_meal_at = fields.AwareDateTime(
         load_default=None, metadata={"description": "When the patient last ate, with a UTC offset"}
     )
+    fasting_confirmed = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Last meal unknown, but the patient confirms nothing since last night"},
+    )
 
 
 class OrderSchema(Schema):
@@ -68,6 +72,10 @@ class TaskOutSchema(Schema):
     status = fields.Function(lambda t: t.status.value)
     business_status = fields.String(allow_none=True)
     status_reason = fields.String(allow_none=True)
+    plan_note = fields.String(
+        allow_none=True,
+        metadata={"description": "Why the plan cannot fit this step in today (null when planned)"},
+    )
     self_service = fields.Boolean()
     fasting_hours = fields.Float()
     full_bladder = fields.Boolean()
@@ -107,6 +115,7 @@ class JourneySchema(Schema):
     created_at = fields.DateTime()
     completed_at = fields.DateTime(allow_none=True)
     last_meal_at = fields.DateTime(allow_none=True)
+    fasting_confirmed = fields.Boolean()
     patient = fields.Nested(PatientOutSchema)
     access_token = fields.Method("_token", metadata={"description": "The patient's bearer token"})
     access_url = fields.Method("_url", metadata={"description": "The link to print as a QR code"})

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from navigation import audit, progress
+from navigation import audit, planning, progress
 from navigation.access import new_salt
 from navigation.catalog.store import active_catalog
 from navigation.errors import Conflict, DomainError, NotFound
@@ -40,6 +40,7 @@ class PatientDetails:
     language: Language
     mobility: Mobility
     last_meal_at: datetime | None = None
+    fasting_confirmed: bool = False
 
 
 def check_in(
@@ -82,12 +83,14 @@ def check_in(
         token_salt=new_salt(),
         catalog_version=catalog.version,
         last_meal_at=patient.last_meal_at,
+        fasting_confirmed=patient.fasting_confirmed,
         created_at=now,
         created_by_id=actor.id,
     )
     session.add(journey)
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
     refresh_readiness(journey, now)
+    planning.plan_journey(session, journey, now)
     progress.started(session, journey, now)
     audit.record(
         session,

@@ -104,9 +104,15 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
 
 
 def next_step(journey: Journey) -> Task | None:
-    """What the patient should do now: the first open step, else the first still waiting."""
+    """What the patient should do now: the first open step, else the first still waiting;
+    steps that cannot be done today come last, so they never block the rest of the visit."""
     for wanted in (OPEN, frozenset({S.REQUESTED})):
-        for task in journey.tasks:
-            if task.status in wanted:
-                return task
+        for today in (True, False):
+            for task in journey.tasks:
+                if task.status in wanted and is_today(task) == today:
+                    return task
     return None
+
+
+def is_today(task: Task) -> bool:
+    return task.plan_note is None

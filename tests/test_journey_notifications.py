@@ -39,7 +39,7 @@ def test_check_in_writes_started_and_next_step_messages_without_health_informati
 def test_paying_announces_the_blood_draw_and_eating_is_announced_after_fasting(
     client, session, clock, check_in
 ):
-    journey = check_in("GLU", "ECG")
+    journey = check_in("GLU", "ECG", fasting_confirmed=True)
     pay = journey["tasks"][0]["id"]
     client.post(f"/api/v1/journeys/{journey['id']}/tasks/{pay}/complete", headers=as_patient(journey))
     assert messages(session, journey["id"])[-1].event == "next_step"

@@ -8,7 +8,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_patient_phone_page_shows_next_step_in_chinese_and_english(live_server, page, check_in):
-    journey = check_in("GLU", "US-ABD", "ECG")
+    journey = check_in("GLU", "US-ABD", "ECG", fasting_confirmed=True)
     page.goto(f"{live_server}/p/{journey['access_token']}")
     page.wait_for_selector("#next:not([hidden])")
     assert page.inner_text("#next-label") == "下一步"

@@ -5,6 +5,7 @@ const TEXT = {
   zh: {
     next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
+    notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
     loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
     done: { payment: "我已缴费", meal: "我已进食", water: "我已喝完水", report: "我已取报告" },
     status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
@@ -15,6 +16,7 @@ const TEXT = {
     next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
     fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
     here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
+    notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
     loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
     done: { payment: "I have paid", meal: "I have eaten", water: "I have drunk the water", report: "I have my reports" },
     status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
@@ -52,8 +54,9 @@ function render() {
   $("next").hidden = !next;
   if (next) renderNext(next);
   $("steps").replaceChildren(...journey.tasks.map((task) => {
+    const when = task.planned_start && task.status !== "completed" ? ` · ${time(task.planned_start)}` : "";
     const item = el("li", { class: `${task.status}${next && task.id === next.id ? " current" : ""}` },
-      `${name(task)} — ${t().status[task.status]}`);
+      `${name(task)} — ${t().status[task.status]}${when}`);
     item.dataset.key = task.key;
     return item;
   }));
@@ -64,11 +67,13 @@ function renderNext(task) {
   $("next-name").textContent = name(task);
   $("next-where").textContent = task.room ? `${t().where}: ${place(task.room)}` : "";
   $("next-when").textContent = task.not_before && new Date(task.not_before) > new Date()
-    ? t().notBefore.replace("{t}", time(task.not_before)) : "";
+    ? t().notBefore.replace("{t}", time(task.not_before))
+    : task.planned_start ? t().planned.replace("{t}", time(task.planned_start)) : "";
   const notes = [];
   if (task.fasting_hours > 0) notes.push(t().fasting);
   if (task.full_bladder) notes.push(t().bladder);
   if (task.business_status === "arrived") notes.push(t().arrived);
+  if (task.plan_note) notes.push(t().notToday + task.plan_note);
   $("next-note").textContent = notes.join(" ");
   const done = $("next-done"), here = $("next-here");
   done.hidden = !(task.self_service && task.status === "ready");

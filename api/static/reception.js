@@ -44,7 +44,8 @@ $("checkin").onsubmit = async (event) => {
   const body = {
     visit_number: form.visit_number.value.trim(),
     patient: { mrn: form.mrn.value.trim(), name: form.name.value.trim(), language: form.language.value,
-               mobility: form.mobility.value, ...(lastMeal ? { last_meal_at: lastMeal } : {}) },
+               mobility: form.mobility.value, fasting_confirmed: form.fasting_confirmed.checked,
+               ...(lastMeal ? { last_meal_at: lastMeal } : {}) },
     orders: [...form.querySelectorAll("input[name=order]:checked")].map((box) => ({ code: box.value })),
   };
   try {

@@ -67,6 +67,8 @@ class Journey(Base):
     token_salt: Mapped[str] = mapped_column(sa.String(32))
     catalog_version: Mapped[str] = mapped_column(sa.String(64))
     last_meal_at: Mapped[datetime | None]
+    # Last meal unknown: fasting exams are planned only if the patient confirms fasting overnight.
+    fasting_confirmed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     completed_at: Mapped[datetime | None]
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="SET NULL"))
@@ -101,6 +103,8 @@ class Task(Base):
     planned_start: Mapped[datetime | None]
     planned_end: Mapped[datetime | None]
     planned_room_id: Mapped[int | None] = mapped_column(sa.ForeignKey("room.id", ondelete="SET NULL"))
+    planned_station: Mapped[int | None]  # which of the room's parallel stations (desk) the plan uses
+    plan_note: Mapped[str | None] = mapped_column(sa.String(400))  # why the plan cannot fit it in today
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)

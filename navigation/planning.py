@@ -1,0 +1,243 @@
+"""The live day seen by the sequencer: load it from the database, plan, write the times back.
+
+`navigation.sequencing` is pure; this module is the adapter. Times there are minutes of the
+hospital's local day; here they become aware UTC datetimes on the task rows. Walking times come
+from the site's router (closures included) in each patient's mobility profile, and from a
+straight-line estimate for rooms that are not on the map.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, selectinload
+
+from navigation import routing, sequencing
+from navigation.errors import DomainError
+from navigation.models import Journey, JourneyStatus, Room, RoomStatus, Site, Task, TaskStatus
+from navigation.sequencing.adapter import parse_hours
+from navigation.sequencing.model import NO_STATION
+from navigation.task_states import FINISHED
+
+CHECKIN_SETTINGS = sequencing.SolverSettings(workers=2, time_limit_s=0.25)
+REPLAN_SECONDS = 1.5
+
+
+@dataclass
+class SiteDay:
+    """A DayState plus what is needed to write it back to the rows it came from."""
+
+    state: sequencing.DayState
+    site: Site
+    midnight: datetime
+    tasks: dict[tuple[str, str], Task]
+    rooms: dict[str, Room]
+
+    def minute(self, at: datetime) -> int:
+        return math.floor((at - self.midnight).total_seconds() / 60)
+
+    def at(self, minute: int) -> datetime:
+        return self.midnight + timedelta(minutes=minute)
+
+
+def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = ()) -> SiteDay:
+    """Everyone on today's plan at this site (but the journeys in `skip`), and its rooms."""
+    zone = ZoneInfo(site.timezone)
+    local = now.astimezone(zone)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    rooms = {
+        r.code: r
+        for r in session.scalars(
+            sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
+        )
+    }
+    seq_rooms = {code: _room(r) for code, r in rooms.items()}
+    day = SiteDay(
+        sequencing.DayState(seq_rooms, {}, sequencing.Plan(), _walking(session, site, seq_rooms.values())),
+        site,
+        midnight,
+        {},
+        rooms,
+    )
+    day.state.now = day.minute(now)
+    day.state.closures = [
+        sequencing.Closure(code, day.state.now, 24 * 60)
+        for code, r in rooms.items()
+        if r.status == RoomStatus.PAUSED
+    ]
+    journeys = session.scalars(
+        sa.select(Journey)
+        .where(
+            Journey.site_id == site.id,
+            Journey.status == JourneyStatus.ACTIVE,
+            Journey.created_at >= midnight,
+            Journey.id.not_in(list(skip)),
+        )
+        .options(selectinload(Journey.tasks), selectinload(Journey.dependencies))
+    )
+    for journey in journeys:
+        add_journey(day, journey)
+    return day
+
+
+def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
+    """Put a journey's steps, rules and current bookings into the day."""
+    pid = str(journey.id)
+    tasks = [t for t in journey.tasks if t.status not in (TaskStatus.CANCELLED, TaskStatus.FAILED)]
+    by_id = {t.id: t for t in tasks}
+    patient = sequencing.Patient(
+        id=pid,
+        arrival_min=day.minute(journey.created_at),
+        tasks=tuple(_task(t) for t in tasks),
+        rules=tuple(
+            sequencing.Rule(
+                before=by_id[d.before_id].key,
+                after=by_id[d.after_id].key,
+                min_gap_min=d.min_gap_min,
+                reason=d.reason,
+                max_gap_min=d.max_gap_min,
+            )
+            for d in journey.dependencies
+            if d.before_id in by_id and d.after_id in by_id
+        ),
+        mobility=sequencing.Mobility(journey.patient.mobility.value),
+        priority=1.0 + journey.priority,
+        last_meal_min=day.minute(journey.last_meal_at) if journey.last_meal_at else None,
+        fasting_confirmed=journey.fasting_confirmed,
+    )
+    day.state.patients[pid] = patient
+    for task in tasks:
+        ref = (pid, task.key)
+        day.tasks[ref] = task
+        placement = _placement(day, pid, task)
+        if placement is not None:
+            day.state.plan.put(placement)
+        if task.status in FINISHED or task.status == TaskStatus.IN_PROGRESS:
+            day.state.started.add(ref)
+        if task.business_status in ("arrived", "waiting") and task.planned_room is not None:
+            day.state.pinned_rooms[ref] = task.planned_room.code
+    return patient
+
+
+def plan_journey(session: Session, journey: Journey, now: datetime) -> list[str]:
+    """Check-in: fit one new journey into the live day, everyone else fixed. Returns the
+    reasons of steps that cannot be placed today (those steps keep no planned time)."""
+    day = load_day(session, journey.site, now, skip=[journey.id])
+    patient = add_journey(day, journey)
+    day.state.plan.drop_patient(patient.id)
+    result = sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
+    write_back(day, [patient.id])
+    return [f"{u.task}: {u.reason}" for u in result.unplaced]
+
+
+def replan_site(
+    session: Session, site: Site, event: sequencing.Event, now: datetime
+) -> sequencing.ReplanResult:
+    """After an event (room paused, step overran, no-show): move only who must move."""
+    day = load_day(session, site, now)
+    result = sequencing.replan(day.state, event, seconds=REPLAN_SECONDS)
+    write_back(day, result.moved_patients)
+    return result
+
+
+def improve_site(session: Session, site: Site, now: datetime, seconds: float) -> sequencing.ImproveResult:
+    """Background improvement of everyone's plan (large-neighbourhood search, bounded)."""
+    day = load_day(session, site, now)
+    result = sequencing.improve(day.state, seconds)
+    write_back(day, list(day.state.patients))
+    return result
+
+
+def write_back(day: SiteDay, patient_ids: Iterable[str]) -> list[Task]:
+    """Copy planned rooms and times to the task rows; returns the tasks that changed."""
+    changed = []
+    for pid in patient_ids:
+        placed = {p.task: p for p in day.state.plan.of_patient(pid)}
+        unplaced = {u.task: u for u in day.state.plan.unplaced_of(pid)}
+        for (owner, key), task in day.tasks.items():
+            if owner != pid or task.status in FINISHED or task.status == TaskStatus.IN_PROGRESS:
+                continue
+            before = (task.planned_start, task.planned_room_id)
+            if key in placed:
+                p = placed[key]
+                task.planned_start, task.planned_end = day.at(p.start), day.at(p.end)
+                if p.room is not None:
+                    task.planned_room, task.planned_station = day.rooms[p.room], p.station
+                task.plan_note = None
+            elif key in unplaced:
+                task.planned_start = task.planned_end = task.planned_station = None
+                task.plan_note = unplaced[key].reason
+            if (task.planned_start, task.planned_room.id if task.planned_room else None) != before:
+                changed.append(task)
+    return changed
+
+
+def _room(room: Room) -> sequencing.Room:
+    return sequencing.Room(
+        code=room.code,
+        room_type=room.room_type,
+        stations=room.stations,
+        windows=parse_hours(room.hours),
+        building=room.floor.building.code,
+        floor=room.floor.ordinal,
+    )
+
+
+def _task(task: Task) -> sequencing.Task:
+    return sequencing.Task(
+        key=task.key,
+        kind=task.kind,
+        room_types=tuple(task.room_types),
+        duration_min=task.duration_min,
+        exam_codes=tuple(task.exam_codes),
+        fasting_hours=task.fasting_hours,
+        full_bladder=task.full_bladder,
+        self_service=task.self_service,
+        location_neutral=task.self_service and task.kind in ("payment", "water", "meal"),
+    )
+
+
+def _placement(day: SiteDay, pid: str, task: Task) -> sequencing.Placement | None:
+    start = task.started_at or task.planned_start
+    end = task.completed_at or task.planned_end
+    if start is None or end is None:
+        return None
+    room = task.planned_room.code if task.planned_room and not task.self_service else None
+    station = NO_STATION if room is None else (task.planned_station or 0)
+    return sequencing.Placement(
+        pid, task.key, room, station, day.minute(start), max(day.minute(end), day.minute(start) + 1)
+    )
+
+
+class _RouterWalking:
+    """Seconds between rooms from the site's router, per mobility profile, cached per closure state."""
+
+    def __init__(self, router, fallback: sequencing.StraightLineWalking, rooms: list[str]):
+        self.router = router
+        self.fallback = fallback
+        self.rooms = [r for r in rooms if r in router.graph.index]
+        self.matrices: dict[str, dict[str, dict[str, float]]] = {}
+
+    def __call__(self, a: str, b: str, mobility: sequencing.Mobility) -> float:
+        profile = mobility.value
+        if profile not in self.matrices:
+            self.matrices[profile] = self.router.walking_matrix(profile, self.rooms)
+        seconds = self.matrices[profile].get(a, {}).get(b)
+        if seconds is None or math.isinf(seconds):
+            return self.fallback(a, b, mobility)
+        return seconds
+
+
+def _walking(session: Session, site: Site, rooms: Iterable[sequencing.Room]) -> sequencing.WalkingTime:
+    rooms = list(rooms)
+    fallback = sequencing.StraightLineWalking.for_rooms(rooms)
+    try:
+        router = routing.router_for(session, site)
+    except DomainError:  # no map loaded yet: plan with estimates rather than not at all
+        return fallback
+    return _RouterWalking(router, fallback, [r.code for r in rooms])

@@ -1,0 +1,63 @@
+"""Check-in plans the new patient into the live day: rooms, times, and what cannot be done today."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def by_key(journey: dict) -> dict[str, dict]:
+    return {t["key"]: t for t in journey["tasks"]}
+
+
+def at(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def test_every_step_gets_a_room_and_time_in_rule_order(check_in):
+    journey = check_in("GLU", "US-ABD", "CT-ABD-C", "ECG", fasting_confirmed=True)
+    steps = by_key(journey)
+    assert all(s["planned_start"] for s in steps.values()), steps
+    assert at(steps["draw:blood"]["planned_start"]) >= at(steps["payment"]["planned_end"])
+    assert at(steps["meal"]["planned_start"]) >= at(steps["exam:US-ABD"]["planned_end"])
+    # the contrast CT waits an hour for the kidney result from the blood draw
+    gap = at(steps["exam:CT-ABD-C"]["planned_start"]) - at(steps["draw:blood"]["planned_end"])
+    assert gap.total_seconds() >= 3600
+    assert steps["exam:CT-ABD-C"]["room"]["code"] == "B1-07"
+    timed = sorted(
+        (at(s["planned_start"]), at(s["planned_end"]), k)
+        for k, s in steps.items()
+        if s["room"] and not s["self_service"]
+    )
+    for (_, end, _), (start, _, _) in zip(timed, timed[1:], strict=False):
+        assert start >= end  # one place at a time
+
+
+def test_fasting_steps_wait_for_confirmation_when_the_last_meal_is_unknown(check_in):
+    steps = by_key(check_in("GLU", "ECG"))
+    assert steps["draw:blood"]["planned_start"] is None
+    assert "fasting" in steps["draw:blood"]["plan_note"]
+    assert steps["exam:ECG"]["planned_start"] is not None  # the rest of the day still planned
+
+
+def test_a_recent_meal_pushes_the_fasting_draw_to_when_fasting_is_long_enough(check_in):
+    journey = check_in("GLU", "ECG", last_meal_at="2026-11-24T23:00:00+00:00", visit="V7", mrn="M7")
+    draw = by_key(journey)["draw:blood"]
+    if draw["planned_start"] is None:
+        assert "fasting" in draw["plan_note"]
+    else:
+        assert at(draw["planned_start"]) >= at("2026-11-25T07:00:00+00:00")
+
+
+def test_patients_share_rooms_without_double_booking_a_station(check_in):
+    journeys = [check_in("ECHO", visit=f"V{i}", mrn=f"M{i}") for i in range(4)]
+    echo = sorted(
+        (at(by_key(j)["exam:ECHO"]["planned_start"]), by_key(j)["exam:ECHO"]["room"]["code"])
+        for j in journeys
+    )
+    per_room: dict[str, list[datetime]] = {}
+    for start, room in echo:
+        per_room.setdefault(room, []).append(start)
+    for room, starts in per_room.items():
+        stations = 2 if room == "A3-10" else 1
+        for i, start in enumerate(starts[stations:], start=stations):
+            assert (start - starts[i - stations]).total_seconds() >= 30 * 60, (room, starts)
