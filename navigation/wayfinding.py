@@ -16,10 +16,12 @@ from pathfinding import NodeKind, NoRouteError, UnknownPlaceError
 def current_place(session: Session, journey: Journey) -> str:
     """The room of the last step done, else the entrance they came in by."""
     done = [
-        t for t in journey.tasks if t.status == TaskStatus.COMPLETED and t.planned_room and t.completed_at
+        (t.completed_at, t.planned_room.code)
+        for t in journey.tasks
+        if t.status == TaskStatus.COMPLETED and t.planned_room and t.completed_at
     ]
     if done:
-        return max(done, key=lambda t: t.completed_at).planned_room.code  # type: ignore[union-attr]
+        return max(done)[1]
     router = routing.router_for(session, journey.site)
     entrances = [n.id for n in router.site.nodes.values() if n.kind is NodeKind.ENTRANCE]
     if not entrances:
