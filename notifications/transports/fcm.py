@@ -21,7 +21,7 @@ from notifications.events import Priority
 from notifications.transports.base import Outcome, Outgoing, SendResult
 
 CREDENTIALS_ENV = ("CAREPATH_FCM_CREDENTIALS", "GOOGLE_APPLICATION_CREDENTIALS")
-# Bound each HTTP call: the SDK's default is 120 s, which would outlive a dispatcher's lease.
+# Bound each HTTP call: with the SDK's default of 120 s one hung connection holds up a batch.
 HTTP_TIMEOUT_SECONDS = 10
 
 
