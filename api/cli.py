@@ -15,6 +15,7 @@ from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import run_simple
 
 from api.extensions import db
+from api.jobs import improve_day
 from navigation.demo import DEMO_PASSWORD, load_demo
 from navigation.errors import DomainError
 from navigation.models import Site
@@ -108,3 +109,21 @@ def worker_command(burst: bool) -> None:
             worker.thread.join(1)
     except KeyboardInterrupt:
         worker.stop()
+
+
+@main.group("plan")
+def plan_group() -> None:
+    """The day's plan: improve everyone's times with the sequencer."""
+
+
+@plan_group.command("improve")
+@click.option("--site", "site_code", default="demo", show_default=True)
+@click.option("--seconds", default=10.0, show_default=True, help="Time budget for the solver.")
+@with_appcontext
+def plan_improve_command(site_code: str, seconds: float) -> None:
+    """Improve today's plan for every patient of the site (run it every few minutes from cron or RQ)."""
+    result = improve_day(site_code, seconds)
+    click.echo(
+        f"cost {result.cost_before} -> {result.cost_after} after {result.iterations} neighbourhoods "
+        f"in {result.seconds:.1f}s"
+    )

@@ -145,12 +145,14 @@ def replan_site(
     return result
 
 
-def improve_site(session: Session, site: Site, now: datetime, seconds: float) -> sequencing.ImproveResult:
-    """Background improvement of everyone's plan (large-neighbourhood search, bounded)."""
+def improve_site(
+    session: Session, site: Site, now: datetime, seconds: float
+) -> tuple[sequencing.ImproveResult, list[Task]]:
+    """Background improvement of everyone's plan (large-neighbourhood search, bounded).
+    Returns the result and the steps whose room or time changed."""
     day = load_day(session, site, now)
     result = sequencing.improve(day.state, seconds)
-    write_back(day, list(day.state.patients))
-    return result
+    return result, write_back(day, list(day.state.patients))
 
 
 def write_back(day: SiteDay, patient_ids: Iterable[str]) -> list[Task]:

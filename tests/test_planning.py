@@ -61,3 +61,23 @@ def test_patients_share_rooms_without_double_booking_a_station(check_in):
         stations = 2 if room == "A3-10" else 1
         for i, start in enumerate(starts[stations:], start=stations):
             assert (start - starts[i - stations]).total_seconds() >= 30 * 60, (room, starts)
+
+
+def test_background_improvement_never_makes_the_day_worse_or_breaks_a_rule(app, session, check_in):
+    from api.jobs import improve_day
+    from navigation.models import TaskDependency
+
+    for i in range(6):
+        check_in("US-ABD", "ECG", "XR-CHEST", "CT-ABD-C", visit=f"V{i}", mrn=f"M{i}", fasting_confirmed=True)
+    result = improve_day("demo", 1.0)
+    assert result.cost_after <= result.cost_before
+    session.expire_all()
+    checked = 0
+    for dep in session.query(TaskDependency):
+        first, then = dep.before, dep.after
+        if first.planned_end and then.planned_start:
+            assert (then.planned_start - first.planned_end).total_seconds() >= dep.min_gap_min * 60, (
+                dep.reason
+            )
+            checked += 1
+    assert checked > 30
