@@ -8,6 +8,7 @@ job schedules itself for the earliest one (the worker needs RQ's scheduler:
 
 import os
 from collections.abc import Mapping
+from datetime import datetime
 
 import rq
 import sqlalchemy as sa
@@ -20,7 +21,6 @@ from notifications.transports.log import LogTransport
 
 DISPATCH_JOB = "notifications.jobs.dispatch_pending"
 QUEUE_NAME = "notifications"
-RETRY_JOB_ID = "carepath-notifications-retry"  # one scheduled wake-up, moved, never piled up
 
 
 def transports_from_environment(environ: Mapping[str, str] = os.environ) -> list[Transport]:
@@ -31,6 +31,8 @@ def transports_from_environment(environ: Mapping[str, str] = os.environ) -> list
 
 def dispatch_pending() -> dict[str, int]:
     """RQ job: deliver everything due now, then book a wake-up for the next retry."""
+    if not os.environ.get("DATABASE_URL"):
+        raise RuntimeError("the notification dispatch job needs DATABASE_URL")
     engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
     try:
         dispatcher = Dispatcher(sessionmaker(engine), transports_from_environment())
@@ -40,8 +42,7 @@ def dispatch_pending() -> dict[str, int]:
         engine.dispose()
     job = rq.get_current_job()
     if due is not None and job is not None:
-        queue = rq.Queue(job.origin, connection=job.connection)
-        queue.enqueue_at(due, DISPATCH_JOB, job_id=RETRY_JOB_ID)
+        book_wake_up(rq.Queue(job.origin, connection=job.connection), due)
     totals: dict[str, int] = {"claimed": 0, "sent": 0}
     for report in reports:
         totals["claimed"] += report.claimed
@@ -49,6 +50,16 @@ def dispatch_pending() -> dict[str, int]:
         for status, count in report.statuses.items():
             totals[status] = totals.get(status, 0) + count
     return totals
+
+
+def book_wake_up(queue: rq.Queue, due: datetime) -> None:
+    """Schedule a dispatch for `due`, unless one is already booked no later than that: every
+    job that finds retries waiting would otherwise add its own."""
+    registry = queue.scheduled_job_registry
+    earliest = registry.get_job_ids(0, 0)
+    if earliest and registry.get_scheduled_time(earliest[0]) <= due:
+        return
+    queue.enqueue_at(due, DISPATCH_JOB)
 
 
 def request_dispatch(queue: rq.Queue) -> rq.job.Job:

@@ -14,7 +14,7 @@ from notifications.background import BackgroundDispatcher
 from notifications.devices import register_device
 from notifications.dispatcher import Dispatcher
 from notifications.events import Event
-from notifications.jobs import QUEUE_NAME, RETRY_JOB_ID, request_dispatch
+from notifications.jobs import QUEUE_NAME, request_dispatch
 from notifications.outbox import Status, delivery_states, enqueue
 from notifications.transports.base import Outcome, Outgoing, SendResult
 from notifications.transports.log import LogTransport
@@ -56,7 +56,7 @@ def test_the_rq_job_delivers_with_the_log_transport_by_default(
     assert job.get_status() == JobStatus.FINISHED, job.latest_result()
     assert job.return_value()["delivered"] == 1
     assert status_of(session_factory) == Status.DELIVERED
-    assert rq.job.Job.exists(RETRY_JOB_ID, connection=redis_connection) is False
+    assert queue.scheduled_job_registry.get_job_ids() == []
 
 
 def test_the_rq_job_books_a_wake_up_for_the_next_retry(
@@ -74,13 +74,15 @@ def test_the_rq_job_books_a_wake_up_for_the_next_retry(
     add_message(session_factory)
     queue = rq.Queue(QUEUE_NAME, is_async=False, connection=redis_connection)
 
-    job = request_dispatch(queue)
+    jobs = [request_dispatch(queue), request_dispatch(queue)]
 
-    assert job.get_status() == JobStatus.FINISHED, job.latest_result()
+    assert [j.get_status() for j in jobs] == [JobStatus.FINISHED] * 2, jobs[0].latest_result()
     assert status_of(session_factory) == Status.PENDING
-    retry = rq.job.Job.fetch(RETRY_JOB_ID, connection=redis_connection)
-    assert retry.get_status() == JobStatus.SCHEDULED
-    retry.delete()
+    [wake_up] = queue.scheduled_job_registry.get_job_ids()  # booked once, not once per job
+    with session_factory() as session:
+        due = delivery_states(session, 7)[0].next_attempt_at
+    assert queue.scheduled_job_registry.get_scheduled_time(wake_up) == due.replace(microsecond=0)
+    queue.scheduled_job_registry.remove(wake_up, delete_job=True)
 
 
 def test_the_in_process_worker_delivers_without_being_asked(
