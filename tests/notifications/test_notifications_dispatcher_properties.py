@@ -1,5 +1,6 @@
 """Whatever the channel answers, and in whatever order, the outbox keeps its promises."""
 
+import random
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -96,3 +97,18 @@ def test_every_message_ends_visibly_and_no_acknowledged_send_repeats(
             journey_addresses = {a for a in remaining if a.startswith(f"j{row.journey_id}-")}
             assert journey_addresses <= acknowledged[row.event_id]
         assert set(row.acknowledged) == {f"fcm:{a}" for a in acknowledged[row.event_id]}
+
+
+@given(
+    attempts=st.integers(min_value=1, max_value=30),
+    retry_after=st.none() | st.floats(min_value=0, max_value=3600),
+    seed=st.integers(),
+)
+def test_backoff_grows_is_capped_and_never_undercuts_retry_after(
+    attempts: int, retry_after: float | None, seed: int
+) -> None:
+    policy = RetryPolicy(base_seconds=2.0, cap_seconds=300.0)
+    delay = policy.delay(attempts, retry_after, random.Random(seed))
+    ceiling = min(300.0, 2.0 * 2 ** (attempts - 1))
+    assert delay >= (retry_after or 0.0)
+    assert ceiling / 2 <= delay <= max(ceiling, retry_after or 0.0)

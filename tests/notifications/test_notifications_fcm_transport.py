@@ -1,8 +1,14 @@
 """The FCM transport against the fake server, through the real SDK."""
 
+import email.utils
+import time
+
+import requests
+from firebase_admin import exceptions
+
 from notifications.events import Priority
 from notifications.transports.base import Outcome, Outgoing
-from notifications.transports.fcm import FcmTransport
+from notifications.transports.fcm import FcmTransport, result_of_error
 from tests.notifications.fake_fcm import FakeFcm, reply_for
 
 
@@ -60,3 +66,15 @@ def test_priority_ttl_and_replacement_reach_every_platform(
     assert message["webpush"]["headers"] == {"TTL": "600", "Urgency": "high"}
     # The key file was exchanged for an access token at the fake token endpoint.
     assert fake_fcm.requests[0].headers["authorization"] == "Bearer access-1"
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    response = requests.Response()
+    response.status_code = 503
+    response.headers["Retry-After"] = email.utils.formatdate(time.time() + 120, usegmt=True)
+    error = exceptions.UnavailableError("unavailable", http_response=response)
+
+    result = result_of_error(error)
+
+    assert result.outcome is Outcome.RETRY
+    assert 110 <= result.retry_after <= 120
