@@ -199,8 +199,10 @@ def _movable(state: DayState) -> list[str]:
         pid
         for pid in state.patients
         if pid not in state.departed
-        and any((pid, p.task) not in state.started for p in state.plan.of_patient(pid))
-        or state.plan.unplaced_of(pid)
+        and (
+            any((pid, p.task) not in state.started for p in state.plan.of_patient(pid))
+            or state.plan.unplaced_of(pid)
+        )
     ]
 
 
@@ -357,10 +359,15 @@ def replan(
             _solve_and_keep_best(state, group, sub, reference, all_optional=True)
         else:
             notes.append(f"{len(group)} patients touched: repaired by earliest start, then improved")
+    movable = set(_movable(state))
+    pool = sorted(touched & movable)
     left = seconds - (time.perf_counter() - began)
-    pool = sorted(touched & set(_movable(state)))
     if left > 0.05 and pool:
-        improve(state, left, settings, reference=reference, group_size=6, only=pool)
+        improve(state, left / 2, settings, reference=reference, group_size=6, only=pool)
+    left = seconds - (time.perf_counter() - began)
+    if left > 0.05:
+        # then everyone, against the stability cost: only worthwhile moves happen
+        improve(state, left, settings, reference=reference, group_size=6, only=sorted(movable))
     moved = moved_patients(reference, state.plan, w.far_min)
     return ReplanResult(
         moved,

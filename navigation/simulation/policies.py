@@ -43,6 +43,8 @@ class Day(Protocol):
     def now(self) -> float: ...
 
     def queue_load(self, room: str) -> float: ...
+    def room_idle(self, room: str, minutes: float) -> bool: ...
+    def location(self, patient: str) -> str | None: ...
     def executed(self, patient: str) -> dict[str, Placement]: ...
     def in_progress(self) -> dict[tuple[str, str], Placement]: ...
     def heading(self) -> dict[tuple[str, str], str]: ...
@@ -138,9 +140,10 @@ class WalkIn:
 class PlannedOptions:
     checkin_seconds: float = 0.2
     improve_every_min: int = 15
-    improve_seconds: float = 1.0
+    improve_seconds: float = 0.8
     replan_seconds: float = 0.3
     late_min: int = 10  # a step ending this much later than planned triggers a re-plan
+    refresh_every_min: float = 5  # at check-in, re-time overtaken plans at most this often
     workers: int = 2
     seed: int = 0
 
@@ -158,7 +161,7 @@ class Planned:
 
     def __post_init__(self) -> None:
         self.name = "carepath" if self.smart else "fcfs"
-        self._planned_end: dict[tuple[str, str], int] = {}
+        self._refreshed_at = -1e9
 
     def settings(self, seconds: float) -> SolverSettings:
         return SolverSettings(workers=self.options.workers, time_limit_s=seconds, seed=self.options.seed)
@@ -181,9 +184,14 @@ class Planned:
         finally:
             self.solve_seconds += time.perf_counter() - began
 
+    def _refresh(self, day: Day, every_min: float) -> None:
+        if day.now - self._refreshed_at >= every_min:
+            self._refreshed_at = day.now
+            self._timed(refresh, self.state)
+
     def check_in(self, day: Day, patient: Patient) -> None:
         self._sync(day)
-        self._timed(refresh, self.state)
+        self._refresh(day, self.options.refresh_every_min)
         if self.smart:
             self._timed(plan_arrival, self.state, patient, self.settings(self.options.checkin_seconds))
         else:
@@ -194,7 +202,16 @@ class Planned:
         todo = [p for p in self.state.plan.of_patient(patient.id) if p.task not in done]
         if not todo:
             return None
-        p = todo[0]
+        pending = {q.task for q in todo}
+        # never ahead of a rule: the first planned step whose predecessors are all done
+        p = next(
+            (q for q in todo if not any(r.after == q.task and r.before in pending for r in patient.rules)),
+            todo[0],
+        )
+        todo = [p, *[q for q in todo if q is not p]]
+        filler = self._filler(day, patient, todo, done) if self.smart else None
+        if filler is not None:
+            return NextStep(patient.task(filler.task), filler.room, day.now)
         task = patient.task(p.task)
         not_before = float(p.start) if task.kind == "water" else 0.0
         # the app tells the patient the fasting rule's earliest time; staff keep to it
@@ -206,6 +223,47 @@ class Planned:
                 # a full bladder does not wait: call the patient before the rule runs out
                 key = min(key, done[rule.before].end + rule.max_gap_min - 2 * task.duration_min)
         return NextStep(task, p.room, key, not_before)
+
+    def _filler(
+        self, day: Day, patient: Patient, todo: list[Placement], done: dict[str, Placement]
+    ) -> Placement | None:
+        """A later step whose room is free now and that fits before the next planned one.
+
+        Rather than wait at the next room, the patient is sent to do it now; the plan follows
+        at the next refresh.
+        """
+        first = todo[0]
+        pending = {q.task for q in todo}
+        if any(patient.task(k).full_bladder for k in done) and any(
+            patient.task(k).full_bladder for k in pending
+        ):
+            return None  # a full-bladder sitting is under way
+        here = day.location(patient.id)
+        walking = self.state.walking
+        back_to = None if patient.task(first.task).location_neutral else first.room
+        for q in todo[1:]:
+            task = patient.task(q.task)
+            if task.self_service or q.room is None or task.full_bladder:
+                continue
+            if (fasting_lower_bound(patient, task) or 0) > day.now:
+                continue
+            blocked = False
+            for rule in patient.rules:
+                if rule.after == task.key and (
+                    rule.before in pending
+                    or (rule.before in done and done[rule.before].end + rule.min_gap_min > day.now)
+                ):
+                    blocked = True
+                if rule.before == task.key and rule.after in done:
+                    blocked = True
+            if blocked:
+                continue
+            go = walking(here, q.room, patient.mobility) / 60 if here else 0.0
+            back = walking(q.room, back_to, patient.mobility) / 60 if back_to else 0.0
+            busy = 1.3 * task.duration_in(self.state.rooms[q.room].room_type)
+            if day.now + go + busy + back <= first.start and day.room_idle(q.room, go + busy):
+                return q
+        return None
 
     def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None:
         return None
@@ -265,7 +323,7 @@ class Planned:
         if not self.smart:
             return
         self._sync(day)
-        self._timed(refresh, self.state)
+        self._refresh(day, 0)
         self._timed(improve, self.state, self.options.improve_seconds, self.settings(0.1))
 
     def unplaced(self, patient: Patient) -> dict[str, str]:

@@ -140,6 +140,7 @@ class _Day:
         self._done: dict[str, dict[str, Placement]] = defaultdict(dict)
         self._running: dict[tuple[str, str], Placement] = {}
         self._heading: dict[tuple[str, str], str] = {}
+        self._where: dict[str, str | None] = {}
         self.samples: list[tuple[float, int]] = []
         self._seq = count()
 
@@ -150,6 +151,15 @@ class _Day:
     def queue_load(self, room: str) -> float:
         desk = self.desks[room]
         return (len(desk.waiting) + desk.room.stations - len(desk.free)) / desk.room.stations
+
+    def room_idle(self, room: str, minutes: float) -> bool:
+        """Open with a free station, nobody waiting, and open `minutes` longer."""
+        desk = self.desks[room]
+        limit = desk.open_until(self.now)
+        return bool(desk.free) and not desk.waiting and limit is not None and limit >= self.now + minutes
+
+    def location(self, patient: str) -> str | None:
+        return self._where.get(patient)
 
     def executed(self, patient: str) -> dict[str, Placement]:
         return self._done[patient]
@@ -250,6 +260,7 @@ class _Day:
                 record.walked_min += seconds / 60
                 yield self.env.timeout(seconds / 60)
                 location = target
+            self._where[patient.id] = location
             ready = max(self.now, step.not_before, self._ready(patient, task))
             if ready > self.now:
                 yield self.env.timeout(ready - self.now)
