@@ -79,7 +79,7 @@ class LiveStream(MethodView):
 
         def frames():
             with subscription:
-                yield ": connected\n\n"
+                yield "retry: 5000\n: connected\n\n"  # reconnect after 5 s if the stream drops
                 yield from subscription
 
         return Response(
