@@ -1,0 +1,179 @@
+/* The nurse's desk: pick a room, call the next ticket, act on each patient with big buttons.
+   Every action sends the entry's version (If-Match): a stale screen is refreshed, never obeyed. */
+"use strict";
+const $ = (id) => document.getElementById(id);
+const KEY = "carepath-nurse";
+let token = sessionStorage.getItem(KEY);
+let rooms = [];
+let board = null;
+let asking = null;
+
+const STATUS = {
+  waiting: "Waiting · 候诊", skipped: "Skipped · 已过号", called: "Called · 已叫号", in_service: "In service · 检查中",
+  on_hold: "On hold · 暂缓", no_show: "Not here · 未到", done: "Done · 完成",
+};
+const ACTIONS = {
+  called: ["recall", "start", "complete", "skip", "no-show", "move"],
+  in_service: ["complete"],
+  waiting: ["start", "skip", "hold", "priority", "move"],
+  skipped: ["start", "skip", "hold", "priority", "move"],
+  on_hold: ["release", "move"],
+  no_show: ["rejoin", "move"],
+};
+const LABEL = {
+  recall: "Recall · 重呼", start: "Start · 开始", complete: "Done · 完成", skip: "Skip · 过号",
+  "no-show": "Not here · 未到", move: "Move · 转诊室", hold: "Hold · 暂缓", release: "Back in line · 恢复排队",
+  priority: "Priority · 优先级", rejoin: "Rejoin · 重新排队",
+};
+// What each action asks for before it is sent.
+const ASK = {
+  skip: ["reason", "places"], move: ["reason", "room"], hold: ["reason"], priority: ["reason", "priority"],
+  "no-show": ["minutes"], pause: ["reason", "minutes"],
+};
+
+function show(id) { ["login", "desk"].forEach((x) => ($(x).hidden = x !== id)); }
+function say(text) { $("status").textContent = text; }
+function room() { return rooms.find((r) => r.code === $("room").value); }
+
+async function call(path, { method = "POST", body, version } = {}) {
+  const headers = version === undefined ? {} : { "If-Match": `"${version}"` };
+  try {
+    return await api(path, { method, token, body: method === "POST" ? body || {} : undefined, headers });
+  } catch (error) {
+    if (error.status === 401) { sessionStorage.removeItem(KEY); token = null; show("login"); }
+    throw error;
+  }
+}
+
+async function start() {
+  if (!token) return show("login");
+  rooms = await call("/api/v1/queues/rooms", { method: "GET" });
+  $("room").replaceChildren(...rooms.map((r) => el("option", { value: r.code }, `${r.code} · ${r.name_en} · ${r.name_zh}`)));
+  const saved = localStorage.getItem(KEY + "-room");
+  if (saved && rooms.some((r) => r.code === saved)) $("room").value = saved;
+  pickRoom();
+  show("desk");
+}
+
+function pickRoom() {
+  localStorage.setItem(KEY + "-room", $("room").value);
+  const stations = (room() || { stations: 1 }).stations;
+  $("desk-no").replaceChildren(...Array.from({ length: stations }, (_, i) => el("option", { value: i + 1 }, `${i + 1}`)));
+  load();
+}
+
+async function load() {
+  if (!room()) return;
+  try {
+    board = await call(`/api/v1/queues/rooms/${encodeURIComponent(room().code)}`, { method: "GET" });
+    render();
+  } catch (error) { say(error.message); }
+}
+
+function render() {
+  const paused = board.status === "paused";
+  $("paused").hidden = !paused;
+  $("paused").textContent = paused
+    ? `Paused · 暂停: ${board.pause_reason} — until · 预计恢复 ${new Date(board.paused_until).toLocaleTimeString()}` : "";
+  $("pause").hidden = paused;
+  $("resume").hidden = !paused;
+  $("call-next").disabled = paused;
+  $("undo").title = board.can_undo ? `Undo ${board.can_undo}` : "Nothing to undo";
+  $("entries").replaceChildren(...board.entries.map((entry) => {
+    const facts = [STATUS[entry.status] || entry.status];
+    if (entry.desk) facts.push(`desk · ${entry.desk} 号台`);
+    if (entry.people_ahead !== null) facts.push(`${entry.people_ahead} ahead · 前面 ${entry.people_ahead} 人`);
+    if (entry.wait_minutes !== null) facts.push(`~${entry.wait_minutes} min · 约 ${entry.wait_minutes} 分钟`);
+    if (entry.priority) facts.push(`priority · 优先 ${entry.priority}`);
+    const buttons = (ACTIONS[entry.status] || []).map((action) => {
+      const button = el("button", { type: "button", "data-action": action }, LABEL[action]);
+      button.onclick = () => act(entry, action);
+      return button;
+    });
+    const item = el("li", { class: entry.status, "data-ticket": entry.ticket },
+      el("span", { class: "ticket" }, entry.ticket),
+      el("span", {}, `${entry.patient_name} · ${entry.exam_zh} `, el("span", { class: "facts" }, facts.join(" · "))),
+      el("span", { class: "actions" }, ...buttons));
+    return item;
+  }));
+}
+
+function act(entry, action) {
+  const needs = ASK[action];
+  if (!needs) return send(entry, action, {});
+  asking = { entry, action, needs };
+  const form = $("ask");
+  $("ask-title").textContent = `${LABEL[action]} — ${entry.ticket}`;
+  ["reason", "places", "minutes", "room", "priority"].forEach((f) => ($(`ask-${f}-l`).hidden = !needs.includes(f)));
+  if (needs.includes("room")) {
+    form.room.replaceChildren(...rooms.filter((r) => r.room_type === board.room_type && r.code !== board.room)
+      .concat(rooms.filter((r) => r.room_type !== board.room_type))
+      .map((r) => el("option", { value: r.code }, `${r.code} · ${r.name_zh}`)));
+  }
+  if (needs.includes("priority")) form.priority.value = String(Math.min(3, entry.priority + 1));
+  form.reason.value = "";
+  form.hidden = false;
+  (needs.includes("reason") ? form.reason : form.querySelector("button[type=submit]")).focus();
+}
+
+async function send(entry, action, body) {
+  try {
+    const result = await call(`/api/v1/queues/entries/${entry.id}/${action}`, { body, version: entry.version });
+    say(result.message);
+  } catch (error) {
+    say(error.status === 409 && error.details ? `${error.message} — refreshed · 已刷新` : error.message);
+  }
+  await load();
+}
+
+$("ask").onsubmit = async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  const { entry, action, needs } = asking;
+  const body = {};
+  if (needs.includes("reason")) {
+    if (!form.reason.value.trim()) { form.reason.focus(); return say("Please give a reason · 请填写原因"); }
+    body.reason = form.reason.value.trim();
+  }
+  if (needs.includes("places")) body.places = Number(form.places.value);
+  if (needs.includes("room")) body.room = form.room.value;
+  if (needs.includes("priority")) body.priority = Number(form.priority.value);
+  form.hidden = true;
+  if (action === "pause") {
+    body.minutes = Number(form.minutes.value);
+    return roomAction("pause", body);
+  }
+  if (needs.includes("minutes")) body.grace_minutes = Number(form.minutes.value);
+  await send(entry, action, body);
+};
+$("ask-cancel").onclick = () => { $("ask").hidden = true; };
+
+async function roomAction(action, body) {
+  try {
+    const result = await call(`/api/v1/queues/rooms/${encodeURIComponent(room().code)}/${action}`, { body });
+    say(result.message);
+  } catch (error) { say(error.message); }
+  await load();
+}
+
+$("call-next").onclick = () => roomAction("call-next", { desk: Number($("desk-no").value), from_service: $("shared").checked });
+$("undo").onclick = () => roomAction("undo", {});
+$("resume").onclick = () => roomAction("resume", {});
+$("pause").onclick = () => act({ ticket: room().code, version: undefined }, "pause");
+$("room").onchange = pickRoom;
+
+$("login").onsubmit = async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    const data = await api("/api/v1/auth/login", { method: "POST",
+      body: { username: form.username.value, password: form.password.value } });
+    token = data.access_token;
+    sessionStorage.setItem(KEY, token);
+    $("who").textContent = form.username.value;
+    await start();
+  } catch (error) { form.querySelector(".error").textContent = error.message; }
+};
+
+start().catch((error) => say(error.message));
+setInterval(() => { if (token && !$("desk").hidden && $("ask").hidden) load(); }, 5000);

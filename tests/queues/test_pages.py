@@ -1,0 +1,73 @@
+"""The nurse's page and the waiting-room screen in a real browser (Debian Chromium)."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_server) -> None:
+    page.goto(f"{live_server}/nurse")
+    page.fill("#login [name=username]", "nurse")
+    page.fill("#login [name=password]", "demo")
+    page.click("#login button")
+    page.wait_for_selector("#desk:not([hidden])")
+
+
+def tickets(page) -> list[str]:
+    return page.eval_on_selector_all(
+        "#entries li", "items => items.map(i => i.dataset.ticket + ':' + i.className)"
+    )
+
+
+def test_nurse_calls_skips_undoes_and_pauses_with_big_buttons(live_server, page, waiting_patient):
+    waiting_patient("PFT", name="Chen Jing")
+    waiting_patient("PFT")
+    sign_in(page, live_server)
+    page.select_option("#room", "B5-01")
+    page.wait_for_function("document.querySelectorAll('#entries li').length === 2")
+    assert tickets(page) == ["001:waiting", "002:waiting"]
+    assert "Chen Jing" in page.inner_text("#entries li:first-child")
+    assert "~20 min" in page.inner_text("#entries li:nth-child(2)")
+    assert page.eval_on_selector("#call-next", "b => b.getBoundingClientRect().height") >= 60
+
+    page.click("#call-next")
+    page.wait_for_function(
+        "document.querySelector('#status').textContent.includes('ticket 001 called to desk 1')"
+    )
+    assert tickets(page)[0] == "001:called"
+
+    page.click("#entries li[data-ticket='001'] button[data-action=skip]")
+    page.fill("#ask [name=reason]", "not back yet")
+    page.click("#ask button[type=submit]")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('moved back')")
+    assert tickets(page) == ["002:waiting", "001:skipped"]
+
+    page.click("#undo")
+    page.wait_for_function("document.querySelector('#status').textContent.includes('undid skip')")
+    assert tickets(page)[0] == "001:called"
+
+    page.click("#pause")
+    page.fill("#ask [name=reason]", "cleaning")
+    page.fill("#ask [name=minutes]", "10")
+    page.click("#ask button[type=submit]")
+    page.wait_for_selector("#paused:not([hidden])")
+    assert "cleaning" in page.inner_text("#paused")
+    assert page.is_disabled("#call-next") and page.is_visible("#resume")
+
+
+def test_signage_shows_ticket_numbers_and_rooms_but_no_names_or_exams(
+    live_server, page, client, nurse, waiting_patient
+):
+    waiting_patient("PFT", name="Chen Jing")
+    waiting_patient("PFT", name="Wu Min")
+    client.post("/api/v1/queues/rooms/B5-01/call-next", json={"desk": 1}, headers=nurse)
+    page.goto(f"{live_server}/signage/demo/pulmonary")
+    page.wait_for_selector("#calling li")
+    assert page.inner_text("#calling li").replace("\n", " ").startswith("001")
+    assert "B5-01" in page.inner_text("#calling")
+    assert "002" in page.inner_text("#next")
+    text = page.inner_text("body")
+    for secret in ("Chen", "Wu Min", "Pulmonary", "肺功能", "PFT"):
+        assert secret not in text
