@@ -189,7 +189,7 @@ class Weights:
     # slots to patients whose day they shorten (slack goes to whoever has it)
     slack: int = 1
     stability: int = 3  # per minute a not-started task moves in a re-plan
-    moved_far: int = 1500  # once per task moved by more than `far_min`
+    moved_far: int = 3000  # once per task moved by more than `far_min`
     far_min: int = 15
 
 

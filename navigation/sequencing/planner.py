@@ -348,6 +348,9 @@ def replan(
     touched |= conflicting
     touched -= state.departed
     direct = (direct | conflicting) - state.departed
+    original = reference.copy()
+    for pid in direct:  # their old times no longer hold: no stability cost for them
+        reference.drop_patient(pid)
     group = sorted(conflicting - state.departed)
     w = settings.weights
     cost_before = plan_cost(state, None, w, reference=reference)
@@ -368,7 +371,7 @@ def replan(
     if left > 0.05:
         # then everyone, against the stability cost: only worthwhile moves happen
         improve(state, left, settings, reference=reference, group_size=6, only=sorted(movable))
-    moved = moved_patients(reference, state.plan, w.far_min)
+    moved = moved_patients(original, state.plan, w.far_min)
     return ReplanResult(
         moved,
         sorted(direct),
