@@ -106,14 +106,30 @@ def prepare(url: str, patients: int, rooms: int, desks: int) -> list[str]:
 
 
 def caller(
-    url: str, index: int, room_code: str, desk: int, start: mp.synchronize.Event, out: mp.Queue
+    url: str,
+    index: int,
+    room_code: str,
+    desk: int,
+    ready: mp.Queue,
+    start: mp.synchronize.Event,
+    out: mp.Queue,
 ) -> None:
+    try:
+        out.put(_call_until_empty(url, index, room_code, desk, ready, start))
+    except BaseException as error:  # report, so the parent never waits for a dead caller
+        out.put({"caller": index, "calls": 0, "retries": 0, "error": repr(error)})
+
+
+def _call_until_empty(
+    url: str, index: int, room_code: str, desk: int, ready: mp.Queue, start: mp.synchronize.Event
+) -> dict:
     engine = engine_for(url)
     calls = retries = 0
     with Session(engine) as session:
         nurse = session.scalars(sa.select(StaffUser).where(StaffUser.username == "nurse")).one()
         room = session.scalars(sa.select(Room).where(Room.code == room_code)).one()
         session.commit()
+        ready.put(index)
         start.wait()
         while True:
             try:
@@ -126,8 +142,9 @@ def caller(
             except sa.exc.OperationalError:  # SQLite busy beyond its timeout: try again
                 session.rollback()
                 retries += 1
+        finished = time.time()
     engine.dispose()
-    out.put({"caller": index, "calls": calls, "retries": retries})
+    return {"caller": index, "calls": calls, "retries": retries, "finished": finished}
 
 
 def count(url: str) -> dict[str, int]:
@@ -185,18 +202,21 @@ def main() -> int:
         )
         rooms = prepare(url, args.patients, args.rooms, desks)
         ctx = mp.get_context("spawn")
-        start, out = ctx.Event(), ctx.Queue()
+        ready, start, out = ctx.Queue(), ctx.Event(), ctx.Queue()
         procs = [
-            ctx.Process(target=caller, args=(url, i, rooms[i % len(rooms)], i // len(rooms) + 1, start, out))
+            ctx.Process(
+                target=caller, args=(url, i, rooms[i % len(rooms)], i // len(rooms) + 1, ready, start, out)
+            )
             for i in range(args.callers)
         ]
         for p in procs:
             p.start()
-        time.sleep(2.0)  # let every process connect and load before the whistle
-        began = time.perf_counter()
+        for _ in procs:  # every caller has imported, connected and loaded: then the whistle
+            ready.get(timeout=300)
+        began = time.time()
         start.set()
-        reports = [out.get(timeout=600) for _ in procs]
-        elapsed = time.perf_counter() - began
+        reports = [out.get(timeout=900) for _ in procs]
+        elapsed = max(r.get("finished", began) for r in reports) - began
         for p in procs:
             p.join()
         counted = count(url)
@@ -214,8 +234,12 @@ def main() -> int:
             "busy_retries": sum(r["retries"] for r in reports),
         }
         say("calls per caller:", sorted(r["calls"] for r in reports))
+        for r in reports:
+            if "error" in r:
+                print(f"caller {r['caller']} failed: {r['error']}", file=sys.stderr)
         print(json.dumps(result))
         ok = result["double_calls"] == result["lost"] == result["order_violations"] == 0
+        ok = ok and not any("error" in r for r in reports)
         return 0 if ok else 1
     finally:
         if admin is not None:
