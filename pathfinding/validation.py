@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy.sparse.csgraph import dijkstra
+from scipy.sparse.csgraph import connected_components, dijkstra
 
 from .graph import ProfileGraph, SiteGraph
 from .model import WALKING, WHEELCHAIR, NodeKind, SiteMap
@@ -77,14 +77,19 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
     graph = SiteGraph.from_site(site)
     entrances = [graph.index[n.id] for n in site.nodes.values() if n.kind is NodeKind.ENTRANCE]
     walk = ProfileGraph(site, graph, WALKING)
-    if entrances:
-        starts = entrances
-    else:  # no entrance marked: judge from the largest walkable part
-        from scipy.sparse.csgraph import connected_components
-
-        _, labels = connected_components(walk.matrix(), directed=False)
-        biggest = int(np.bincount(labels).argmax())
-        starts = [int(np.flatnonzero(labels == biggest)[0])]
+    _, labels = connected_components(walk.matrix(), directed=False)
+    biggest = int(np.bincount(labels).argmax())
+    apart = sorted(
+        n.id for n in site.nodes.values() if n.kind is NodeKind.ROOM and labels[graph.index[n.id]] != biggest
+    )
+    if apart:
+        report.warn(
+            "disconnected_parts",
+            f"{len(apart)} room(s) have no path at all to the main part of the map",
+            apart,
+        )
+    # no entrance marked: judge from the largest walkable part
+    starts = entrances or [int(np.flatnonzero(labels == biggest)[0])]
     walk_reach = _reached(walk, starts)
     rooms = [n for n in site.nodes.values() if n.kind is NodeKind.ROOM]
     lost = [n.id for n in rooms if not walk_reach[graph.index[n.id]]]

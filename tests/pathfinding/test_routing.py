@@ -274,3 +274,19 @@ def test_custom_profile_replaces_the_standard_one(small_site: SiteMap) -> None:
     fast = router.path(a, b, brisk)
     assert fast.seconds == pytest.approx(nx.dijkstra_path_length(oracle(small_site, brisk), a, b))
     assert fast.seconds < nx.dijkstra_path_length(oracle(small_site, "walking"), a, b)
+
+
+def test_closed_origin_and_disconnected_map_are_explained(demo_site: SiteMap) -> None:
+    router = Router(demo_site, index_profiles=())
+    router.set_closures(nodes=["A1-01"])
+    with pytest.raises(NoRouteError) as err:
+        router.route("A1-01", "B2-01")
+    assert err.value.code == "origin_closed" and "门诊服务台" in err.value.reason_zh
+    data = dump_map(demo_site)
+    data["edges"] = [e for e in data["edges"] if e["kind"] not in ("skybridge", "outdoor")]
+    site, report = load_map(data)
+    assert "B2-01" in report.find("disconnected_parts")[0].ids
+    with pytest.raises(NoRouteError) as err:
+        Router(site).route("A1-01", "B2-01")
+    assert err.value.code == "no_path"
+    assert err.value.to_dict()["reason_en"].startswith("No path connects")
