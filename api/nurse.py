@@ -24,6 +24,7 @@ from navigation.access import journey_for_token
 from navigation.errors import DomainError, NotFound
 from navigation.models import QueueEntry, Role, Room, RoomStatus
 from navigation.queues.arrival import arrive_at_room
+from navigation.queues.notify import announce
 from navigation.queues.views import entry_history, entry_view
 
 blp = Blueprint("nurse", __name__, description="Nurses: room queues; patients: room check-in; public signage")
@@ -209,6 +210,7 @@ def _done(change: queues.QueueChange) -> tuple[dict[str, Any], int, dict[str, st
     """Commit the operation; the re-planner hooks in here on `change.journey_ids`/`room_ids`."""
     entry = change.entry
     rooms = sorted(r.code for r in db.session.query(Room).filter(Room.id.in_(change.room_ids)))
+    announce(db.session, change.journey_ids, change.room_ids, now())  # live pages, after the commit
     commit()
     body = {
         "message": change.message,
@@ -432,7 +434,8 @@ class RoomArrival(MethodView):
         journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token) if token else None
         if journey is None:
             raise NotFound("no journey for this link")
-        arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
+        task = arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
+        announce(db.session, {journey.id}, {task.planned_room_id} if task.planned_room_id else set(), now())
         commit()
         return queues.journey_queue(db.session, journey, now())
 

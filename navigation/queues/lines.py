@@ -453,8 +453,10 @@ def rejoin_entry(
     change = QueueChange(entry=entry)
     before = snapshot(entry)
     in_grace = entry.grace_until is not None and now <= entry.grace_until
-    if not in_grace:
+    if not in_grace:  # behind everyone of the same priority who waits now
         entry.order_key = seconds(now) - entry.priority * PRIORITY_SHIFT
+        same = [e.order_key for e in line(session, [entry.queue.id]) if e.priority == entry.priority]
+        entry.order_key = max([entry.order_key, *(k + 1.0 for k in same)])
     entry.status, entry.grace_until, entry.turn_soon_sent = E.WAITING, None, False
     record(session, change, entry.queue, entry, "rejoin", actor, now, before=before, kept_place=in_grace)
     sync_step(entry, actor, now)

@@ -10,9 +10,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from navigation.models import QueueEntry, RoomQueue
+from navigation import progress
+from navigation.aftercommit import defer
+from navigation.models import Journey, QueueEntry, RoomQueue
 from navigation.queues.estimates import ServiceTimes, waits
 from navigation.queues.lines import BUSY, entries_in, line
+from notifications import room_queue_channel
 from notifications.events import Event
 from notifications.outbox import enqueue
 from notifications.templates import ROOM_NUMBER
@@ -70,3 +73,13 @@ def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> 
         entry.turn_soon_sent = True  # not an operation: the version stays
         told.append(entry)
     return told
+
+
+def announce(session: Session, journey_ids: set[int], room_ids: set[int], now: datetime) -> None:
+    """After the commit, open pages reload: the touched patients' phones, the touched rooms' screens."""
+    for journey_id in sorted(journey_ids):
+        journey = session.get(Journey, journey_id)
+        if journey is not None:
+            progress.journey_changed(session, journey, now)
+    for room_id in sorted(room_ids):
+        defer(session, "live", (room_queue_channel(str(room_id)), {"type": "queue", "room": str(room_id)}))

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from navigation import audit
+from navigation import audit, progress
 from navigation.errors import Conflict, DomainError
 from navigation.models import (
     EntryStatus,
@@ -185,6 +185,7 @@ def complete(
     entry.status, entry.finished_at = E.DONE, now
     minutes = learn(session, entry.queue.room_id, entry.task, (now - began).total_seconds() / 60, now)
     released = refresh_readiness(entry.journey, now)
+    progress.advanced(session, entry.journey, released, now)  # next step, "may eat", "report ready"...
     record(
         session,
         change,
@@ -523,7 +524,9 @@ def pause(
     return change
 
 
-def resume(session: Session, room: Room, *, actor: StaffUser, now: datetime) -> QueueChange:
+def resume(
+    session: Session, room: Room, *, actor: StaffUser, now: datetime, soon_ahead: int = TURN_SOON_AHEAD
+) -> QueueChange:
     queue_id = queue_for_room(session, room).id
     queue = lock_queues(session, [queue_id])[queue_id]
     if queue.paused_at is None:
@@ -546,6 +549,7 @@ def resume(session: Session, room: Room, *, actor: StaffUser, now: datetime) -> 
     change.touch(room_id=room.id)
     for entry in line(session, [queue.id]) + entries_in(session, queue.id, BUSY):
         change.touch(entry)
+    notify.turn_soon(session, queue, now, soon_ahead)
     return change
 
 
