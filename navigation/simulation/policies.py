@@ -15,7 +15,15 @@ from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from navigation.sequencing.greedy import insert_patient
-from navigation.sequencing.model import DayState, Patient, Placement, Plan, SolverSettings, Task
+from navigation.sequencing.model import (
+    DayState,
+    Patient,
+    Placement,
+    Plan,
+    SolverSettings,
+    Task,
+    Unplaced,
+)
 from navigation.sequencing.planner import (
     PatientLeft,
     RoomClosed,
@@ -140,7 +148,7 @@ class WalkIn:
 class PlannedOptions:
     checkin_seconds: float = 0.2
     improve_every_min: int = 15
-    improve_seconds: float = 0.8
+    improve_seconds: float = 1.1
     replan_seconds: float = 0.3
     late_min: int = 10  # a step ending this much later than planned triggers a re-plan
     refresh_every_min: float = 5  # at check-in, re-time overtaken plans at most this often
@@ -162,6 +170,7 @@ class Planned:
     def __post_init__(self) -> None:
         self.name = "carepath" if self.smart else "fcfs"
         self._refreshed_at = -1e9
+        self.seconds_by: dict[str, float] = {}
 
     def settings(self, seconds: float) -> SolverSettings:
         return SolverSettings(workers=self.options.workers, time_limit_s=seconds, seed=self.options.seed)
@@ -182,7 +191,10 @@ class Planned:
         try:
             fn(*args, **kwargs)
         finally:
-            self.solve_seconds += time.perf_counter() - began
+            spent = time.perf_counter() - began
+            self.solve_seconds += spent
+            name = getattr(fn, "__name__", "other")
+            self.seconds_by[name] = self.seconds_by.get(name, 0.0) + spent
 
     def _refresh(self, day: Day, every_min: float) -> None:
         if day.now - self._refreshed_at >= every_min:
@@ -199,7 +211,11 @@ class Planned:
 
     def next_step(self, day: Day, patient: Patient) -> NextStep | None:
         done = day.executed(patient.id)
-        todo = [p for p in self.state.plan.of_patient(patient.id) if p.task not in done]
+        todo = [
+            p
+            for p in self.state.plan.of_patient(patient.id)
+            if p.task not in done and not self._too_late(patient, p.task, done)
+        ]
         if not todo:
             return None
         pending = {q.task for q in todo}
@@ -223,6 +239,18 @@ class Planned:
                 # a full bladder does not wait: call the patient before the rule runs out
                 key = min(key, done[rule.before].end + rule.max_gap_min - 2 * task.duration_min)
         return NextStep(task, p.room, key, not_before)
+
+    def _too_late(self, patient: Patient, task: str, done: dict[str, Placement]) -> bool:
+        """A step that had to come before one already done: it cannot happen any more."""
+        for rule in patient.rules:
+            if rule.before == task and rule.after in done:
+                ref = (patient.id, task)
+                self.state.plan.placements.pop(ref, None)
+                self.state.plan.unplaced[ref] = Unplaced(
+                    patient.id, task, f"had to come before {rule.after}, which is done"
+                )
+                return True
+        return False
 
     def _filler(
         self, day: Day, patient: Patient, todo: list[Placement], done: dict[str, Placement]
