@@ -183,6 +183,19 @@ def first_callable(
         offset += batch
 
 
+def at_desks(session: Session, queue: RoomQueue) -> list[QueueEntry]:
+    """Who holds the room's desks now: the latest called or in service, at most one per desk."""
+    return list(
+        session.scalars(
+            sa.select(QueueEntry)
+            .where(QueueEntry.queue_id == queue.id, QueueEntry.status.in_(BUSY))
+            .order_by(QueueEntry.called_at.desc(), QueueEntry.id.desc())
+            .limit(max(1, queue.room.stations))
+            .options(joinedload(QueueEntry.task))
+        )
+    )
+
+
 def entries_in(session: Session, queue_id: int, statuses: Iterable[EntryStatus]) -> list[QueueEntry]:
     return list(
         session.scalars(

@@ -14,7 +14,7 @@ from navigation import progress
 from navigation.aftercommit import defer
 from navigation.models import Journey, QueueEntry, RoomQueue
 from navigation.queues.estimates import ServiceTimes, waits
-from navigation.queues.lines import BUSY, entries_in, line
+from navigation.queues.lines import at_desks, line
 from notifications import room_queue_channel
 from notifications.events import Event
 from notifications.outbox import enqueue
@@ -55,9 +55,7 @@ def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> 
     close = [(i, e) for i, e in enumerate(waiting) if not e.turn_soon_sent]
     if not close:
         return []
-    estimates = waits(
-        queue, waiting, entries_in(session, queue.id, BUSY), ServiceTimes(session, [queue.room_id]), now
-    )
+    estimates = waits(queue, waiting, at_desks(session, queue), ServiceTimes(session, [queue.room_id]), now)
     told = []
     for people_ahead, entry in close:
         enqueue(

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from navigation.errors import NotFound
 from navigation.models import EntryStatus, Journey, QueueEntry, QueueEvent, Room, RoomQueue, Site
 from navigation.queues.estimates import ServiceTimes, waits
-from navigation.queues.lines import ACTIVE, BUSY, entries_in, line, queue_for_room
+from navigation.queues.lines import ACTIVE, at_desks, entries_in, line, queue_for_room
 
 E = EntryStatus
 SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
@@ -19,7 +19,7 @@ SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
 
 def _estimates(session: Session, queue: RoomQueue, now: datetime) -> tuple[list[QueueEntry], dict[int, int]]:
     waiting = line(session, [queue.id])
-    busy = entries_in(session, queue.id, BUSY)
+    busy = at_desks(session, queue)
     return waiting, waits(queue, waiting, busy, ServiceTimes(session, [queue.room_id]), now)
 
 
