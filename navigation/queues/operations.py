@@ -583,7 +583,8 @@ def undo(
     if event is None:
         raise Conflict(f"nothing to undo in room {room.code}", field="room")
     entry = session.get(QueueEntry, event.entry_id) if event.entry_id else None
-    lock_queues(session, [queue.id, *([entry.queue_id] if entry else [])])
+    restored_queue = [event.before["queue_id"]] if event.before else []
+    lock_queues(session, [queue.id, *([entry.queue_id] if entry else []), *restored_queue])
     again = _last_undoable(session, queue.id)
     if again is None or again.id != event.id:
         raise Conflict("someone changed this queue at the same moment; look again and retry", field="room")
