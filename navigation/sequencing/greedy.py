@@ -21,6 +21,7 @@ from navigation.sequencing.model import (
     Unplaced,
 )
 from navigation.sequencing.prepare import (
+    Position,
     earliest_in_windows,
     fasting_lower_bound,
     hhmm,
@@ -95,7 +96,15 @@ def place_in_order(
     return placed, unplaced
 
 
-def _attempt(state, timelines, patient, order, pos, reasons, extra_lb):  # type: ignore[no-untyped-def]
+def _attempt(
+    state: DayState,
+    timelines: Timelines,
+    patient: Patient,
+    order: Sequence[Task],
+    pos: Position,
+    reasons: dict[str, str],
+    extra_lb: dict[str, int],
+) -> tuple[list[Placement], list[Unplaced], bool]:
     done = {p.task: p for p in state.plan.of_patient(patient.id) if (patient.id, p.task) in state.started}
     placed: dict[str, Placement] = {}
     unplaced: list[Unplaced] = [Unplaced(patient.id, k, r) for k, r in reasons.items()]

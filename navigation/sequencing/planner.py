@@ -206,13 +206,26 @@ def _movable(state: DayState) -> list[str]:
     ]
 
 
+def _stay(state: DayState, pid: str) -> int:
+    placements = state.plan.of_patient(pid)
+    return placements[-1].end - state.patients[pid].arrival_min if placements else 0
+
+
 def _neighbourhood(state: DayState, rng: random.Random, size: int, candidates: list[str]) -> list[str]:
     """Patients competing for the same rooms at about the same time as a random seed patient."""
     if len(candidates) <= size:
         return list(candidates)
     allowed = set(candidates)
-    seed = rng.choice(candidates)
-    mine = [p for p in state.plan.of_patient(seed) if p.room is not None]
+    if rng.random() < 0.5:
+        seed = rng.choice(candidates)
+    else:  # half the time, favour the patients who stay longest
+        stays = [_stay(state, pid) for pid in candidates]
+        seed = rng.choices(candidates, weights=[max(1, s) for s in stays])[0]
+    mine = [
+        p
+        for p in state.plan.of_patient(seed)
+        if p.room is not None and p.station >= 0 and (seed, p.task) not in state.started
+    ]
     if not mine or rng.random() < 0.15:
         return rng.sample(candidates, size)
     pick = rng.choice(mine)
