@@ -353,15 +353,23 @@ def record(
     return event
 
 
-def sync_step(entry: QueueEntry, actor: StaffUser | None, now: datetime, reason: str | None = None) -> None:
-    """Keep the step's queue-level status (what the patient's page shows) in step with the entry."""
+def sync_step(
+    entry: QueueEntry,
+    actor: StaffUser | None,
+    now: datetime,
+    reason: str | None = None,
+    *,
+    tell: bool = False,
+) -> None:
+    """Keep the step's queue-level status (what the patient's page shows) in step with the entry.
+    With `tell`, the reason goes on the step (its status reason) even if the status stays."""
     wanted = BUSINESS_STATUS[entry.status]
-    if entry.task.business_status != wanted and entry.task.status not in (
-        TaskStatus.COMPLETED,
-        TaskStatus.CANCELLED,
-        TaskStatus.FAILED,
-    ):
+    if entry.task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED):
+        return
+    if entry.task.business_status != wanted or (tell and reason):
         mark(entry.task, wanted, actor=actor_name(actor), now=now, reason=reason)
+    if tell and reason:
+        entry.task.status_reason = reason  # why the plan changed, on the patient's page
 
 
 # ---- a patient joins -----------------------------------------------------------------------

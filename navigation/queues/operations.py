@@ -400,7 +400,7 @@ def _move_entry(
         to_room=target.room.code,
     )
     change.touch(room_id=source.room_id)
-    sync_step(entry, actor, now, reason)
+    sync_step(entry, actor, now, reason, tell=True)
     notify.plan_changed(session, entry, now)
     seen_on_phone(session, entry, TURN_SOON_AHEAD)
 
@@ -494,6 +494,7 @@ def pause(
                 )
                 task.planned_start = queue.paused_until
                 task.planned_end = queue.paused_until + (length or timedelta(minutes=task.duration_min))
+            sync_step(entry, actor, now, f"room {room.code} paused: {reason}", tell=True)
             change.touch(entry)
             notify.plan_changed(session, entry, now)
     for target in target_queues.values():
