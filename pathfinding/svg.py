@@ -57,7 +57,8 @@ def floor_svg(
         out.append(f'<polygon points="{pts}" fill="{fill}" stroke="#bbbbbb" stroke-width="1"/>')
     here = {n.id for n in nodes}
     for e in site.edges:
-        if e.a in here and e.b in here:
+        # Over drawn outlines (IMDF units) the graph's lines only add clutter.
+        if not outlines and e.a in here and e.b in here:
             a, c = site.nodes[e.a], site.nodes[e.b]
             dash = ' stroke-dasharray="4 3"' if e.kind in (EdgeKind.STAIRS, EdgeKind.ESCALATOR) else ""
             out.append(
@@ -71,11 +72,13 @@ def floor_svg(
             continue
         x, y = pt(n.x, n.y).split(",")
         out.append(f'<circle cx="{x}" cy="{y}" r="4" fill="{colour}"/>')
-        if n.kind is NodeKind.ROOM or n.landmark_en:
-            label = (n.name_zh or n.landmark_zh) if lang == "zh" else (n.name_en or n.landmark_en)
+        label = (n.name_zh or n.landmark_zh) if lang == "zh" else (n.name_en or n.landmark_en)
+        if not label and n.kind is NodeKind.ROOM and not outlines:
+            label = n.id  # a room code; IMDF ids are uuids no one reads
+        if label:
             out.append(
                 f'<text x="{float(x) + 6:.1f}" y="{float(y) - 4:.1f}" font-size="10" '
-                f'font-family="sans-serif" fill="#333333">{escape(label or n.id)}</text>'
+                f'font-family="sans-serif" fill="#333333">{escape(label)}</text>'
             )
     if route is not None:
         for leg in route.legs:
