@@ -373,6 +373,10 @@ def _patient_objective(
     for tv in built.values():
         model.add(end >= tv.end).only_enforce_if(_lit(tv.present))
     terms.append(priority_weight(weights, patient.priority) * end)
+    if weights.long_stay:
+        over = model.new_int_var(0, DAY_END, "")
+        model.add(over >= end - patient.arrival_min - weights.long_stay_min)
+        terms.append(weights.long_stay * over)
     if any(t.fasting_hours > 0 for t in patient.tasks):
         meal = next((tv for tv in built.values() if tv.task.kind == "meal"), None)
         fasting = [tv for tv in built.values() if tv.task.fasting_hours > 0]

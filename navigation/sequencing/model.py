@@ -185,6 +185,9 @@ class Weights:
     time_in_hospital: int = 10
     fasting: int = 4
     unplaced: int = 20_000
+    # per minute beyond `long_stay_min` in hospital, on top: protects the longest days (p90)
+    long_stay: int = 10
+    long_stay_min: int = 300
     # per minute a room step starts later without delaying the patient: leaves the early
     # slots to patients whose day they shorten (slack goes to whoever has it)
     slack: int = 1

@@ -17,7 +17,9 @@ def patient_cost(
     patient = state.patients[patient_id]
     placements = plan.of_patient(patient_id)
     end = max((p.end for p in placements), default=patient.arrival_min)
-    cost = priority_weight(weights, patient.priority) * (end - patient.arrival_min)
+    stay = end - patient.arrival_min
+    cost = priority_weight(weights, patient.priority) * stay
+    cost += weights.long_stay * max(0, stay - weights.long_stay_min)
     fasting_keys = {t.key for t in patient.tasks if t.fasting_hours > 0}
     if fasting_keys:
         meal = next((t.key for t in patient.tasks if t.kind == "meal"), None)
