@@ -141,8 +141,9 @@ def signage(session: Session, site_code: str, group: str, now: datetime, upcomin
         sa.select(QueueEntry)
         .where(QueueEntry.queue_id.in_(ids), QueueEntry.status == E.CALLED)
         .order_by(QueueEntry.called_at.desc(), QueueEntry.id.desc())
+        .limit(upcoming)
     ).all()
-    waiting = line(session, ids)[:upcoming]
+    waiting = line(session, ids, limit=upcoming)
     return {
         "site": site.code,
         "group": group,
