@@ -271,6 +271,8 @@ def improve(
         kept, status = _solve_and_keep_best(state, group, sub, reference, all_optional=False)
         iterations += 1
         improved += kept
+        if status == "optimal" and len(group) == len(candidates):
+            break  # everyone movable was solved together, to optimality: nothing left to gain
         if status == "optimal" and size < 30:
             size += 1
         elif status != "optimal" and size > 3:

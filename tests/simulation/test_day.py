@@ -77,3 +77,30 @@ def test_command_names_a_bad_scenario(tmp_path: Path) -> None:
     result = CliRunner().invoke(simulate_command, ["--scenario", str(bad)])
     assert result.exit_code == 1
     assert "format" in result.output
+
+
+def test_bad_input_is_named_not_crashed(tmp_path: Path) -> None:
+    hospital = {
+        "rooms": [
+            {"code": "A1-01", "type": "reception", "hours": ["07:30-17:30"]},
+            {"code": "A1-10", "type": "report_desk", "hours": ["07:30-17:30"]},
+            {"code": "A2-08", "type": "ecg", "hours": ["08:00-12:00"]},
+        ]
+    }
+    doc = {
+        "format": "carepath-scenario/1",
+        "hospital": hospital,
+        "arrivals": [
+            {"patient": "P1", "time": "08:00", "orders": ["COLONO", "BA-UGI"]},
+            {"patient": "P2", "time": "08:05", "orders": ["MRI-BRAIN", "ECG"]},
+        ],
+    }
+    path = tmp_path / "bad-day.json"
+    path.write_text(json.dumps(doc))
+    result = CliRunner().invoke(simulate_command, ["--scenario", str(path), "--json"])
+    assert result.exit_code == 0, result.output
+    rows = {r["policy"]: r for r in map(json.loads, result.stdout.splitlines())}
+    for row in rows.values():
+        assert row["refused_patients"] == 1  # colonoscopy and barium on one day
+    assert rows["carepath"]["steps_not_done"] >= 1  # no MRI room: named, the ECG still done
+    assert rows["carepath"]["violations"] == 0
