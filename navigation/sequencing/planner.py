@@ -194,6 +194,16 @@ def plan_arrival(state: DayState, patient: Patient, settings: SolverSettings | N
     return ArrivalResult(placed, unplaced, status if kept else "greedy", time.perf_counter() - began)
 
 
+def resequence(state: DayState, patient_id: str, settings: SolverSettings | None = None) -> bool:
+    """Re-plan one patient's remaining steps around everyone else (after a step ended).
+
+    Kept only if it shortens their day; nobody else moves.
+    """
+    settings = settings or SolverSettings(time_limit_s=0.1)
+    kept, _ = _solve_and_keep_best(state, [patient_id], settings, None, all_optional=False)
+    return kept
+
+
 def _movable(state: DayState) -> list[str]:
     return [
         pid
