@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from navigation.sequencing import (
     DayState,
     PatientLeft,
@@ -12,6 +14,7 @@ from navigation.sequencing import (
     plan_arrival,
     replan,
 )
+from navigation.sequencing.planner import refresh
 from tests.sequencing.conftest import MakePatient
 
 FAST = SolverSettings(workers=2, time_limit_s=0.2)
@@ -75,3 +78,20 @@ def test_no_show_cancels_their_steps(day: DayState, make_patient: MakePatient) -
     assert day.plan.unplaced_of("P03")
     assert all(u.reason == "the patient did not show up" for u in day.plan.unplaced_of("P03"))
     assert ok(day) == []
+
+
+def test_refresh_follows_the_day_and_keeps_the_rules(day: DayState, make_patient: MakePatient) -> None:
+    busy_day(day, make_patient)
+    clock(day, 8 * 60 + 40)
+    # a step in progress runs 25 minutes late: what was planned after it must follow
+    running = [
+        p
+        for ref, p in day.plan.placements.items()
+        if ref in day.started and p.station >= 0 and p.end > day.now
+    ]
+    late = min(running, key=lambda p: p.end)
+    day.plan.put(replace(late, end=late.end + 25))
+    day.now += 10
+    refresh(day)
+    assert ok(day) == []
+    assert all(p.start >= day.now for ref, p in day.plan.placements.items() if ref not in day.started)
