@@ -50,6 +50,7 @@ class ImproveResult:
     iterations: int
     improved: int
     seconds: float
+    stopped: str = "time limit"  # or "converged": every movable patient solved together
 
 
 @dataclass(frozen=True)
@@ -274,6 +275,7 @@ def improve(
     before = plan_cost(state, None, w, reference=reference)
     iterations = improved = 0
     size = group_size
+    stopped = "time limit"
     while candidates and time.perf_counter() < deadline - 0.02:
         group = _neighbourhood(state, rng, size, candidates)
         left = deadline - time.perf_counter()
@@ -282,13 +284,14 @@ def improve(
         iterations += 1
         improved += kept
         if status == "optimal" and len(group) == len(candidates):
-            break  # everyone movable was solved together, to optimality: nothing left to gain
+            stopped = "converged"  # everyone movable solved together, to optimality
+            break
         if status == "optimal" and size < 30:
             size += 1
         elif status != "optimal" and size > 3:
             size -= 1
     after = plan_cost(state, None, w, reference=reference)
-    return ImproveResult(before, after, iterations, improved, time.perf_counter() - began)
+    return ImproveResult(before, after, iterations, improved, time.perf_counter() - began, stopped)
 
 
 def _conflicts(state: DayState) -> set[str]:
