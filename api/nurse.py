@@ -6,7 +6,7 @@ and rooms it touched) passes through `_done`, the one place to hook the re-plann
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import flask
@@ -19,13 +19,14 @@ from api.auth import BEARER, bearer_token, journey_reader, staff_required
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
-from navigation import queues
+from navigation import planning, progress, queues
 from navigation.access import journey_for_token
 from navigation.errors import DomainError, NotFound
-from navigation.models import QueueEntry, Role, Room, RoomStatus
+from navigation.models import Journey, QueueEntry, Role, Room, RoomStatus
 from navigation.queues.arrival import arrive_at_room
 from navigation.queues.notify import announce
 from navigation.queues.views import entry_history, entry_view
+from notifications import Event
 
 blp = Blueprint("nurse", __name__, description="Nurses: room queues; patients: room check-in; public signage")
 pages = flask.Blueprint("queue_pages", __name__, template_folder="templates")
@@ -206,10 +207,20 @@ def _if_match() -> int | None:
     return int(value)
 
 
-def _done(change: queues.QueueChange) -> tuple[dict[str, Any], int, dict[str, str]]:
-    """Commit the operation; the re-planner hooks in here on `change.journey_ids`/`room_ids`."""
+def _done(
+    change: queues.QueueChange, closed_room: tuple[str, datetime] | None = None
+) -> tuple[dict[str, Any], int, dict[str, str]]:
+    """Re-plan the patients the operation touched, tell those whose plan moved, commit once."""
     entry = change.entry
-    rooms = sorted(r.code for r in db.session.query(Room).filter(Room.id.in_(change.room_ids)))
+    touched_rooms = db.session.query(Room).filter(Room.id.in_(change.room_ids)).all()
+    rooms = sorted(r.code for r in touched_rooms)
+    if touched_rooms:
+        moved = planning.replan_touched(
+            db.session, touched_rooms[0].floor.building.site, change.journey_ids, now(), closed_room
+        )
+        for journey_id in sorted(moved - change.journey_ids):
+            progress.notify(db.session, db.session.get_one(Journey, journey_id), Event.PLAN_CHANGED, now())
+        change.journey_ids |= moved
     announce(db.session, change.journey_ids, change.room_ids, now())  # live pages, after the commit
     commit()
     body = {
@@ -304,9 +315,8 @@ class Pause(MethodView):
     def post(self, body: dict, room_code: str):
         """Pause the room: waiting patients go to other rooms for the exam, or wait longer; all are told."""
         room = _room(room_code)
-        return _done(
-            queues.pause(db.session, room, body["reason"], body["minutes"], actor=g.staff, now=now())
-        )
+        change = queues.pause(db.session, room, body["reason"], body["minutes"], actor=g.staff, now=now())
+        return _done(change, closed_room=(room.code, now() + timedelta(minutes=body["minutes"])))
 
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/resume")
@@ -434,8 +444,7 @@ class RoomArrival(MethodView):
         journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token) if token else None
         if journey is None:
             raise NotFound("no journey for this link")
-        task = arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
-        announce(db.session, {journey.id}, {task.planned_room_id} if task.planned_room_id else set(), now())
+        arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
         commit()
         return queues.journey_queue(db.session, journey, now())
 

@@ -10,6 +10,7 @@ from navigation import progress
 from navigation.errors import Conflict, NotFound
 from navigation.models import Journey, Task, TaskStatus
 from navigation.queues.lines import join
+from navigation.queues.notify import announce
 from navigation.task_states import refresh_readiness, transition
 
 
@@ -42,7 +43,8 @@ def arrive(
         raise Conflict(
             f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
         )
-    join(session, task, now, room_code=room_code)
+    change = join(session, task, now, room_code=room_code)
+    announce(session, change.journey_ids, change.room_ids, now)  # nurses' screens and the phone reload
     return task
 
 

@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session, selectinload
 
 from navigation import routing, sequencing
 from navigation.errors import DomainError
-from navigation.models import Journey, JourneyStatus, Room, RoomStatus, Site, Task, TaskStatus
+from navigation.models import Journey, JourneyStatus, Room, RoomQueue, RoomStatus, Site, Task, TaskStatus
 from navigation.sequencing.adapter import parse_hours
 from navigation.sequencing.model import NO_STATION
 from navigation.task_states import FINISHED
 
 CHECKIN_SETTINGS = sequencing.SolverSettings(workers=2, time_limit_s=0.25)
 REPLAN_SECONDS = 1.5
+TOUCHED_SECONDS = 0.3  # a nurse's click re-plans its patients within the request
+QUEUED = ("arrived", "called", "on-hold")  # in a room's line: the plan keeps them in that room
 
 
 @dataclass
@@ -65,8 +67,16 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
         rooms,
     )
     day.state.now = day.minute(now)
+    paused_until: dict[str, datetime | None] = {
+        code: until
+        for code, until in session.execute(
+            sa.select(Room.code, RoomQueue.paused_until)
+            .join(RoomQueue, RoomQueue.room_id == Room.id)
+            .where(Room.site_id == site.id)
+        )
+    }
     day.state.closures = [
-        sequencing.Closure(code, day.state.now, 24 * 60)
+        sequencing.Closure(code, day.state.now, _until(day, paused_until.get(code)))
         for code, r in rooms.items()
         if r.status == RoomStatus.PAUSED
     ]
@@ -83,6 +93,16 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
     for journey in journeys:
         add_journey(day, journey)
     return day
+
+
+def _until(day: SiteDay, paused_until: datetime | None) -> int:
+    """A pause with an expected end closes the room until then; otherwise for the rest of the day."""
+    end_of_day = 24 * 60
+    return (
+        end_of_day
+        if paused_until is None
+        else max(day.state.now + 1, min(day.minute(paused_until), end_of_day))
+    )
 
 
 def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
@@ -119,30 +139,45 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
             day.state.plan.put(placement)
         if task.status in FINISHED or task.status == TaskStatus.IN_PROGRESS:
             day.state.started.add(ref)
-        if task.business_status in ("arrived", "waiting") and task.planned_room is not None:
+        if task.business_status in QUEUED and task.planned_room is not None:
             day.state.pinned_rooms[ref] = task.planned_room.code
     return patient
 
 
-def plan_journey(session: Session, journey: Journey, now: datetime) -> list[str]:
-    """Check-in: fit one new journey into the live day, everyone else fixed. Returns the
-    reasons of steps that cannot be placed today (those steps keep no planned time)."""
+def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
+    """Check-in: fit one new journey into the live day, everyone else fixed. Steps that cannot
+    be placed today keep no planned time and say why in `plan_note`."""
     day = load_day(session, journey.site, now, skip=[journey.id])
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
-    result = sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
+    sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
     write_back(day, [patient.id])
-    return [f"{u.task}: {u.reason}" for u in result.unplaced]
 
 
-def replan_site(
-    session: Session, site: Site, event: sequencing.Event, now: datetime
-) -> sequencing.ReplanResult:
-    """After an event (room paused, step overran, no-show): move only who must move."""
+def replan_touched(
+    session: Session,
+    site: Site,
+    journey_ids: Iterable[int],
+    now: datetime,
+    closed_room: tuple[str, datetime] | None = None,
+) -> set[int]:
+    """After a queue change: re-plan the patients it touched (and, for a paused room, those it
+    displaces); everyone else keeps their times. Returns the journeys whose plan changed."""
     day = load_day(session, site, now)
-    result = sequencing.replan(day.state, event, seconds=REPLAN_SECONDS)
-    write_back(day, result.moved_patients)
-    return result
+    touched = [str(j) for j in journey_ids if str(j) in day.state.patients]
+    if closed_room is not None:
+        room, until = closed_room
+        event = sequencing.RoomClosed(
+            room=room, start=day.state.now, end=max(day.minute(until), day.state.now + 1)
+        )
+        result = sequencing.replan(day.state, event, seconds=REPLAN_SECONDS)
+        moved = [*result.touched_patients, *result.candidates]
+    elif touched:
+        sequencing.improve(day.state, TOUCHED_SECONDS, reference=day.state.plan.copy(), only=touched)
+        moved = touched
+    else:
+        return set()
+    return {task.journey_id for task in write_back(day, set(moved) | set(touched))}
 
 
 def improve_site(
