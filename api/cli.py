@@ -20,6 +20,7 @@ from navigation.demo import DEMO_PASSWORD, load_demo
 from navigation.errors import DomainError
 from navigation.models import Site
 from navigation.routing import install_map
+from navigation.simulation.command import simulate_command
 from notifications import BackgroundDispatcher, Dispatcher
 from notifications.jobs import QUEUE_NAME, transports_from_environment
 
@@ -33,6 +34,9 @@ def _create_app():
 @click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False)
 def main() -> None:
     """CarePath: patient navigation for hospitals."""
+
+
+main.add_command(simulate_command)
 
 
 @main.command("demo")
