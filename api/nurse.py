@@ -105,6 +105,7 @@ class ServiceQueueSchema(Schema):
 
 
 class QueueRoomSchema(Schema):
+    id = fields.Integer()
     code = fields.String()
     name_en = fields.String()
     name_zh = fields.String()

@@ -7,7 +7,9 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-def test_patient_phone_page_shows_next_step_in_chinese_and_english(live_server, page, check_in):
+def test_patient_phone_page_shows_next_step_in_chinese_and_english(
+    live_server, page, check_in, client, nurse
+):
     journey = check_in("GLU", "US-ABD", "ECG", fasting_confirmed=True)
     page.goto(f"{live_server}/p/{journey['access_token']}")
     page.wait_for_selector("#next:not([hidden])")
@@ -25,6 +27,15 @@ def test_patient_phone_page_shows_next_step_in_chinese_and_english(live_server, 
     assert "Floor 2" in page.inner_text("#next-where")
     page.click("#next-here")
     page.wait_for_function("document.querySelector('#next-note').textContent.includes('wait to be called')")
+    assert "Your number 001" in page.inner_text("#next-note")
+    assert page.is_hidden("#next-here")
+    called = client.post("/api/v1/queues/rooms/A2-01/call-next", json={"desk": 3}, headers=nurse)
+    assert called.status_code == 200
+    # no reload: the page hears the call on its live stream
+    page.wait_for_function(
+        "document.querySelector('#next-note').textContent.includes('desk 3')", timeout=10000
+    )
+    assert "Please go to room A2-01, desk 3" in page.inner_text("#next-note")
     steps = page.locator("#steps li").all_inner_texts()
     assert steps[0].startswith("Pay") and "Done" in steps[0]
     font_px = page.eval_on_selector("#next-name", "e => parseFloat(getComputedStyle(e).fontSize)")

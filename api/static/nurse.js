@@ -55,8 +55,25 @@ async function start() {
   show("desk");
 }
 
+let stream = null;
+
+async function listen() {
+  // The board reloads the moment anything changes in this room's queue (another nurse,
+  // a patient saying "I'm here"); the slow poll below is only a safety net.
+  if (stream) stream.close();
+  const picked = room();
+  if (!picked) return;
+  try {
+    const { stream_url: url } = await call(`/api/v1/rooms/${picked.id}/live-ticket`);
+    stream = new EventSource(url);
+    stream.addEventListener("queue", () => load());
+    stream.onerror = () => { stream.close(); setTimeout(listen, 5000); };
+  } catch (error) { setTimeout(listen, 30000); }
+}
+
 function pickRoom() {
   localStorage.setItem(KEY + "-room", $("room").value);
+  listen();
   const stations = (room() || { stations: 1 }).stations;
   $("desk-no").replaceChildren(...Array.from({ length: stations }, (_, i) => el("option", { value: i + 1 }, `${i + 1}`)));
   load();
@@ -176,4 +193,4 @@ $("login").onsubmit = async (event) => {
 };
 
 start().catch((error) => say(error.message));
-setInterval(() => { if (token && !$("desk").hidden && $("ask").hidden) load(); }, 5000);
+setInterval(() => { if (token && !$("desk").hidden && $("ask").hidden) load(); }, 30000);

@@ -6,6 +6,7 @@ const TEXT = {
     next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
     notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
+    ticket: "您的号码 {n}", ahead: "前面还有 {p} 人，约 {m} 分钟", called: "请到 {r} 室 {d} 号台", calledNoDesk: "请到 {r} 室就诊",
     loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
     done: { payment: "我已缴费", meal: "我已进食", water: "我已喝完水", report: "我已取报告" },
     status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
@@ -17,6 +18,7 @@ const TEXT = {
     fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
     here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
     notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
+    ticket: "Your number {n}", ahead: "{p} people ahead, about {m} min", called: "Please go to room {r}, desk {d}", calledNoDesk: "Please go to room {r}",
     loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
     done: { payment: "I have paid", meal: "I have eaten", water: "I have drunk the water", report: "I have my reports" },
     status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
@@ -28,6 +30,7 @@ const token = decodeURIComponent(location.pathname.split("/").pop());
 const journeyId = (token.match(/^pt_(\d+)_/) || [])[1];
 let lang = localStorage.getItem("carepath-lang");
 let journey = null;
+let tickets = [];
 
 const $ = (id) => document.getElementById(id);
 const t = () => TEXT[lang || "zh"];
@@ -74,12 +77,23 @@ function renderNext(task) {
   if (task.full_bladder) notes.push(t().bladder);
   if (task.business_status === "arrived") notes.push(t().arrived);
   if (task.plan_note) notes.push(t().notToday + task.plan_note);
+  if (task.status_reason) notes.push(task.status_reason);
+  const ticket = tickets.find((x) => x.task_id === task.id);
+  if (ticket) {
+    notes.push(t().ticket.replace("{n}", ticket.ticket));
+    if (ticket.status === "called") {
+      notes.push((ticket.desk ? t().called : t().calledNoDesk).replace("{r}", ticket.room).replace("{d}", ticket.desk));
+    } else if (ticket.people_ahead !== null && ticket.people_ahead !== undefined) {
+      notes.push(t().ahead.replace("{p}", ticket.people_ahead).replace("{m}", ticket.wait_minutes ?? "?"));
+    }
+  }
   $("next-note").textContent = notes.join(" ");
   const done = $("next-done"), here = $("next-here");
   done.hidden = !(task.self_service && task.status === "ready");
   done.textContent = t().done[task.kind] || "OK";
   done.onclick = () => act(task, "complete");
-  here.hidden = task.self_service || task.status !== "ready" || task.business_status === "arrived";
+  here.hidden = task.self_service || task.status !== "ready"
+    || ["arrived", "called", "in-service", "on-hold"].includes(task.business_status);
   here.textContent = t().here;
   here.onclick = () => act(task, "arrive");
 }
@@ -95,7 +109,10 @@ async function act(task, action) {
 
 async function load() {
   try {
-    journey = await api(`/api/v1/journeys/${journeyId}`, { token });
+    [journey, tickets] = await Promise.all([
+      api(`/api/v1/journeys/${journeyId}`, { token }),
+      api(`/api/v1/queues/journeys/${journeyId}`, { token }),
+    ]);
     lang = lang || journey.patient.language;
     $("status").textContent = "";
     render();
@@ -115,7 +132,7 @@ async function listen() {
   try {
     const { stream_url: url } = await api(`/api/v1/journeys/${journeyId}/live-ticket`, { method: "POST", token });
     const source = new EventSource(url);
-    source.onmessage = () => load();
+    source.addEventListener("journey", () => load());
     source.onerror = () => { source.close(); setTimeout(listen, 5000); };
   } catch (error) {
     setTimeout(listen, 30000);

@@ -69,3 +69,13 @@ def test_signage_shows_ticket_numbers_and_rooms_but_no_names_or_exams(
     text = page.inner_text("body")
     for secret in ("Chen", "Wu Min", "Pulmonary", "肺功能", "PFT"):
         assert secret not in text
+
+
+def test_the_board_shows_a_new_arrival_without_waiting_for_a_refresh(live_server, page, waiting_patient):
+    waiting_patient("PFT")
+    sign_in(page, live_server)
+    page.select_option("#room", "B5-01")
+    page.wait_for_function("document.querySelectorAll('#entries li').length === 1")
+    waiting_patient("PFT")  # says "I'm here" on the phone; the board's poll is 30 s away
+    page.wait_for_function("document.querySelectorAll('#entries li').length === 2", timeout=5000)
+    assert tickets(page) == ["001:waiting", "002:waiting"]
