@@ -40,7 +40,7 @@ from navigation.simulation.run import run_day  # noqa: E402
 from navigation.simulation.scenario import Scenario, generate  # noqa: E402
 
 CHECKIN = SolverSettings(workers=2, time_limit_s=0.2)
-LNS = SolverSettings(workers=2, time_limit_s=0.1)
+LNS = SolverSettings(workers=2, time_limit_s=0.05)
 
 
 def emit(row: dict) -> None:

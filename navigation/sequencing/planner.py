@@ -266,7 +266,7 @@ def improve(
     only: list[str] | None = None,
 ) -> ImproveResult:
     """Large-neighbourhood search: re-solve small groups with the rest fixed, keep what helps."""
-    settings = settings or SolverSettings(time_limit_s=0.5)
+    settings = settings or SolverSettings(time_limit_s=0.1)
     began = time.perf_counter()
     deadline = began + seconds
     w = settings.weights

@@ -150,6 +150,7 @@ class PlannedOptions:
     checkin_seconds: float = 0.2
     improve_every_min: int = 15
     improve_seconds: float = 1.1
+    lns_solve_seconds: float = 0.05  # time limit of each small solve in the improvement
     replan_seconds: float = 0.3
     late_min: int = 10  # a step ending this much later than planned triggers a re-plan
     refresh_every_min: float = 5  # at check-in, re-time overtaken plans at most this often
@@ -365,7 +366,12 @@ class Planned:
             return
         self._sync(day)
         self._refresh(day, 0)
-        self._timed(improve, self.state, self.options.improve_seconds, self.settings(0.1))
+        self._timed(
+            improve,
+            self.state,
+            self.options.improve_seconds,
+            self.settings(self.options.lns_solve_seconds),
+        )
 
     def unplaced(self, patient: Patient) -> dict[str, str]:
         return {u.task: u.reason for u in self.state.plan.unplaced_of(patient.id)}
