@@ -57,6 +57,8 @@ class RoomOutSchema(Schema):
     name_en = fields.String()
     name_zh = fields.String()
     building = fields.Function(lambda r: r.floor.building.code)
+    building_name_en = fields.Function(lambda r: r.floor.building.name_en)
+    building_name_zh = fields.Function(lambda r: r.floor.building.name_zh)
     floor = fields.Function(lambda r: r.floor.name)
     floor_ordinal = fields.Function(lambda r: r.floor.ordinal)
 

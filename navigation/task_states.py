@@ -104,8 +104,15 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
 
 
 def next_step(journey: Journey) -> Task | None:
-    """What the patient should do now: the first open step, else the first still waiting;
-    steps that cannot be done today come last, so they never block the rest of the visit."""
+    """What the patient should do now: among the open steps, the one planned soonest (the
+    plan may put a later step of the list first when its room is free); else the first still
+    waiting. Steps that cannot be done today come last, so they never block the rest."""
+    open_today = [t for t in journey.tasks if t.status in OPEN and is_today(t)]
+    if open_today:
+        return min(
+            open_today,
+            key=lambda t: (t.planned_start is None, t.planned_start or t.journey.created_at, t.position),
+        )
     for wanted in (OPEN, frozenset({S.REQUESTED})):
         for today in (True, False):
             for task in journey.tasks:

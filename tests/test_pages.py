@@ -16,6 +16,12 @@ def test_patient_phone_page_shows_next_step_in_chinese_and_english(
     assert page.inner_text("#next-label") == "下一步"
     assert page.inner_text("#next-name") == "缴费（收费处或手机支付）"
     assert "A1-02" in page.inner_text("#next-where")
+    page.click("#route-summary")  # directions from the entrance, in Chinese
+    assert "步行约" in page.inner_text("#route-summary")
+    assert "到达" in page.locator("#route-steps li").last.inner_text()
+    page.wait_for_function(
+        "[...document.querySelectorAll('#route-maps img')].every(i => i.complete && i.naturalWidth > 0)"
+    )
     page.click("#next-done")  # 我已缴费
     page.wait_for_function("document.querySelector('#next-name').textContent.includes('抽血')")
     assert "空腹" in page.inner_text("#next-name")

@@ -81,3 +81,14 @@ def test_background_improvement_never_makes_the_day_worse_or_breaks_a_rule(app, 
             )
             checked += 1
     assert checked > 30
+
+
+def test_the_next_step_is_the_open_one_planned_soonest(client, check_in):
+    journey = check_in("ECG", "XR-CHEST", "ECHO")
+    token = {"Authorization": f"Bearer {journey['access_token']}"}
+    client.post(f"/api/v1/journeys/{journey['id']}/tasks/{journey['tasks'][0]['id']}/complete", headers=token)
+    now = client.get(f"/api/v1/journeys/{journey['id']}", headers=token).json
+    ready = [t for t in now["tasks"] if t["status"] == "ready"]
+    assert len(ready) == 3
+    soonest = min(ready, key=lambda t: t["planned_start"])
+    assert now["next_step_id"] == soonest["id"]

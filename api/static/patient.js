@@ -6,24 +6,26 @@ const TEXT = {
     next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
     notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
+    walk: "步行约 {m} 分钟 · 点击查看路线", noRoute: "无法为您规划路线：",
     ticket: "您的号码 {n}", ahead: "前面还有 {p} 人，约 {m} 分钟", called: "请到 {r} 室 {d} 号台", calledNoDesk: "请到 {r} 室就诊",
     loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
     done: { payment: "我已缴费", meal: "我已进食", water: "我已喝完水", report: "我已取报告" },
     status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
               completed: "已完成", cancelled: "已取消", failed: "未完成" },
-    building: { A: "门诊楼", B: "医技楼" }, floor: "层", other: "English",
+    floor: "层", other: "English",
   },
   en: {
     next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
     fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
     here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
     notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
+    walk: "About {m} min walk · tap for directions", noRoute: "No route for you: ",
     ticket: "Your number {n}", ahead: "{p} people ahead, about {m} min", called: "Please go to room {r}, desk {d}", calledNoDesk: "Please go to room {r}",
     loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
     done: { payment: "I have paid", meal: "I have eaten", water: "I have drunk the water", report: "I have my reports" },
     status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
               completed: "Done", cancelled: "Cancelled", failed: "Not done" },
-    building: {}, floor: "Floor", other: "中文",
+    floor: "Floor", other: "中文",
   },
 };
 const token = decodeURIComponent(location.pathname.split("/").pop());
@@ -42,7 +44,7 @@ function time(iso) {
 }
 function place(room) {
   if (!room) return "";
-  const building = t().building[room.building] || `Building ${room.building}`;
+  const building = lang === "en" ? room.building_name_en : room.building_name_zh;
   const floor = lang === "en" ? `${t().floor} ${room.floor_ordinal}` : `${room.floor_ordinal}${t().floor}`;
   return `${building} ${floor} · ${room.code} ${lang === "en" ? room.name_en : room.name_zh}`;
 }
@@ -88,6 +90,7 @@ function renderNext(task) {
     }
   }
   $("next-note").textContent = notes.join(" ");
+  renderRoute(journey.next_route && journey.next_route.task_id === task.id ? journey.next_route : null);
   const done = $("next-done"), here = $("next-here");
   done.hidden = !(task.self_service && task.status === "ready");
   done.textContent = t().done[task.kind] || "OK";
@@ -96,6 +99,23 @@ function renderNext(task) {
     || ["arrived", "called", "in-service", "on-hold"].includes(task.business_status);
   here.textContent = t().here;
   here.onclick = () => act(task, "arrive");
+}
+
+function renderRoute(route) {
+  $("route").hidden = !route;
+  if (!route) return;
+  if (!route.available) {
+    $("route-summary").textContent = t().noRoute + (lang === "en" ? route.reason_en : route.reason_zh);
+    $("route-steps").replaceChildren();
+    $("route-maps").replaceChildren();
+    return;
+  }
+  $("route-summary").textContent = t().walk.replace("{m}", Math.max(1, Math.round(route.seconds / 60)));
+  $("route-steps").replaceChildren(...route.steps.map((s) => el("li", {}, lang === "en" ? s.text_en : s.text_zh)));
+  const floors = new Set(route.legs.map((leg) => `${leg.building}/${leg.floor}`)).size;
+  const query = new URLSearchParams({ from: route.origin, to: route.destination, profile: route.profile, lang });
+  $("route-maps").replaceChildren(...Array.from({ length: floors }, (_, i) =>
+    el("img", { src: `/api/v1/sites/${journey.site}/route.svg?${query}&floor_index=${i}`, alt: "", class: "floor-map" })));
 }
 
 async function act(task, action) {
