@@ -19,7 +19,6 @@ from navigation.sequencing.model import (
     DayState,
     Patient,
     Placement,
-    Plan,
     SolverSettings,
     Task,
     Unplaced,
@@ -375,7 +374,3 @@ class Planned:
 
     def unplaced(self, patient: Patient) -> dict[str, str]:
         return {u.task: u.reason for u in self.state.plan.unplaced_of(patient.id)}
-
-
-def empty_state(state: DayState) -> DayState:
-    return DayState(dict(state.rooms), {}, Plan(), state.walking)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Generator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from itertools import count
 from typing import Any
@@ -371,6 +371,3 @@ def simulate_day(scenario: Scenario, policy: Policy, walking: StraightLineWalkin
         open_minutes,
         day.rooms,
     )
-
-
-PolicyFactory = Callable[[Scenario], Policy]
