@@ -24,7 +24,9 @@ from navigation.sequencing.adapter import parse_hours
 from navigation.sequencing.model import NO_STATION
 from navigation.task_states import FINISHED
 
-CHECKIN_SETTINGS = sequencing.SolverSettings(workers=2, time_limit_s=0.25)
+# One worker: a single patient's model solves in milliseconds, and one worker makes the
+# choice between equally good rooms the same every time (reception and tests can rely on it).
+CHECKIN_SETTINGS = sequencing.SolverSettings(workers=1, time_limit_s=0.25)
 REPLAN_SECONDS = 1.5
 TOUCHED_SECONDS = 0.3  # a nurse's click re-plans its patients within the request
 QUEUED = ("arrived", "called", "on-hold")  # in a room's line: the plan keeps them in that room
@@ -39,6 +41,7 @@ class SiteDay:
     midnight: datetime
     tasks: dict[tuple[str, str], Task]
     rooms: dict[str, Room]
+    entrance: str | None  # where arriving patients start walking from
 
     def minute(self, at: datetime) -> int:
         return math.floor((at - self.midnight).total_seconds() / 60)
@@ -59,12 +62,9 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
         )
     }
     seq_rooms = {code: _room(r) for code, r in rooms.items()}
+    walking, entrance = _walking(session, site, seq_rooms.values())
     day = SiteDay(
-        sequencing.DayState(seq_rooms, {}, sequencing.Plan(), _walking(session, site, seq_rooms.values())),
-        site,
-        midnight,
-        {},
-        rooms,
+        sequencing.DayState(seq_rooms, {}, sequencing.Plan(), walking), site, midnight, {}, rooms, entrance
     )
     day.state.now = day.minute(now)
     paused_until: dict[str, datetime | None] = {
@@ -129,6 +129,7 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
         priority=1.0 + journey.priority,
         last_meal_min=day.minute(journey.last_meal_at) if journey.last_meal_at else None,
         fasting_confirmed=journey.fasting_confirmed,
+        entrance=day.entrance,
     )
     day.state.patients[pid] = patient
     for task in tasks:
@@ -270,11 +271,15 @@ class _RouterWalking:
         return seconds
 
 
-def _walking(session: Session, site: Site, rooms: Iterable[sequencing.Room]) -> sequencing.WalkingTime:
+def _walking(
+    session: Session, site: Site, rooms: Iterable[sequencing.Room]
+) -> tuple[sequencing.WalkingTime, str | None]:
     rooms = list(rooms)
     fallback = sequencing.StraightLineWalking.for_rooms(rooms)
     try:
         router = routing.router_for(session, site)
     except DomainError:  # no map loaded yet: plan with estimates rather than not at all
-        return fallback
-    return _RouterWalking(router, fallback, [r.code for r in rooms])
+        return fallback, None
+    entrance = routing.main_entrance(router)
+    places = [r.code for r in rooms] + ([entrance] if entrance else [])
+    return _RouterWalking(router, fallback, places), entrance

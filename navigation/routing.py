@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from navigation import audit
 from navigation.errors import DomainError, NotFound
 from navigation.models import Closure, Mobility, Room, Site, SiteMapRecord, StaffUser
-from pathfinding import Route, Router, SiteMap, check_map, dump_map, load_map
+from pathfinding import NodeKind, Route, Router, SiteMap, check_map, dump_map, load_map
 from pathfinding.imdf import check_imdf
 
 PROFILE_OF = {Mobility.WALKING: "walking", Mobility.SLOW: "slow", Mobility.WHEELCHAIR: "wheelchair"}
@@ -102,6 +102,12 @@ def router_for(session: Session, site: Site) -> Router:
             cached.closures_version = closures_version
             threading.Thread(target=cached.router.rebuild_index, daemon=True, name="route-index").start()
     return cached.router
+
+
+def main_entrance(router: Router) -> str | None:
+    """Where patients come in: the map's first entrance (by id), if it marks any."""
+    entrances = sorted(n.id for n in router.site.nodes.values() if n.kind is NodeKind.ENTRANCE)
+    return entrances[0] if entrances else None
 
 
 def _active_closures(session: Session, site_id: int) -> tuple[list[str], list[str]]:

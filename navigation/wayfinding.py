@@ -10,7 +10,7 @@ from navigation import routing
 from navigation.errors import DomainError
 from navigation.models import Journey, SiteMapRecord, TaskStatus
 from navigation.task_states import next_step
-from pathfinding import NodeKind, NoRouteError, UnknownPlaceError
+from pathfinding import NoRouteError, UnknownPlaceError
 
 
 def current_place(session: Session, journey: Journey) -> str:
@@ -22,11 +22,10 @@ def current_place(session: Session, journey: Journey) -> str:
     ]
     if done:
         return max(done)[1]
-    router = routing.router_for(session, journey.site)
-    entrances = [n.id for n in router.site.nodes.values() if n.kind is NodeKind.ENTRANCE]
-    if not entrances:
+    entrance = routing.main_entrance(routing.router_for(session, journey.site))
+    if entrance is None:
         raise DomainError("the map has no entrance")
-    return sorted(entrances)[0]
+    return entrance
 
 
 def next_route(session: Session, journey: Journey) -> dict[str, Any] | None:
