@@ -101,7 +101,7 @@ def journey_reader(journey_id: int) -> Journey:
         if journey is None or journey.id != journey_id:
             # Same answer for a wrong token and another patient's journey: nothing to probe.
             raise NotFound(f"no journey {journey_id}")
-        g.patient_journey = journey
+        g.staff = None  # a patient reading their own journey
         return journey
     staff = _current_staff()
     g.staff = staff

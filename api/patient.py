@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response
+from flask import Response, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -11,7 +11,7 @@ from api.auth import BEARER, journey_reader, staff_required
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
-from navigation import routing
+from navigation import audit, routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service
 from notifications import delivery_states, register_device, unregister_device
@@ -33,8 +33,15 @@ class JourneyView(MethodView):
     @blp.doc(security=BEARER)
     @blp.response(200, JourneySchema)
     def get(self, journey_id: int):
-        """The journey and its task list; the patient sends their access token as a bearer token."""
-        return journey_reader(journey_id)
+        """The journey and its task list; the patient sends their access token as a bearer token.
+        A staff member's read is audit-logged (who looked at which patient, when)."""
+        journey = journey_reader(journey_id)
+        if g.staff is not None:
+            audit.record(
+                db.session, g.staff, "journey.read", "journey", journey.id, site_id=journey.site_id, now=now()
+            )
+            commit()
+        return journey
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")

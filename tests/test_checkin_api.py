@@ -118,3 +118,18 @@ def test_check_in_is_audit_logged(session, check_in):
     journey = check_in("ECG")
     record = session.query(AuditRecord).filter_by(action="journey.check_in").one()
     assert record.actor == "reception" and record.target_id == str(journey["id"])
+
+
+def test_staff_reads_of_a_journey_are_audit_logged_and_patient_reads_are_not(
+    client, session, nurse, check_in
+):
+    from navigation.models import AuditRecord
+
+    journey = check_in("ECG")
+    client.get(
+        f"/api/v1/journeys/{journey['id']}", headers={"Authorization": f"Bearer {journey['access_token']}"}
+    )
+    assert session.query(AuditRecord).filter_by(action="journey.read").count() == 0
+    client.get(f"/api/v1/journeys/{journey['id']}", headers=nurse)
+    read = session.query(AuditRecord).filter_by(action="journey.read").one()
+    assert (read.actor, read.target_id) == ("nurse", str(journey["id"]))
