@@ -13,7 +13,7 @@ from api.extensions import db, limiter
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import audit, routing
 from navigation.errors import DomainError, NotFound
-from navigation.journeys import arrive, complete_self_service
+from navigation.journeys import arrive, complete_self_service, report_fasting
 from notifications import delivery_states, register_device, unregister_device
 from pathfinding import NoRouteError, Route, UnknownPlaceError
 from pathfinding.svg import route_svgs
@@ -66,6 +66,26 @@ class Arrive(MethodView):
         task = arrive(db.session, journey, task_id, now())
         commit()
         return task
+
+
+class FastingSchema(Schema):
+    last_meal_at = fields.AwareDateTime(
+        load_default=None,
+        metadata={"description": "When the patient last ate; leave out to confirm nothing since last night"},
+    )
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/fasting")
+class Fasting(MethodView):
+    @blp.doc(security=BEARER)
+    @blp.arguments(FastingSchema)
+    @blp.response(200, JourneySchema)
+    def post(self, body: dict, journey_id: int):
+        """The patient answers "have you eaten since last night?"; fasting steps are re-planned."""
+        journey = journey_reader(journey_id)
+        report_fasting(db.session, journey, now(), body["last_meal_at"])
+        commit()
+        return journey
 
 
 class DeviceTokenSchema(Schema):

@@ -6,12 +6,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from navigation import progress
-from navigation.errors import Conflict, NotFound
+from navigation import planning, progress
+from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import Journey, Task, TaskStatus
 from navigation.queues.lines import join
 from navigation.queues.notify import announce
 from navigation.task_states import refresh_readiness, transition
+from notifications import Event
 
 
 def task_of(journey: Journey, task_id: int) -> Task:
@@ -54,3 +55,21 @@ def _refuse_early(task: Task, now: datetime) -> None:
             f"step '{task.name_en}' can start at {task.not_before.isoformat()}, not before",
             field="task_id",
         )
+
+
+def report_fasting(
+    session: Session, journey: Journey, now: datetime, last_meal_at: datetime | None
+) -> list[Task]:
+    """The patient answers the fasting question on the phone: nothing since last night
+    (`last_meal_at` None) or the time they last ate. Their day is re-planned around it."""
+    if last_meal_at is not None and last_meal_at > now:
+        raise DomainError("the last meal cannot be in the future", field="last_meal_at")
+    if last_meal_at is None:
+        journey.fasting_confirmed = True
+    else:
+        journey.last_meal_at = last_meal_at
+    changed = planning.resequence_journey(session, journey, now)
+    if changed:
+        progress.notify(session, journey, Event.PLAN_CHANGED, now)
+    progress.journey_changed(session, journey, now)
+    return changed

@@ -88,3 +88,14 @@ def test_reception_sees_which_order_is_wrong(live_server, page):
     page.check("input[value=BA-UGI]")
     page.click("#checkin button[type=submit]")
     page.wait_for_function("document.querySelector('#checkin .error').textContent.includes('same day')")
+
+
+def test_the_phone_asks_about_fasting_and_plans_the_blood_draw_after_a_yes(live_server, page, check_in):
+    journey = check_in("GLU", "ECG", language="en")
+    page.goto(f"{live_server}/p/{journey['access_token']}")
+    page.wait_for_selector("#fasting:not([hidden])")
+    assert "eaten anything since last night" in page.inner_text("#fasting-question")
+    page.click("#fasting-yes")
+    page.wait_for_selector("#fasting", state="hidden")
+    draw = page.locator("#steps li[data-key='draw:blood']").inner_text()
+    assert "Blood draw" in draw and ":" in draw.split("·")[-1]  # now has a planned time

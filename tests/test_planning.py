@@ -92,3 +92,25 @@ def test_the_next_step_is_the_open_one_planned_soonest(client, check_in):
     assert len(ready) == 3
     soonest = min(ready, key=lambda t: t["planned_start"])
     assert now["next_step_id"] == soonest["id"]
+
+
+def test_a_patient_who_confirms_fasting_on_the_phone_gets_the_fasting_steps_planned(
+    client, session, check_in
+):
+    journey = check_in("GLU", "US-ABD", "ECG")
+    assert by_key(journey)["draw:blood"]["planned_start"] is None
+    token = {"Authorization": f"Bearer {journey['access_token']}"}
+    answered = client.post(f"/api/v1/journeys/{journey['id']}/fasting", json={}, headers=token)
+    assert answered.status_code == 200 and answered.json["fasting_confirmed"] is True
+    steps = by_key(answered.json)
+    assert steps["draw:blood"]["planned_start"] and steps["draw:blood"]["plan_note"] is None
+    assert at(steps["meal"]["planned_start"]) >= at(steps["exam:US-ABD"]["planned_end"])
+    from notifications import OutboxMessage
+
+    assert session.query(OutboxMessage).filter_by(journey_id=journey["id"], event="plan_changed").count() == 1
+    future = client.post(
+        f"/api/v1/journeys/{journey['id']}/fasting",
+        json={"last_meal_at": "2030-01-01T00:00:00+00:00"},
+        headers=token,
+    )
+    assert future.status_code == 422 and "last_meal_at" in future.json["errors"]["json"]

@@ -6,6 +6,7 @@ const TEXT = {
     next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
     notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
+    fastQ: "部分检查需要空腹。昨晚以来您吃过东西吗？", fastYes: "没有，我一直空腹", fastNo: "我吃过东西了",
     walk: "步行约 {m} 分钟 · 点击查看路线", noRoute: "无法为您规划路线：",
     ticket: "您的号码 {n}", ahead: "前面还有 {p} 人，约 {m} 分钟", called: "请到 {r} 室 {d} 号台", calledNoDesk: "请到 {r} 室就诊",
     loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
@@ -19,6 +20,8 @@ const TEXT = {
     fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
     here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
     notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
+    fastQ: "Some tests need an empty stomach. Have you eaten anything since last night?",
+    fastYes: "No, nothing since last night", fastNo: "Yes, I have eaten",
     walk: "About {m} min walk · tap for directions", noRoute: "No route for you: ",
     ticket: "Your number {n}", ahead: "{p} people ahead, about {m} min", called: "Please go to room {r}, desk {d}", calledNoDesk: "Please go to room {r}",
     loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
@@ -53,6 +56,7 @@ function render() {
   document.documentElement.lang = lang;
   $("lang").textContent = t().other;
   $("list-title").textContent = t().all;
+  renderFastingQuestion();
   const next = journey.tasks.find((task) => task.id === journey.next_step_id);
   $("finished").hidden = Boolean(next);
   $("finished-text").textContent = t().finished;
@@ -100,6 +104,25 @@ function renderNext(task) {
   here.textContent = t().here;
   here.onclick = () => act(task, "arrive");
 }
+
+let fastingAnswered = false;
+
+function renderFastingQuestion() {
+  // Asked only while fasting steps wait on it: last meal unknown and fasting not confirmed.
+  const waiting = journey.tasks.some((task) => task.fasting_hours > 0 && task.plan_note && task.status !== "completed");
+  $("fasting").hidden = fastingAnswered || !waiting || journey.last_meal_at || journey.fasting_confirmed;
+  $("fasting-question").textContent = t().fastQ;
+  $("fasting-yes").textContent = t().fastYes;
+  $("fasting-no").textContent = t().fastNo;
+}
+
+$("fasting-yes").onclick = async () => {
+  try {
+    journey = await api(`/api/v1/journeys/${journeyId}/fasting`, { method: "POST", token, body: {} });
+    render();
+  } catch (error) { $("status").textContent = error.message; }
+};
+$("fasting-no").onclick = () => { fastingAnswered = true; render(); };
 
 function renderRoute(route) {
   $("route").hidden = !route;
