@@ -1,21 +1,28 @@
 """Sequencing benchmark (not a timed test): simulated days, check-in, re-plan, whole-day LNS.
 
-    /work/venv/bin/python bench/sequencing.py [--sizes 300,1000] [--seed 1] [--quick]
+    /work/venv/bin/python bench/sequencing.py [--sizes 300,1000] [--seed 1] [--only PARTS]
 
 Prints JSON lines: one per policy per generated day (the keys of `carepath simulate
---json`), then `checkin`, `replan` and `improve` figures. Takes several minutes.
+--json`), then `checkin`, `replan` and `improve` figures. Takes several minutes. Two more
+parts say how far the day could be improved at all (`--only bounds`, 300 patients, about
+five minutes): `capacity_bound`, below which no policy can bring the mean stay, and
+`clairvoyant`, CarePath given every patient before the day starts and three minutes to plan.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import statistics
 import sys
 import time
+from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from scipy.optimize import linprog  # noqa: E402
 
 from navigation.sequencing import (  # noqa: E402
     DayState,
@@ -34,10 +41,12 @@ from navigation.sequencing import (  # noqa: E402
 from navigation.sequencing.adapter import patient_from_steps  # noqa: E402
 from navigation.sequencing.model import Patient  # noqa: E402
 from navigation.sequencing.planner import moved_patients  # noqa: E402
+from navigation.sequencing.prepare import fasting_lower_bound  # noqa: E402
 from navigation.simulation.kpis import kpis  # noqa: E402
-from navigation.simulation.policies import PlannedOptions  # noqa: E402
+from navigation.simulation.policies import Day, Planned, PlannedOptions  # noqa: E402
 from navigation.simulation.run import run_day  # noqa: E402
 from navigation.simulation.scenario import Scenario, generate  # noqa: E402
+from navigation.simulation.simulator import simulate_day  # noqa: E402
 
 CHECKIN = SolverSettings(workers=2, time_limit_s=0.2)
 LNS = SolverSettings(workers=2, time_limit_s=0.05)
@@ -230,6 +239,120 @@ def improve_figures(seed: int, n: int = 300) -> None:
     )
 
 
+LUNCH = (12 * 60, 13 * 60 + 30)
+
+
+def _spill_row(patient: Patient, placed: set[str]) -> tuple[int, Counter, dict[str, list[tuple[int, float]]]]:
+    """What pushing any of this patient's exams past lunch costs at least, and their room work.
+
+    Returns the patient's earliest possible end if one exam starts after lunch, their room
+    minutes per room type, and per type the (earliest start, minutes) of each exam.
+    """
+    tasks = {t.key: t for t in patient.tasks if t.key in placed}
+
+    @functools.cache
+    def head(key: str) -> int:  # earliest start: arrival, fasting, rules before it
+        earliest = max(patient.arrival_min, fasting_lower_bound(patient, tasks[key]) or 0)
+        for r in patient.rules:
+            if r.after == key and r.before in tasks:
+                earliest = max(earliest, head(r.before) + tasks[r.before].duration_min + r.min_gap_min)
+        return earliest
+
+    @functools.cache
+    def tail(key: str) -> int:  # shortest time from its end to the end of the day's last step
+        return max(
+            (r.min_gap_min + tasks[r.after].duration_min + tail(r.after)
+             for r in patient.rules if r.before == key and r.after in tasks),
+            default=0,
+        )  # fmt: skip
+
+    work: Counter = Counter()
+    released: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    after_lunch = []
+    for task in tasks.values():
+        if task.self_service:
+            continue
+        share = 1 / len(task.room_types)
+        for kind in task.room_types:
+            work[kind] += task.duration_in(kind) * share
+            released[kind].append((head(task.key), task.duration_in(kind) * share))
+        after_lunch.append(LUNCH[1] + min(task.duration_in(k) for k in task.room_types) + tail(task.key))
+    return min(after_lunch, default=0), work, released
+
+
+def capacity_bound(seed: int, n: int = 300) -> None:
+    """A lower bound on the mean stay that counts the rooms' morning capacity (an LP).
+
+    Each patient stays at least their no-queue stay. Room work that does not fit between its
+    earliest start and the lunch closing (all exam rooms close 12:00-13:30) must go after
+    lunch, and a patient with an exam after lunch ends no earlier than that exam plus its
+    report wait. The LP chooses, fractionally, which patients take that spill at least cost.
+    Queueing within the morning is not counted, so the bound is loose, but no plan beats it.
+    """
+    scenario = generate(n, seed)
+    stations: Counter = Counter()
+    for room in scenario.rooms:
+        if LUNCH[0] in [b for _, b in room.windows]:
+            stations[room.room_type] += room.stations
+    solo_total, excess, rows = 0, [], []
+    for patient in patients_of(scenario):
+        placed = plan_arrival(empty_day(scenario), patient, CHECKIN).placements
+        if not placed:
+            continue
+        solo_end = max(p.end for p in placed)
+        solo_total += solo_end - patient.arrival_min
+        earliest_end, work, released = _spill_row(patient, {p.task for p in placed})
+        lunch_only = all(kind in stations for kind in work)
+        excess.append(max(0, earliest_end - solo_end) if lunch_only and work else 0)
+        rows.append((work, released) if lunch_only else (Counter(), {}))
+    a_ub, b_ub = [], []
+    for kind, count in stations.items():
+        for tau in range(8 * 60, LUNCH[0], 10):
+            # work released at tau or later fits in [tau, 12:00] or goes past lunch
+            row = [sum(m for t, m in released.get(kind, []) if t >= tau) for _, released in rows]
+            need = sum(row) - count * (LUNCH[0] - tau)
+            if need > 0:
+                a_ub.append([-x for x in row])
+                b_ub.append(-need)
+    result = linprog(excess, A_ub=a_ub or None, b_ub=b_ub or None, bounds=(0, 1), method="highs")
+    emit(
+        {
+            "metric": "capacity_bound",
+            "scenario": scenario.name,
+            "no_queue_mean_min": round(solo_total / len(rows), 1),
+            "mean_time_in_hospital_min": round((solo_total + result.fun) / len(rows), 1),
+        }
+    )
+
+
+class _Clairvoyant(Planned):
+    """CarePath that planned everyone before the day began: check-in plans nothing new."""
+
+    def check_in(self, day: Day, patient: Patient) -> None:
+        self._sync(day)
+        self._refresh(day, self.options.refresh_every_min)
+
+
+def clairvoyant(seed: int, n: int = 300, seconds: float = 180.0) -> None:
+    """CarePath with perfect foresight: every arrival known, `seconds` of LNS before 07:00.
+
+    Then the same simulated day as `carepath` (same draws, same re-plans and background
+    improvement). What it reaches is about what this optimiser could do with any
+    forecasting of arrivals; it is no bound.
+    """
+    scenario = generate(n, seed)
+    day = empty_day(scenario)
+    for patient in patients_of(scenario):
+        plan_arrival(day, patient, CHECKIN)
+    improve(day, seconds, SolverSettings(workers=2, time_limit_s=0.1))
+    planned_stay = mean_stay(day)
+    day.now = 0
+    walking = StraightLineWalking.for_rooms(scenario.rooms)
+    row = kpis(simulate_day(scenario, _Clairvoyant(day, smart=True), walking), walking)
+    row.update(policy="clairvoyant", planned_mean_stay_min=planned_stay, planning_seconds=seconds)
+    emit(row)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="300,1000")
@@ -245,6 +368,9 @@ def main() -> None:
         replan_figures(args.seed)
     if "improve" in parts:
         improve_figures(args.seed)
+    if "bounds" in parts:
+        capacity_bound(args.seed)
+        clairvoyant(args.seed)
 
 
 if __name__ == "__main__":
