@@ -1,12 +1,17 @@
-"""Per-process background plumbing: the live-updates broker and the notification dispatcher.
+"""Per-process background plumbing: the live-updates broker, the notification dispatcher and
+the day-plan improver.
 
-Without REDIS_URL (the embedded default) live updates fan out in-process and a dispatcher
-thread delivers the outbox; with REDIS_URL live updates go through Redis pub/sub and each
-commit that wrote messages enqueues the RQ dispatch job for `carepath worker`.
+Without REDIS_URL (the embedded default) live updates fan out in-process, and the serving
+process runs a dispatcher thread that delivers the outbox and an improver thread that
+improves each site's plan every few minutes. With REDIS_URL live updates go through Redis
+pub/sub, each commit that wrote messages enqueues the RQ dispatch job, and `carepath worker`
+runs the improver, so web processes only answer requests. Any number of processes may run
+an improver: the database hands each site's turn to one of them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 from typing import Any
 
@@ -19,6 +24,8 @@ from api.extensions import db
 from navigation import aftercommit
 from notifications import BackgroundDispatcher, Dispatcher, broker_from_environment, request_dispatch
 from notifications.jobs import QUEUE_NAME, transports_from_environment
+
+logger = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
@@ -45,6 +52,46 @@ def _start_inprocess_dispatcher() -> None:
         worker = BackgroundDispatcher(Dispatcher(sessionmaker(db.engine), transports_from_environment()))
         app.extensions["carepath.dispatcher"] = worker
         worker.start()
+        improver = PlanImprover(app._get_current_object())  # type: ignore[attr-defined]
+        app.extensions["carepath.improver"] = improver
+        improver.start()
+
+
+class PlanImprover:
+    """A thread that asks, every half minute, whether a site's plan is due for improvement."""
+
+    POLL_SECONDS = 30.0
+
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.stopping = threading.Event()
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.thread = threading.Thread(target=self._run, name="carepath-improver", daemon=True)
+        self.thread.start()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self.stopping.set()
+        if self.thread is not None:
+            self.thread.join(timeout)
+
+    def run_once(self) -> dict[str, str]:
+        from api.jobs import improve_due_sites
+
+        with self.app.app_context():
+            try:
+                return improve_due_sites(self.app.config["IMPROVE_EVERY"], self.app.config["IMPROVE_SECONDS"])
+            finally:
+                db.session.remove()
+
+    def _run(self) -> None:
+        while not self.stopping.wait(self.POLL_SECONDS):
+            try:
+                for site, outcome in self.run_once().items():
+                    logger.info("plan improvement at %s: %s", site, outcome)
+            except Exception:  # a database hiccup must not end the thread; try again later
+                logger.exception("plan improvement round failed")
 
 
 def broker():

@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from sqlalchemy.orm import sessionmaker
 from werkzeug.serving import run_simple
 
+from api.background import PlanImprover
 from api.extensions import db
 from api.jobs import improve_day
 from navigation.demo import DEMO_PASSWORD, load_demo
@@ -94,25 +95,34 @@ def map_import_command(path: Path, site_code: str) -> None:
 @click.option("--burst", is_flag=True, help="Deliver what is due, then exit.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Background work: the RQ worker when REDIS_URL is set, else the in-process dispatcher."""
+    """Background work: notification dispatch (on RQ when REDIS_URL is set, else in this process)
+    and the periodic improvement of each site's plan."""
     redis_url = current_app.config["REDIS_URL"]
-    if redis_url:
-        connection = redis.Redis.from_url(redis_url)
-        rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=burst)
-        return
-    dispatcher = Dispatcher(sessionmaker(db.engine), transports_from_environment())
     if burst:
-        reports = dispatcher.run_until_idle()
-        click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
+        if redis_url:
+            connection = redis.Redis.from_url(redis_url)
+            rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=True)
+        else:
+            reports = Dispatcher(sessionmaker(db.engine), transports_from_environment()).run_until_idle()
+            click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
         return
-    click.echo("No REDIS_URL: delivering notifications in this process (Ctrl-C to stop).")
-    worker = BackgroundDispatcher(dispatcher)
-    worker.start()
+    improver = PlanImprover(current_app._get_current_object())  # type: ignore[attr-defined]
+    improver.start()
     try:
-        while worker.thread is not None and worker.thread.is_alive():
-            worker.thread.join(1)
-    except KeyboardInterrupt:
-        worker.stop()
+        if redis_url:
+            connection = redis.Redis.from_url(redis_url)
+            rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True)
+            return
+        click.echo("No REDIS_URL: delivering notifications in this process (Ctrl-C to stop).")
+        worker = BackgroundDispatcher(Dispatcher(sessionmaker(db.engine), transports_from_environment()))
+        worker.start()
+        try:
+            while worker.thread is not None and worker.thread.is_alive():
+                worker.thread.join(1)
+        except KeyboardInterrupt:
+            worker.stop()
+    finally:
+        improver.stop()
 
 
 @main.group("plan")
@@ -125,9 +135,13 @@ def plan_group() -> None:
 @click.option("--seconds", default=10.0, show_default=True, help="Time budget for the solver.")
 @with_appcontext
 def plan_improve_command(site_code: str, seconds: float) -> None:
-    """Improve today's plan for every patient of the site (run it every few minutes from cron or RQ)."""
-    result = improve_day(site_code, seconds)
+    """Improve today's plan for every patient of the site now (the service also does it by itself
+    every CAREPATH_IMPROVE_EVERY_S seconds)."""
+    improvement = improve_day(site_code, seconds)
+    result = improvement.result
+    if improvement.superseded:
+        raise click.ClickException("the plan changed while improving it; nothing was written, try again")
     click.echo(
         f"cost {result.cost_before} -> {result.cost_after} after {result.iterations} neighbourhoods "
-        f"in {result.seconds:.1f}s"
+        f"in {result.seconds:.1f}s; {len(improvement.moved)} patient(s) told of a change"
     )

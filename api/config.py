@@ -33,6 +33,9 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": env.get("CAREPATH_PUBLIC_URL") or None,
+        # background improvement of each site's day: how often, and the solver's budget per round
+        "IMPROVE_EVERY": timedelta(seconds=int(env.get("CAREPATH_IMPROVE_EVERY_S", "300"))),
+        "IMPROVE_SECONDS": float(env.get("CAREPATH_IMPROVE_SECONDS", "5")),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TITLE": "CarePath",

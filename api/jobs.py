@@ -1,19 +1,28 @@
-"""Background jobs that need the app (database, broker): run by `carepath worker` on RQ, or
-from the CLI. Each opens its own app context, so a worker process needs no request."""
+"""Background jobs that need the app (database, broker): run by the background improver
+(`api.background`), by `carepath worker`, or from the CLI. Each opens its own app context
+when called without one, so a worker process needs no request."""
 
 from __future__ import annotations
 
+import logging
+from datetime import timedelta
+
+import sqlalchemy as sa
 from flask import current_app, has_app_context
+from sqlalchemy.orm.exc import StaleDataError
 
 from api.extensions import db
 from navigation import planning, progress, routing
-from navigation.models import Journey, utcnow
-from navigation.sequencing import ImproveResult
+from navigation.models import Journey, JourneyStatus, Site, utcnow
+from navigation.planning import Improvement
 from notifications import Event
 
+logger = logging.getLogger(__name__)
 
-def improve_day(site_code: str, seconds: float) -> ImproveResult:
-    """Improve today's plan at a site; patients whose next room or time moved are told."""
+
+def improve_day(site_code: str, seconds: float) -> Improvement:
+    """Improve today's plan at a site. Every patient's open page refreshes; those whose next
+    room changed or whose steps moved by more than a quarter of an hour also get a push."""
     if not has_app_context():
         from api import create_app
 
@@ -21,10 +30,48 @@ def improve_day(site_code: str, seconds: float) -> ImproveResult:
             return improve_day(site_code, seconds)
     now = current_app.config.get("CLOCK", utcnow)()
     site = routing.site_by_code(db.session, site_code)
-    result, changed = planning.improve_site(db.session, site, now, seconds)
-    for journey_id in sorted({task.journey_id for task in changed}):
+    improvement = planning.improve_site(db.session, site, now, seconds)
+    for journey_id in sorted({task.journey_id for task in improvement.changed}):
         journey = db.session.get_one(Journey, journey_id)
-        progress.notify(db.session, journey, Event.PLAN_CHANGED, now)
+        if journey_id in improvement.moved:
+            progress.notify(db.session, journey, Event.PLAN_CHANGED, now)
         progress.journey_changed(db.session, journey, now)
     db.session.commit()
-    return result
+    return improvement
+
+
+def improve_due_sites(every: timedelta, seconds: float) -> dict[str, str]:
+    """One round of the background improvement: each site with patients on today's plan whose
+    turn has come (at most once per `every`, across every process) is improved for `seconds`."""
+    now = current_app.config.get("CLOCK", utcnow)()
+    busy = db.session.scalars(
+        sa.select(Site.code)
+        .join(Journey, Journey.site_id == Site.id)
+        .where(Journey.status == JourneyStatus.ACTIVE, Journey.created_at >= now - timedelta(days=1))
+        .distinct()
+    ).all()
+    outcome: dict[str, str] = {}
+    for code in sorted(busy):
+        site = routing.site_by_code(db.session, code)
+        claimed = planning.claim_improvement(db.session, site, now, every)
+        db.session.commit()  # the claim is visible to every other process at once
+        if not claimed:
+            continue
+        try:
+            improvement = improve_day(code, seconds)
+        except StaleDataError:  # a step changed under the solve (a nurse's click): next round
+            db.session.rollback()
+            outcome[code] = "superseded"
+            continue
+        except Exception:  # one site's failure must not stop the others' improvement
+            db.session.rollback()
+            logger.exception("background improvement of site %s failed", code)
+            outcome[code] = "failed"
+            continue
+        result = improvement.result
+        outcome[code] = (
+            "superseded"
+            if improvement.superseded
+            else f"cost {result.cost_before} -> {result.cost_after}, {len(improvement.moved)} told"
+        )
+    return outcome

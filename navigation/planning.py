@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,7 +22,7 @@ from navigation.errors import DomainError
 from navigation.models import Journey, JourneyStatus, Room, RoomQueue, RoomStatus, Site, Task, TaskStatus
 from navigation.sequencing.adapter import parse_hours
 from navigation.sequencing.model import NO_STATION
-from navigation.sequencing.planner import resequence
+from navigation.sequencing.planner import moved_patients, resequence
 from navigation.task_states import FINISHED
 
 # One worker: a single patient's model solves in milliseconds, and one worker makes the
@@ -31,6 +31,7 @@ CHECKIN_SETTINGS = sequencing.SolverSettings(workers=1, time_limit_s=0.25)
 REPLAN_SECONDS = 1.5
 TOUCHED_SECONDS = 0.3  # a nurse's click re-plans its patients within the request
 QUEUED = ("arrived", "called", "on-hold")  # in a room's line: the plan keeps them in that room
+TELL_MOVED_MIN = 15  # a background improvement tells a patient only of a move this large (or of a new room)
 
 
 @dataclass
@@ -154,6 +155,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     day.state.plan.drop_patient(patient.id)
     sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
     write_back(day, [patient.id])
+    _plan_written(session, journey.site)
 
 
 def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
@@ -164,6 +166,7 @@ def resequence_journey(session: Session, journey: Journey, now: datetime) -> lis
     if pid not in day.state.patients:
         return []
     resequence(day.state, pid, CHECKIN_SETTINGS)
+    _plan_written(session, journey.site)
     return write_back(day, [pid])
 
 
@@ -190,17 +193,68 @@ def replan_touched(
         moved = touched
     else:
         return set()
+    _plan_written(session, site)
     return {task.journey_id for task in write_back(day, set(moved) | set(touched))}
 
 
-def improve_site(
-    session: Session, site: Site, now: datetime, seconds: float
-) -> tuple[sequencing.ImproveResult, list[Task]]:
+def _plan_written(session: Session, site: Site) -> None:
+    """Every write of the day's plan bumps the site's plan version (see `improve_site`)."""
+    session.execute(
+        sa.update(Site)
+        .where(Site.id == site.id)
+        .values(plan_version=Site.plan_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def claim_improvement(session: Session, site: Site, now: datetime, every: timedelta) -> bool:
+    """Take the site's turn for a background improvement: at most one per `every`, whichever
+    process asks first (web processes and workers all ask)."""
+    claimed = session.execute(
+        sa.update(Site)
+        .where(Site.id == site.id, sa.or_(Site.improved_at.is_(None), Site.improved_at <= now - every))
+        .values(improved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return claimed.rowcount == 1  # type: ignore[attr-defined]
+
+
+@dataclass
+class Improvement:
+    result: sequencing.ImproveResult
+    changed: list[Task] = field(default_factory=list)  # steps whose room or time changed
+    moved: set[int] = field(default_factory=set)  # journeys worth telling: a new room or a big move
+    superseded: bool = False  # the plan was written meanwhile: nothing of this was kept
+
+
+def improve_site(session: Session, site: Site, now: datetime, seconds: float) -> Improvement:
     """Background improvement of everyone's plan (large-neighbourhood search, bounded).
-    Returns the result and the steps whose room or time changed."""
+
+    Moves cost stability, so patients are not reshuffled for small gains. The solve runs
+    outside any lock; the result is written only if nobody wrote the plan meanwhile (a
+    check-in or a nurse's change in any process), and thrown away otherwise: the next round
+    starts from the newer plan.
+    """
+    seen = session.scalar(sa.select(Site.plan_version).where(Site.id == site.id))
     day = load_day(session, site, now)
-    result = sequencing.improve(day.state, seconds)
-    return result, write_back(day, list(day.state.patients))
+    before = day.state.plan.copy()
+    result = sequencing.improve(day.state, seconds, reference=before)
+    kept = session.execute(
+        sa.update(Site)
+        .where(Site.id == site.id, Site.plan_version == seen)
+        .values(plan_version=Site.plan_version + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if kept.rowcount != 1:  # type: ignore[attr-defined]
+        return Improvement(result, superseded=True)
+    changed = write_back(day, list(day.state.patients))
+    moved = set(moved_patients(before, day.state.plan, TELL_MOVED_MIN))
+    moved |= {
+        ref[0]
+        for ref, p in day.state.plan.placements.items()
+        if ref in before.placements and before.placements[ref].room != p.room
+    }
+    return Improvement(result, changed, {int(pid) for pid in moved})
 
 
 def write_back(day: SiteDay, patient_ids: Iterable[str]) -> list[Task]:

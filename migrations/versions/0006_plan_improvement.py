@@ -1,0 +1,27 @@
+"""plan improvement: the site's plan version and when it was last improved
+
+Revision ID: 0006_plan_improvement
+Revises: 0005_planning
+Create Date: 2026-11-26 02:55:00
+
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0006_plan_improvement"
+down_revision = "0005_planning"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("site", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("plan_version", sa.Integer(), nullable=False, server_default="0"))
+        batch_op.add_column(sa.Column("improved_at", sa.DateTime(timezone=True), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("site", schema=None) as batch_op:
+        batch_op.drop_column("improved_at")
+        batch_op.drop_column("plan_version")
