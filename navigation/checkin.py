@@ -148,6 +148,7 @@ def _add_tasks(
             name_zh=step.name_zh,
             room_types=list(step.room_types),
             duration_min=step.duration_min,
+            room_durations=dict(step.room_durations),
             fasting_hours=step.fasting_hours,
             full_bladder=step.full_bladder,
             self_service=step.self_service,

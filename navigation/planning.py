@@ -298,6 +298,7 @@ def _task(task: Task) -> sequencing.Task:
         kind=task.kind,
         room_types=tuple(task.room_types),
         duration_min=task.duration_min,
+        room_durations=tuple(sorted(task.room_durations.items())),
         exam_codes=tuple(task.exam_codes),
         fasting_hours=task.fasting_hours,
         full_bladder=task.full_bladder,

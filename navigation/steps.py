@@ -46,6 +46,7 @@ class Step:
     name_zh: str
     room_types: tuple[str, ...]
     duration_min: int
+    room_durations: tuple[tuple[str, int], ...] = ()  # room type -> minutes, where rooms differ
     fasting_hours: float = 0.0
     full_bladder: bool = False
     self_service: bool = False
@@ -157,6 +158,7 @@ class _Builder:
             name_zh=exam.name_zh,
             room_types=exam.room_types,
             duration_min=exam.duration_min,
+            room_durations=exam.room_durations,
             fasting_hours=exam.fasting_hours,
             full_bladder=exam.full_bladder,
             category=exam.category,

@@ -95,3 +95,13 @@ def test_catalog_listing_has_codes_and_both_languages(client):
     exams = client.get("/api/v1/catalog/exams").json
     assert {"code", "name_en", "name_zh"} <= set(exams[0])
     assert any(e["code"] == "GASTRO" and e["name_zh"] == "胃镜检查" for e in exams)
+
+
+def test_a_duration_for_a_room_type_the_exam_does_not_use_is_refused_by_path():
+    def broken(doc):
+        exam(doc, "CT-HEAD")["room_durations"] = {"mri": 40}
+
+    with pytest.raises(CatalogError) as error:
+        parse_catalog(with_change(broken))
+    index = [e["code"] for e in demo_catalog_document()["exam_types"]].index("CT-HEAD")
+    assert list(error.value.errors) == [f"exam_types.{index}.room_durations.mri"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 
 def by_key(journey: dict) -> dict[str, dict]:
@@ -115,3 +115,18 @@ def test_a_patient_who_confirms_fasting_on_the_phone_gets_the_fasting_steps_plan
         headers=token,
     )
     assert future.status_code == 422 and "last_meal_at" in future.json["errors"]["json"]
+
+
+def test_an_exam_takes_the_minutes_its_room_type_needs(app, session, check_in):
+    from navigation.models import Room, RoomStatus
+
+    plain = check_in("CT-HEAD", visit="V1", mrn="M1")["tasks"]
+    ct = next(t for t in plain if t["key"] == "exam:CT-HEAD")
+    assert ct["room"]["code"] in {r.code for r in session.query(Room).filter_by(room_type="ct")}
+    assert at(ct["planned_end"]) - at(ct["planned_start"]) == timedelta(minutes=10)
+    for room in session.query(Room).filter_by(room_type="ct"):
+        room.status = RoomStatus.CLOSED  # only the contrast suite is left: its slot is 15 minutes
+    session.commit()
+    suite = by_key(check_in("CT-HEAD", visit="V2", mrn="M2"))["exam:CT-HEAD"]
+    assert suite["room"]["code"] in {r.code for r in session.query(Room).filter_by(room_type="ct_contrast")}
+    assert at(suite["planned_end"]) - at(suite["planned_start"]) == timedelta(minutes=15)

@@ -66,6 +66,11 @@ class _ExamSchema(Schema):
     category = fields.String(required=True)
     duration_min = fields.Integer(required=True, validate=validate.Range(min=1, max=600))
     room_types = fields.List(fields.String(), required=True, validate=validate.Length(min=1))
+    room_durations = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(validate=validate.Range(min=1, max=600)),
+        load_default=dict,
+    )
     payment_required = fields.Boolean(load_default=True)
     report_after_min = fields.Integer(load_default=None, validate=validate.Range(min=0, max=7 * 24 * 60))
     specimen = fields.String(load_default=None)
@@ -134,6 +139,7 @@ def _build(data: dict) -> Catalog:
             category=e["category"],
             duration_min=e["duration_min"],
             room_types=tuple(e["room_types"]),
+            room_durations=tuple(sorted(e["room_durations"].items())),
             payment_required=e["payment_required"],
             report_after_min=e["report_after_min"],
             specimen=e["specimen"],
@@ -170,6 +176,11 @@ def _check_references(catalog: Catalog, data: dict, errors: dict[str, list[str]]
         if raw["code"] in seen:
             errors.setdefault(f"{path}.code", []).append(f"duplicate exam code {raw['code']}")
         seen.add(raw["code"])
+        for kind in raw["room_durations"]:
+            if kind not in exam.room_types:
+                errors.setdefault(f"{path}.room_durations.{kind}", []).append(
+                    f"{kind} is not one of this exam's room_types"
+                )
         for j, rule in enumerate(exam.after):
             if rule.code is not None and rule.code not in codes:
                 errors.setdefault(f"{path}.after.{j}.code", []).append(f"unknown exam code {rule.code}")

@@ -38,6 +38,7 @@ class ExamType:
     category: str
     duration_min: int
     room_types: tuple[str, ...]
+    room_durations: tuple[tuple[str, int], ...]  # room type -> minutes, where rooms differ
     payment_required: bool
     report_after_min: int | None
     specimen: str | None

@@ -93,6 +93,7 @@ class Task(Base):
     name_zh: Mapped[str] = mapped_column(sa.String(400))
     room_types: Mapped[list[Any]] = mapped_column(default=list)
     duration_min: Mapped[int]
+    room_durations: Mapped[dict[str, Any]] = mapped_column(default=dict)  # room type -> minutes
     fasting_hours: Mapped[float] = mapped_column(default=0.0)
     full_bladder: Mapped[bool] = mapped_column(default=False)
     self_service: Mapped[bool] = mapped_column(default=False)

@@ -73,6 +73,7 @@ def patient_from_steps(
             full_bladder=s.full_bladder,
             self_service=s.self_service,
             location_neutral=s.self_service and s.kind in LOCATION_NEUTRAL_KINDS,
+            room_durations=s.room_durations,
         )
         for s in steps.steps
     )

@@ -355,9 +355,9 @@ def _size_rooms(catalog: Catalog, arrivals: list[Arrival], utilisation: float) -
         for step in plan.steps:
             if step.self_service:
                 continue
-            share = step.duration_min / len(step.room_types)
+            durations = dict(step.room_durations)
             for kind in step.room_types:
-                demand[kind] += share
+                demand[kind] += durations.get(kind, step.duration_min) / len(step.room_types)
     open_minutes = sum(b - a for a, b in DAY_WINDOWS)
     rooms: list[Room] = []
     numbers: dict[tuple[str, int], int] = defaultdict(int)
