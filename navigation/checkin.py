@@ -172,6 +172,7 @@ def _add_tasks(
                 min_gap_min=dep.min_gap_min,
                 max_gap_min=dep.max_gap_min,
                 reason=dep.reason,
+                hard=dep.hard,
             )
         )
     session.flush()

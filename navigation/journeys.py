@@ -71,5 +71,6 @@ def report_fasting(
     changed = planning.resequence_journey(session, journey, now)
     if changed:
         progress.notify(session, journey, Event.PLAN_CHANGED, now)
-    progress.journey_changed(session, journey, now)
+    # an answer may free steps that waited on it (the meal, once a fasting test is off today)
+    progress.advanced(session, journey, refresh_readiness(journey, now), now)
     return changed

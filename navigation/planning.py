@@ -123,6 +123,7 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
                 min_gap_min=d.min_gap_min,
                 reason=d.reason,
                 max_gap_min=d.max_gap_min,
+                hard=d.hard,
             )
             for d in journey.dependencies
             if d.before_id in by_id and d.after_id in by_id

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from navigation.aftercommit import defer
 from navigation.models import Journey, JourneyStatus, Task
-from navigation.task_states import next_step
+from navigation.task_states import FINISHED, next_step
 from navigation.wayfinding import next_route
 from notifications import Event, enqueue, journey_channel, room_queue_channel
 
@@ -56,7 +56,8 @@ def started(session: Session, journey: Journey, now: datetime) -> None:
 def advanced(session: Session, journey: Journey, released: list[Task], now: datetime) -> None:
     """After a step finished and `released` became ready."""
     kinds = {t.kind for t in released}
-    if "meal" in kinds:
+    fasting_done = all(t.status in FINISHED for t in journey.tasks if t.fasting_hours > 0)
+    if "meal" in kinds and fasting_done:  # "your fasting exams are done": only when they are
         notify(session, journey, Event.MAY_EAT, now, next(t for t in released if t.kind == "meal"))
     if "report" in kinds:
         notify(session, journey, Event.REPORT_READY, now, next(t for t in released if t.kind == "report"))

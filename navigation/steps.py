@@ -11,7 +11,7 @@ and rooms later; it reads the same `StepPlan`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 import networkx as nx
@@ -55,11 +55,20 @@ class Step:
 
 @dataclass(frozen=True)
 class Dependency:
+    """`after` starts at least `min_gap_min` (at most `max_gap_min`) after `before` ends.
+
+    A hard dependency is a prerequisite: `after` cannot happen at all without `before` (pay
+    first, drink first, a result needed). A soft one only orders the two when both happen
+    today: the meal still happens if a fasting test cannot, reports are still collected if
+    one exam cannot be done.
+    """
+
     before: str
     after: str
     min_gap_min: int
     reason: str
     max_gap_min: int | None = None
+    hard: bool = False
 
 
 @dataclass
@@ -198,9 +207,11 @@ class _Builder:
         )
         return kind
 
-    def link(self, before: str, after: str, gap: int, reason: str, max_gap: int | None = None) -> None:
+    def link(
+        self, before: str, after: str, gap: int, reason: str, max_gap: int | None = None, hard: bool = False
+    ) -> None:
         if before != after:
-            self.dependencies.append(Dependency(before, after, gap, reason, max_gap))
+            self.dependencies.append(Dependency(before, after, gap, reason, max_gap, hard))
 
     def add_service_steps(self, exams: Iterable[ExamType]) -> None:
         exams = list(exams)
@@ -219,7 +230,7 @@ class _Builder:
         for exam in exams:
             key = self.step_of_exam[exam.code]
             if exam.payment_required and "payment" in self.steps:
-                self.link("payment", key, 0, "pay before the service")
+                self.link("payment", key, 0, "pay before the service", hard=True)
             for rule in exam.after:
                 for other in exams:
                     if other.code != exam.code and rule.matches(other):
@@ -227,12 +238,14 @@ class _Builder:
             for req in exam.requires:
                 if req.code in self.step_of_exam:
                     reason = f"{req.code} result needed first"
-                    self.link(self.step_of_exam[req.code], key, req.result_wait_min, reason)
+                    self.link(self.step_of_exam[req.code], key, req.result_wait_min, reason, hard=True)
             if exam.last:
                 for step_key in clinical:
                     self.link(step_key, key, 0, f"{exam.code} is done last")
             if exam.full_bladder:
-                self.link("water", key, 0, "drink water first for a full bladder", WATER_MAX_WAIT_MIN)
+                self.link(
+                    "water", key, 0, "drink water first for a full bladder", WATER_MAX_WAIT_MIN, hard=True
+                )
             if "report" in self.steps and exam.kind == "exam" and exam.report_after_min is not None:
                 self.link(key, "report", exam.report_after_min, "report turnaround")
         for exam in exams:
@@ -252,11 +265,15 @@ class _Builder:
         self._dedupe()
 
     def _dedupe(self) -> None:
+        """One dependency per pair: the longest gap, hard if any of them is."""
         strongest: dict[tuple[str, str], Dependency] = {}
         for dep in self.dependencies:
             pair = (dep.before, dep.after)
-            if pair not in strongest or dep.min_gap_min > strongest[pair].min_gap_min:
-                strongest[pair] = dep
+            kept = strongest.get(pair)
+            if kept is None or dep.min_gap_min > kept.min_gap_min:
+                strongest[pair] = dep if kept is None else replace(dep, hard=dep.hard or kept.hard)
+            elif dep.hard and not kept.hard:
+                strongest[pair] = replace(kept, hard=True)
         self.dependencies = list(strongest.values())
 
     def _priority(self, step: Step) -> tuple:

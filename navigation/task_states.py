@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from navigation.errors import Conflict
-from navigation.models import Journey, JourneyStatus, Task, TaskStatus, TaskTransition
+from navigation.models import Journey, JourneyStatus, Task, TaskDependency, TaskStatus, TaskTransition
 
 S = TaskStatus
 ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
@@ -78,7 +78,7 @@ def mark(task: Task, business_status: str, *, actor: str, now: datetime, reason:
 
 
 def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
-    """Release the steps whose prerequisites are all done; returns the newly ready ones."""
+    """Release the steps nothing holds back any more; returns the newly ready ones."""
     deps_of: dict[int, list] = {}
     for dep in journey.dependencies:
         deps_of.setdefault(dep.after_id, []).append(dep)
@@ -87,7 +87,7 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
         if task.status != S.REQUESTED:
             continue
         deps = deps_of.get(task.id, [])
-        if any(d.before.status not in FINISHED for d in deps):
+        if any(_holds_back(d, journey) for d in deps):
             continue
         gaps = [
             d.before.completed_at + timedelta(minutes=d.min_gap_min)
@@ -101,6 +101,20 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
         journey.status = JourneyStatus.COMPLETED
         journey.completed_at = now
     return released
+
+
+def _holds_back(dep: TaskDependency, journey: Journey) -> bool:
+    """An unfinished step holds the next one back, unless it only orders them and cannot be
+    done today (the meal need not wait for a fasting test that will not happen). The meal
+    still waits while the patient has not said whether they have eaten: a fasting test they
+    may yet do today would be spoiled."""
+    before = dep.before
+    if before.status in FINISHED:
+        return False
+    if dep.hard or is_today(before):
+        return True
+    unanswered = journey.last_meal_at is None and not journey.fasting_confirmed
+    return dep.after.kind == "meal" and before.fasting_hours > 0 and unanswered
 
 
 def next_step(journey: Journey) -> Task | None:

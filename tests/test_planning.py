@@ -130,3 +130,27 @@ def test_an_exam_takes_the_minutes_its_room_type_needs(app, session, check_in):
     suite = by_key(check_in("CT-HEAD", visit="V2", mrn="M2"))["exam:CT-HEAD"]
     assert suite["room"]["code"] in {r.code for r in session.query(Room).filter_by(room_type="ct_contrast")}
     assert at(suite["planned_end"]) - at(suite["planned_start"]) == timedelta(minutes=15)
+
+
+def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_reports(client, session, check_in):
+    journey = check_in("LIPID", "ECG", visit="V3", mrn="M3")
+    steps = by_key(journey)
+    assert steps["draw:blood"]["planned_start"] is None  # last meal unknown: asked on the phone
+    for key in ("meal", "report"):  # still planned: they only follow the draw when it happens
+        assert steps[key]["planned_start"] and steps[key]["plan_note"] is None
+    assert steps["meal"]["status"] == "requested"  # no eating before the patient has answered
+    token = {"Authorization": f"Bearer {journey['access_token']}"}
+    # ate at 08:00 local: a 12 h fast would end at 20:00, after the lab closes
+    answered = client.post(
+        f"/api/v1/journeys/{journey['id']}/fasting",
+        json={"last_meal_at": "2026-11-25T00:00:00+00:00"},
+        headers=token,
+    )
+    assert answered.status_code == 200
+    steps = by_key(answered.json)
+    assert "fasting" in steps["draw:blood"]["plan_note"]
+    assert steps["meal"]["status"] == "ready"
+    from notifications import OutboxMessage
+
+    # "your fasting exams are done" would be untrue: no such push
+    assert session.query(OutboxMessage).filter_by(journey_id=journey["id"], event="may_eat").count() == 0

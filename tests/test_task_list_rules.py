@@ -101,3 +101,17 @@ def test_colonoscopy_and_barium_on_the_same_day_are_refused():
 def test_return_visit_and_pharmacy_come_after_the_reports():
     order = order_of(expand_orders(CATALOG, ["PHARM", "FOLLOWUP", "XR-CHEST"]))
     assert order[-3:] == ["report", "exam:FOLLOWUP", "exam:PHARM"]
+
+
+def test_prerequisites_are_hard_and_orderings_soft():
+    from navigation.catalog import load_demo_catalog
+    from navigation.steps import expand_orders
+
+    plan = expand_orders(load_demo_catalog(), ["CT-ABD-C", "US-PELVIS", "GLU"])
+    hard = {(d.before, d.after) for d in plan.dependencies if d.hard}
+    soft = {(d.before, d.after) for d in plan.dependencies if not d.hard}
+    assert ("payment", "exam:CT-ABD-C") in hard
+    assert ("draw:blood", "exam:CT-ABD-C") in hard  # kidney result needed before contrast
+    assert ("water", "exam:US-PELVIS") in hard
+    assert ("draw:blood", "meal") in soft  # eat anyway if the fasting draw cannot happen
+    assert ("exam:US-PELVIS", "report") in soft  # collect the other reports anyway

@@ -125,6 +125,7 @@ class TaskDependency(Base):
     min_gap_min: Mapped[int] = mapped_column(default=0)
     max_gap_min: Mapped[int | None]
     reason: Mapped[str] = mapped_column(sa.String(200))
+    hard: Mapped[bool] = mapped_column(default=False)  # a prerequisite, not only an order (steps.Dependency)
     journey: Mapped[Journey] = relationship(back_populates="dependencies")
     before: Mapped[Task] = relationship(foreign_keys=[before_id])
     after: Mapped[Task] = relationship(foreign_keys=[after_id])

@@ -47,11 +47,6 @@ def rooms_from_hospital(document: Mapping[str, Any]) -> list[Room]:
     return rooms
 
 
-def _is_hard(before_kind: str, reason: str) -> bool:
-    """A rule is a prerequisite (no `after` without `before`) or only an order."""
-    return before_kind in ("payment", "water") or "result needed" in reason
-
-
 def patient_from_steps(
     patient_id: str,
     steps: StepPlan,
@@ -77,7 +72,6 @@ def patient_from_steps(
         )
         for s in steps.steps
     )
-    kinds = {s.key: s.kind for s in steps.steps}
     rules = tuple(
         Rule(
             before=d.before,
@@ -85,7 +79,7 @@ def patient_from_steps(
             min_gap_min=d.min_gap_min,
             reason=d.reason,
             max_gap_min=d.max_gap_min,
-            hard=_is_hard(kinds.get(d.before, ""), d.reason),
+            hard=d.hard,
         )
         for d in steps.dependencies
     )
