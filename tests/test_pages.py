@@ -99,3 +99,33 @@ def test_the_phone_asks_about_fasting_and_plans_the_blood_draw_after_a_yes(live_
     page.wait_for_selector("#fasting", state="hidden")
     draw = page.locator("#steps li[data-key='draw:blood']").inner_text()
     assert "Blood draw" in draw and ":" in draw.split("·")[-1]  # now has a planned time
+
+
+def test_a_patient_who_has_eaten_gives_the_time_and_may_then_eat(
+    live_server, chromium, clock, session, check_in
+):
+    journey = check_in("LIPID", "ECG", language="en")
+    # a phone in the hospital's timezone, at the hospital's clock (08:30 in Shanghai)
+    context = chromium.new_context(viewport={"width": 390, "height": 844}, timezone_id="Asia/Shanghai")
+    try:
+        page = context.new_page()
+        page.clock.set_fixed_time(clock())
+        page.goto(f"{live_server}/p/{journey['access_token']}")
+        page.wait_for_selector("#fasting:not([hidden])")
+        page.click("#fasting-no")
+        assert "What time did you last eat?" in page.inner_text("#fasting-question")
+        assert page.input_value("#fasting-time") == "08:30"  # now, to be corrected
+        page.fill("#fasting-time", "07:30")
+        page.click("#fasting-send")
+        page.wait_for_selector("#fasting", state="hidden")
+        # breakfast at 07:30: the 12-hour fast for the lipid test cannot end before the lab closes
+        meal = page.locator("#steps li[data-key='meal']").inner_text()
+        assert "Ready" in meal
+        draw = page.locator("#steps li[data-key='draw:blood']").inner_text()
+        assert "·" not in draw  # no planned time today
+        from navigation.models import Journey
+
+        session.expire_all()
+        assert session.get(Journey, journey["id"]).last_meal_at.isoformat() == "2026-11-24T23:30:00+00:00"
+    finally:
+        context.close()

@@ -132,7 +132,9 @@ def test_an_exam_takes_the_minutes_its_room_type_needs(app, session, check_in):
     assert at(suite["planned_end"]) - at(suite["planned_start"]) == timedelta(minutes=15)
 
 
-def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_reports(client, session, check_in):
+def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_reports(
+    client, session, check_in
+):
     journey = check_in("LIPID", "ECG", visit="V3", mrn="M3")
     steps = by_key(journey)
     assert steps["draw:blood"]["planned_start"] is None  # last meal unknown: asked on the phone

@@ -7,6 +7,7 @@ const TEXT = {
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
     notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
     fastQ: "部分检查需要空腹。昨晚以来您吃过东西吗？", fastYes: "没有，我一直空腹", fastNo: "我吃过东西了",
+    mealWhen: "您最后一次吃东西是几点？", send: "提交",
     walk: "步行约 {m} 分钟 · 点击查看路线", noRoute: "无法为您规划路线：",
     ticket: "您的号码 {n}", ahead: "前面还有 {p} 人，约 {m} 分钟", called: "请到 {r} 室 {d} 号台", calledNoDesk: "请到 {r} 室就诊",
     loading: "正在加载…", offline: "网络连接中断，正在重试…", notFound: "链接无效，请到服务台咨询",
@@ -22,6 +23,7 @@ const TEXT = {
     notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
     fastQ: "Some tests need an empty stomach. Have you eaten anything since last night?",
     fastYes: "No, nothing since last night", fastNo: "Yes, I have eaten",
+    mealWhen: "What time did you last eat?", send: "Send",
     walk: "About {m} min walk · tap for directions", noRoute: "No route for you: ",
     ticket: "Your number {n}", ahead: "{p} people ahead, about {m} min", called: "Please go to room {r}, desk {d}", calledNoDesk: "Please go to room {r}",
     loading: "Loading…", offline: "Connection lost, retrying…", notFound: "This link is not valid. Please ask at reception.",
@@ -105,24 +107,48 @@ function renderNext(task) {
   here.onclick = () => act(task, "arrive");
 }
 
-let fastingAnswered = false;
+let askMealTime = false;
 
 function renderFastingQuestion() {
   // Asked only while fasting steps wait on it: last meal unknown and fasting not confirmed.
   const waiting = journey.tasks.some((task) => task.fasting_hours > 0 && task.plan_note && task.status !== "completed");
-  $("fasting").hidden = fastingAnswered || !waiting || journey.last_meal_at || journey.fasting_confirmed;
-  $("fasting-question").textContent = t().fastQ;
+  $("fasting").hidden = !waiting || journey.last_meal_at || journey.fasting_confirmed;
+  $("fasting-question").textContent = askMealTime ? t().mealWhen : t().fastQ;
   $("fasting-yes").textContent = t().fastYes;
   $("fasting-no").textContent = t().fastNo;
+  $("fasting-yes").hidden = $("fasting-no").hidden = askMealTime;
+  $("fasting-when").hidden = !askMealTime;
+  $("fasting-when-label").textContent = t().mealWhen;
+  $("fasting-send").textContent = t().send;
 }
 
-$("fasting-yes").onclick = async () => {
+async function answerFasting(body) {
   try {
-    journey = await api(`/api/v1/journeys/${journeyId}/fasting`, { method: "POST", token, body: {} });
+    journey = await api(`/api/v1/journeys/${journeyId}/fasting`, { method: "POST", token, body });
+    askMealTime = false;
     render();
   } catch (error) { $("status").textContent = error.message; }
+}
+
+/* A time later than now can only mean yesterday evening. */
+function lastMealAt(hhmm) {
+  const [h, m] = hhmm.split(":").map(Number);
+  const at = new Date();
+  at.setHours(h, m, 0, 0);
+  if (at > new Date()) at.setDate(at.getDate() - 1);
+  return at.toISOString();
+}
+
+$("fasting-yes").onclick = () => answerFasting({});
+$("fasting-no").onclick = () => {
+  askMealTime = true;
+  const now = new Date();
+  $("fasting-time").value = `${String(now.getHours()).padStart(2, "0")}:${String(now.getMinutes()).padStart(2, "0")}`;
+  render();
 };
-$("fasting-no").onclick = () => { fastingAnswered = true; render(); };
+$("fasting-send").onclick = () => {
+  if ($("fasting-time").value) answerFasting({ last_meal_at: lastMealAt($("fasting-time").value) });
+};
 
 function renderRoute(route) {
   $("route").hidden = !route;
