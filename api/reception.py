@@ -47,17 +47,17 @@ class Journeys(MethodView):
         fingerprint = request_fingerprint(request.get_json())
         if key and (journey := replayed_journey(db.session, key, g.staff.id, fingerprint)):
             return journey, 200
-        journey = _check_in(body)
-        if key:
-            remember(db.session, key, g.staff.id, fingerprint, journey)
         try:
-            commit()
+            journey = _check_in_once(body, key, fingerprint)
         except IntegrityError:
-            # A concurrent retry with the same key won the race: answer with its journey.
+            # A concurrent request wrote the same rows first: a double tap (same key), another
+            # desk with the same visit, or the same new patient. The double tap gets its
+            # journey; otherwise one more try sees the other's rows and answers plainly.
+            db.session.rollback()
             replay = key and replayed_journey(db.session, key, g.staff.id, fingerprint)
-            if not replay:
-                raise
-            return replay, 200
+            if replay:
+                return replay, 200
+            journey = _check_in_once(body, key, fingerprint)
         return journey, 201
 
 
@@ -73,6 +73,14 @@ class JourneyQRCode(MethodView):
         journey = journey_reader(journey_id)
         svg = segno.make(access_url(journey), error="m").svg_inline(scale=6, title="CarePath")
         return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:
+    journey = _check_in(body)
+    if key:
+        remember(db.session, key, g.staff.id, fingerprint, journey)
+    commit()
+    return journey
 
 
 def _check_in(body: dict) -> Journey:

@@ -1,0 +1,70 @@
+"""A receptionist's double tap on a slow network sends the same check-in twice at once: on
+PostgreSQL both requests really run concurrently, and the patient still gets one journey."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from tests.conftest import check_in_body
+
+pytestmark = pytest.mark.postgres_only
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(database_url):
+    if not database_url.startswith("postgresql"):
+        pytest.skip("concurrent writers need PostgreSQL (SQLite has one writer at a time)")
+
+
+def test_the_same_check_in_sent_twice_at_once_creates_one_journey(app, session, reception):
+    from navigation.models import Journey
+
+    body = check_in_body("ECG", "XR-CHEST", visit="V-DOUBLE", mrn="M-NEW")
+    headers = {**reception, "Idempotency-Key": "tap-1"}
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, dict]] = []
+
+    def tap() -> None:
+        with app.test_client() as client:
+            barrier.wait()
+            response = client.post("/api/v1/journeys", json=body, headers=headers)
+            answers.append((response.status_code, response.json))
+
+    taps = [threading.Thread(target=tap) for _ in range(2)]
+    for thread in taps:
+        thread.start()
+    for thread in taps:
+        thread.join(60)
+    assert sorted(status for status, _ in answers) == [200, 201], answers
+    assert answers[0][1]["id"] == answers[1][1]["id"]
+    session.expire_all()
+    assert session.query(Journey).filter_by(visit_number="V-DOUBLE").count() == 1
+
+
+def test_two_receptionists_checking_in_the_same_visit_at_once_get_one_journey_and_a_conflict(
+    app, session, reception
+):
+    from navigation.models import Journey
+
+    body = check_in_body("ECG", visit="V-TWICE", mrn="M-NEW2")
+    barrier = threading.Barrier(2)
+    answers: list[tuple[int, dict]] = []
+
+    def desk() -> None:
+        with app.test_client() as client:
+            barrier.wait()
+            response = client.post("/api/v1/journeys", json=body, headers=reception)
+            answers.append((response.status_code, response.json))
+
+    desks = [threading.Thread(target=desk) for _ in range(2)]
+    for thread in desks:
+        thread.start()
+    for thread in desks:
+        thread.join(60)
+    assert sorted(status for status, _ in answers) == [201, 409], answers
+    conflict = next(body for status, body in answers if status == 409)
+    assert "visit_number" in str(conflict["errors"])
+    session.expire_all()
+    assert session.query(Journey).filter_by(visit_number="V-TWICE").count() == 1
