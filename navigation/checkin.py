@@ -89,8 +89,8 @@ def check_in(
     )
     session.add(journey)
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
-    refresh_readiness(journey, now)
     planning.plan_journey(session, journey, now)
+    refresh_readiness(journey, now)  # after planning: a step that cannot happen today holds back no meal
     progress.started(session, journey, now)
     audit.record(
         session,

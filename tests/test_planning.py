@@ -156,3 +156,10 @@ def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_rep
 
     # "your fasting exams are done" would be untrue: no such push
     assert session.query(OutboxMessage).filter_by(journey_id=journey["id"], event="may_eat").count() == 0
+
+
+def test_a_patient_who_ate_breakfast_may_eat_from_check_in_when_the_fasting_test_must_wait(check_in):
+    # breakfast at 07:30 local: the lipid test's 12-hour fast cannot end before the lab closes
+    steps = by_key(check_in("LIPID", "ECG", last_meal_at="2026-11-24T23:30:00+00:00", visit="V4", mrn="M4"))
+    assert "19:30" in steps["draw:blood"]["plan_note"]  # when the fast would end: after closing
+    assert steps["meal"]["status"] == "ready"
