@@ -99,6 +99,22 @@ class RoomQueueSchema(Schema):
     entries = fields.List(fields.Nested(QueueEntrySchema))
 
 
+class PlannedStepSchema(Schema):
+    task_id = fields.Integer()
+    journey_id = fields.Integer()
+    visit_number = fields.String()
+    patient_name = fields.String()
+    exam_en = fields.String()
+    exam_zh = fields.String()
+    planned_start = fields.DateTime()
+    planned_end = fields.DateTime()
+    station = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": "The step's task state (FHIR R4 Task)"})
+    ticket = fields.String(
+        allow_none=True, metadata={"description": "Once the patient is in this room's line"}
+    )
+
+
 class ServiceQueueSchema(Schema):
     room_type = fields.String()
     rooms = fields.List(fields.Nested(RoomQueueSchema))
@@ -273,6 +289,16 @@ class RoomQueueView(MethodView):
     def get(self, room_code: str):
         """The room's line: who is called or in service, who waits in which order and how long."""
         return queues.room_view(db.session, _room(room_code), now())
+
+
+@blp.route(f"/api/v1/queues/rooms/{ROOM}/plan")
+class RoomPlanView(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(*NURSES)
+    @blp.response(200, PlannedStepSchema(many=True))
+    def get(self, room_code: str):
+        """The room's plan for the rest of the day: who is expected when, soonest first."""
+        return queues.room_plan(db.session, _room(room_code))
 
 
 @blp.route("/api/v1/queues/services/<string(maxlength=32):room_type>")

@@ -6,6 +6,7 @@ const KEY = "carepath-nurse";
 let token = sessionStorage.getItem(KEY);
 let rooms = [];
 let board = null;
+let plan = [];
 let asking = null;
 
 const STATUS = {
@@ -82,8 +83,13 @@ function pickRoom() {
 async function load() {
   if (!room()) return;
   try {
-    board = await call(`/api/v1/queues/rooms/${encodeURIComponent(room().code)}`, { method: "GET" });
+    const code = encodeURIComponent(room().code);
+    [board, plan] = await Promise.all([
+      call(`/api/v1/queues/rooms/${code}`, { method: "GET" }),
+      call(`/api/v1/queues/rooms/${code}/plan`, { method: "GET" }),
+    ]);
     render();
+    renderPlan();
   } catch (error) { say(error.message); }
 }
 
@@ -113,6 +119,14 @@ function render() {
       el("span", { class: "actions" }, ...buttons));
     return item;
   }));
+}
+
+/* Who the sequencer expects in this room, soonest first; a ticket once they are in line. */
+function renderPlan() {
+  const hhmm = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
+  $("plan").replaceChildren(...plan.map((step) => el("li", { "data-task": step.task_id },
+    el("span", { class: "when" }, `${hhmm(step.planned_start)}–${hhmm(step.planned_end)}`),
+    `${step.ticket || step.visit_number} · ${step.patient_name} · ${step.exam_zh} · ${step.exam_en}`)));
 }
 
 function act(entry, action) {

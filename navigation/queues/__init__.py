@@ -32,7 +32,7 @@ from navigation.queues.operations import (
     start,
     undo,
 )
-from navigation.queues.views import journey_queue, room_view, service_view, signage
+from navigation.queues.views import journey_queue, room_plan, room_view, service_view, signage
 
 __all__ = [
     "QueueChange",
@@ -55,6 +55,7 @@ __all__ = [
     "release",
     "resume",
     "room_for_staff",
+    "room_plan",
     "room_view",
     "service_view",
     "set_priority",

@@ -9,7 +9,17 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from navigation.errors import NotFound
-from navigation.models import EntryStatus, Journey, QueueEntry, QueueEvent, Room, RoomQueue, Site
+from navigation.models import (
+    EntryStatus,
+    Journey,
+    JourneyStatus,
+    QueueEntry,
+    QueueEvent,
+    Room,
+    RoomQueue,
+    Site,
+    Task,
+)
 from navigation.queues.estimates import ServiceTimes, waits
 from navigation.queues.lines import ACTIVE, at_desks, entries_in, line, queue_for_room
 
@@ -70,6 +80,48 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
         ],
         "can_undo": _undo_hint(session, queue.id),
     }
+
+
+def room_plan(session: Session, room: Room) -> list[dict[str, Any]]:
+    """The room's plan: every step the sequencer booked here that is still to come, soonest
+    first, with the patient's ticket once they are in line. Nurses see who to expect."""
+    from navigation.task_states import FINISHED
+
+    tasks = session.scalars(
+        sa.select(Task)
+        .join(Journey, Journey.id == Task.journey_id)
+        .where(
+            Task.planned_room_id == room.id,
+            Task.planned_start.is_not(None),
+            Task.status.not_in(list(FINISHED)),
+            Journey.status == JourneyStatus.ACTIVE,
+        )
+        .order_by(Task.planned_start, Task.id)
+    ).all()
+    entries = {
+        e.task_id: e
+        for e in session.scalars(
+            sa.select(QueueEntry).where(
+                QueueEntry.task_id.in_([t.id for t in tasks]), QueueEntry.status.in_(ACTIVE)
+            )
+        )
+    }
+    return [
+        {
+            "task_id": task.id,
+            "journey_id": task.journey_id,
+            "visit_number": task.journey.visit_number,
+            "patient_name": task.journey.patient.name,
+            "exam_en": task.name_en,
+            "exam_zh": task.name_zh,
+            "planned_start": task.planned_start,
+            "planned_end": task.planned_end,
+            "station": task.planned_station,
+            "status": task.status.value,
+            "ticket": entries[task.id].ticket if task.id in entries else None,
+        }
+        for task in tasks
+    ]
 
 
 def _undo_hint(session: Session, queue_id: int) -> str | None:

@@ -31,6 +31,8 @@ def test_nurse_calls_skips_undoes_and_pauses_with_big_buttons(live_server, page,
     assert "Chen Jing" in page.inner_text("#entries li:first-child")
     assert "~20 min" in page.inner_text("#entries li:nth-child(2)")
     assert page.eval_on_selector("#call-next", "b => b.getBoundingClientRect().height") >= 60
+    plan = page.inner_text("#plan")  # who the sequencer expects, with their tickets
+    assert "001 · Chen Jing" in plan and "002 · " in plan
 
     page.click("#call-next")
     page.wait_for_selector("#entries li.called[data-ticket='001']")
