@@ -97,6 +97,7 @@ class DeviceSchema(DeviceTokenSchema):
 
 
 class DeliveryStateSchema(Schema):
+    journey_id = fields.Integer()
     event_id = fields.String()
     event = fields.String()
     step_id = fields.String(allow_none=True)

@@ -7,14 +7,17 @@ import sqlalchemy as sa
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 
 from api.auth import BEARER, journey_reader, staff_required
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CheckInSchema, JourneySchema, access_url
+from navigation import audit
 from navigation.checkin import PatientDetails, check_in
 from navigation.errors import DomainError
+from navigation.followups import Undelivered, undelivered_today
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
 from navigation.models import Journey, Role, Site
 
@@ -59,6 +62,34 @@ class Journeys(MethodView):
                 return replay, 200
             journey = _check_in_once(body, key, fingerprint)
         return journey, 201
+
+
+class UndeliveredSchema(Schema):
+    journey_id = fields.Integer(attribute="journey.id")
+    visit_number = fields.String(attribute="journey.visit_number")
+    patient_name = fields.String(attribute="journey.patient.name")
+    event = fields.String(attribute="message.event", metadata={"description": "e.g. next_step, turn_now"})
+    status = fields.String(attribute="message.status", metadata={"enum": ["failed", "expired"]})
+    attempts = fields.Integer(attribute="message.attempts")
+    last_error = fields.String(attribute="message.last_error", allow_none=True)
+    created_at = fields.DateTime(attribute="message.created_at")
+
+
+@blp.route("/undelivered")
+class UndeliveredMessages(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(Role.RECEPTION, Role.NURSE, Role.ADMIN)
+    @blp.response(200, UndeliveredSchema(many=True))
+    def get(self) -> list[Undelivered]:
+        """Messages of today's patients that never reached their phone, newest first: tell them
+        in person. The read is audit-logged."""
+        site = db.session.scalars(sa.select(Site).where(Site.code == _staff_site_code())).one()
+        found = undelivered_today(db.session, site.id, now())
+        audit.record(
+            db.session, g.staff, "notifications.undelivered.read", "site", site.id, site_id=site.id, now=now()
+        )
+        commit()
+        return found
 
 
 @blp.route("/journeys/<int(max=2147483647):journey_id>/qr.svg")

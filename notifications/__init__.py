@@ -25,6 +25,7 @@ from notifications.outbox import (
     delivery_states,
     enqueue,
     message_for_phone,
+    undelivered,
 )
 
 __all__ = [
@@ -45,6 +46,7 @@ __all__ = [
     "Status",
     "broker_from_environment",
     "delivery_states",
+    "undelivered",
     "enqueue",
     "journey_channel",
     "message_for_phone",

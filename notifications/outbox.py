@@ -6,7 +6,7 @@ handler therefore never talks to FCM.
 """
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -114,6 +114,7 @@ def enqueue(
 class DeliveryState:
     """One message as staff see it (no lock-screen text: that is the same for everyone)."""
 
+    journey_id: int
     event_id: str
     event: str
     step_id: str | None
@@ -131,8 +132,27 @@ def delivery_states(session: Session, journey_id: int) -> list[DeliveryState]:
     rows: Sequence[OutboxMessage] = session.scalars(
         sa.select(OutboxMessage).where(OutboxMessage.journey_id == journey_id).order_by(OutboxMessage.id)
     ).all()
+    return _states(rows)
+
+
+UNDELIVERED = (Status.FAILED.value, Status.EXPIRED.value)
+
+
+def undelivered(session: Session, journey_ids: Collection[int]) -> list[DeliveryState]:
+    """Messages of these journeys that never reached a phone (given up, or out of time), newest
+    first: staff tell those patients in person."""
+    rows: Sequence[OutboxMessage] = session.scalars(
+        sa.select(OutboxMessage)
+        .where(OutboxMessage.journey_id.in_(list(journey_ids)), OutboxMessage.status.in_(UNDELIVERED))
+        .order_by(OutboxMessage.id.desc())
+    ).all()
+    return _states(rows)
+
+
+def _states(rows: Sequence[OutboxMessage]) -> list[DeliveryState]:
     return [
         DeliveryState(
+            journey_id=row.journey_id,
             event_id=row.event_id,
             event=row.event,
             step_id=row.step_id,

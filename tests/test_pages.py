@@ -75,6 +75,21 @@ def test_reception_checks_a_patient_in_and_gets_a_qr_code(live_server, page):
     assert "Abdominal ultrasound" in page.inner_text("#result-steps")
 
 
+def test_reception_sees_whose_phone_missed_a_message(live_server, page, session, check_in):
+    from notifications import OutboxMessage
+
+    journey = check_in("ECG", visit="V-MISSED", mrn="M9", name="Zhou Min")
+    missed = session.query(OutboxMessage).filter_by(journey_id=journey["id"], event="next_step").one()
+    missed.status, missed.attempts = "failed", 8  # what the dispatcher leaves when it gives up
+    session.commit()
+    page.goto(f"{live_server}/reception")
+    page.fill("#login [name=username]", "reception")
+    page.fill("#login [name=password]", "demo")
+    page.click("#login button")
+    page.wait_for_selector("#undelivered:not([hidden])")
+    assert "V-MISSED · Zhou Min · Next step · 下一步" in page.inner_text("#undelivered-list")
+
+
 def test_reception_sees_which_order_is_wrong(live_server, page):
     page.goto(f"{live_server}/reception")
     page.fill("#login [name=username]", "reception")

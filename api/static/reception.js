@@ -12,8 +12,28 @@ function showErrors(form, error) {
   form.querySelector(".error").textContent = [error.message, ...details].join(" — ");
 }
 
+const EVENTS = {
+  journey_started: "Journey started · 就诊开始", next_step: "Next step · 下一步", may_eat: "May eat · 可以进食",
+  report_ready: "Reports ready · 报告已出", journey_complete: "All done · 全部完成", turn_soon: "Turn soon · 即将轮到",
+  turn_now: "Called now · 正在叫号", plan_changed: "Plan changed · 安排有变",
+};
+
+/* Messages a phone never got, newest first: the desk tells those patients in person. */
+async function loadUndelivered() {
+  if (!token) return;
+  try {
+    const missed = await api("/api/v1/undelivered", { token });
+    $("undelivered").hidden = missed.length === 0;
+    $("undelivered-list").replaceChildren(...missed.map((m) => el("li", { "data-visit": m.visit_number },
+      `${new Date(m.created_at).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })} · `
+      + `${m.visit_number} · ${m.patient_name} · ${EVENTS[m.event] || m.event}`)));
+  } catch (error) { /* the check-in form matters more: try again on the next round */ }
+}
+setInterval(loadUndelivered, 60000);
+
 async function start() {
   if (!token) return show("login");
+  loadUndelivered();
   const exams = await api("/api/v1/catalog/exams");
   $("orders").replaceChildren(...exams.map((exam) => el("label", {},
     el("input", { type: "checkbox", name: "order", value: exam.code }), `${exam.code} · ${exam.name_en} · ${exam.name_zh}`)));
