@@ -150,7 +150,13 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
 
 def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     """Check-in: fit one new journey into the live day, everyone else fixed. Steps that cannot
-    be placed today keep no planned time and say why in `plan_note`."""
+    be placed today keep no planned time and say why in `plan_note`.
+
+    Check-ins at a site plan one at a time (a lock on the site's row until the caller
+    commits), so two desks checking patients in at once never book the same free slot."""
+    # FOR NO KEY UPDATE: inserting the journey already holds a key-share lock on the site row,
+    # which a plain FOR UPDATE would wait on (two check-ins would deadlock)
+    session.execute(sa.select(Site.id).where(Site.id == journey.site_id).with_for_update(key_share=True))
     day = load_day(session, journey.site, now, skip=[journey.id])
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
@@ -232,14 +238,18 @@ def improve_site(session: Session, site: Site, now: datetime, seconds: float) ->
     """Background improvement of everyone's plan (large-neighbourhood search, bounded).
 
     Moves cost stability, so patients are not reshuffled for small gains. The solve runs
-    outside any lock; the result is written only if nobody wrote the plan meanwhile (a
-    check-in or a nurse's change in any process), and thrown away otherwise: the next round
-    starts from the newer plan.
+    outside any lock; the result is kept only if nobody wrote the plan meanwhile (a check-in
+    or a nurse's change in any process). Otherwise everything this session wrote since its
+    last commit is rolled back, and the next round starts from the newer plan. The steps are
+    written before the site's row is touched, in the same order as every other writer of the
+    plan (steps, then the site), so two writers never wait on each other in a circle.
     """
     seen = session.scalar(sa.select(Site.plan_version).where(Site.id == site.id))
     day = load_day(session, site, now)
     before = day.state.plan.copy()
     result = sequencing.improve(day.state, seconds, reference=before)
+    changed = write_back(day, list(day.state.patients))
+    session.flush()
     kept = session.execute(
         sa.update(Site)
         .where(Site.id == site.id, Site.plan_version == seen)
@@ -247,8 +257,8 @@ def improve_site(session: Session, site: Site, now: datetime, seconds: float) ->
         .execution_options(synchronize_session=False)
     )
     if kept.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
         return Improvement(result, superseded=True)
-    changed = write_back(day, list(day.state.patients))
     moved = set(moved_patients(before, day.state.plan, TELL_MOVED_MIN))
     moved |= {
         ref[0]

@@ -4,6 +4,7 @@ PostgreSQL both requests really run concurrently, and the patient still gets one
 from __future__ import annotations
 
 import threading
+from datetime import datetime
 
 import pytest
 
@@ -68,3 +69,29 @@ def test_two_receptionists_checking_in_the_same_visit_at_once_get_one_journey_an
     assert "visit_number" in str(conflict["errors"])
     session.expire_all()
     assert session.query(Journey).filter_by(visit_number="V-TWICE").count() == 1
+
+
+def test_two_desks_checking_patients_in_at_once_never_book_the_same_slot(app, reception):
+    """The lung-function room has one station: two patients cannot share its first free slot."""
+    barrier = threading.Barrier(2)
+    answers: list[dict] = []
+
+    def desk(n: int) -> None:
+        body = check_in_body("PFT", visit=f"V-PFT{n}", mrn=f"M-PFT{n}")
+        with app.test_client() as client:
+            barrier.wait()
+            answers.append(client.post("/api/v1/journeys", json=body, headers=reception).json)
+
+    desks = [threading.Thread(target=desk, args=(n,)) for n in range(2)]
+    for thread in desks:
+        thread.start()
+    for thread in desks:
+        thread.join(60)
+    pft = sorted(
+        (datetime.fromisoformat(t["planned_start"]), datetime.fromisoformat(t["planned_end"]))
+        for journey in answers
+        for t in journey["tasks"]
+        if t["key"] == "exam:PFT"
+    )
+    assert len(pft) == 2
+    assert pft[1][0] >= pft[0][1], pft  # one after the other
