@@ -35,6 +35,7 @@ def improve_day(site_code: str, seconds: float) -> Improvement:
         journey = db.session.get_one(Journey, journey_id)
         if journey_id in improvement.moved:
             progress.notify(db.session, journey, Event.PLAN_CHANGED, now)
+        progress.replanned(db.session, journey, now)
         progress.journey_changed(db.session, journey, now)
     db.session.commit()
     return improvement

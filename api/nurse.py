@@ -238,6 +238,8 @@ def _done(
         for journey_id in sorted(moved - change.journey_ids):
             progress.notify(db.session, db.session.get_one(Journey, journey_id), Event.PLAN_CHANGED, now())
         change.journey_ids |= moved
+        for journey_id in sorted(moved):
+            progress.replanned(db.session, db.session.get_one(Journey, journey_id), now())
     announce(db.session, change.journey_ids, change.room_ids, now())  # live pages, after the commit
     commit()
     body = {

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from navigation.aftercommit import defer
 from navigation.models import Journey, JourneyStatus, Task
-from navigation.task_states import FINISHED, next_step
+from navigation.task_states import FINISHED, next_step, refresh_readiness
 from navigation.wayfinding import next_route
 from notifications import Event, enqueue, journey_channel, room_queue_channel
 
@@ -66,6 +66,14 @@ def advanced(session: Session, journey: Journey, released: list[Task], now: date
     elif next_step(journey) in released:
         _announce_next(session, journey, now)
     journey_changed(session, journey, now)
+
+
+def replanned(session: Session, journey: Journey, now: datetime) -> None:
+    """After a re-plan: steps that only followed one now set aside for today go ahead (the
+    meal, once a paused lab means no fasting draw today)."""
+    released = refresh_readiness(journey, now)
+    if released:
+        advanced(session, journey, released, now)
 
 
 def _announce_next(session: Session, journey: Journey, now: datetime) -> None:
