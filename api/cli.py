@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import click
@@ -58,7 +59,16 @@ def demo_command(host: str, port: int, no_serve: bool) -> None:
         click.echo(
             f"Reception page: http://{host}:{port}/reception   API docs: http://{host}:{port}/api/docs"
         )
+        _show_background_logs()
         run_simple(host, port, current_app._get_current_object(), threaded=True)
+
+
+def _show_background_logs() -> None:
+    """Print what the background threads do (plan improvements, deliveries): the migrations'
+    logging set-up silences everything below a warning."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)-5.5s [%(name)s] %(message)s")
+    for name in ("api", "navigation", "notifications"):
+        logging.getLogger(name).setLevel(logging.INFO)
 
 
 @main.group("map")
@@ -106,6 +116,7 @@ def worker_command(burst: bool) -> None:
             reports = Dispatcher(sessionmaker(db.engine), transports_from_environment()).run_until_idle()
             click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
         return
+    _show_background_logs()
     improver = PlanImprover(current_app._get_current_object())  # type: ignore[attr-defined]
     improver.start()
     try:
