@@ -173,8 +173,9 @@ def resequence_journey(session: Session, journey: Journey, now: datetime) -> lis
     if pid not in day.state.patients:
         return []
     resequence(day.state, pid, CHECKIN_SETTINGS)
+    changed = write_back(day, [pid])
     _plan_written(session, journey.site)
-    return write_back(day, [pid])
+    return changed
 
 
 def replan_touched(
@@ -200,12 +201,15 @@ def replan_touched(
         moved = touched
     else:
         return set()
+    changed = write_back(day, set(moved) | set(touched))
     _plan_written(session, site)
-    return {task.journey_id for task in write_back(day, set(moved) | set(touched))}
+    return {task.journey_id for task in changed}
 
 
 def _plan_written(session: Session, site: Site) -> None:
-    """Every write of the day's plan bumps the site's plan version (see `improve_site`)."""
+    """Every write of the day's plan bumps the site's plan version (see `improve_site`).
+    Called after the steps are written: the pending step updates are flushed first, so every
+    writer locks steps before the site's row."""
     session.execute(
         sa.update(Site)
         .where(Site.id == site.id)
