@@ -9,7 +9,6 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
-from sqlalchemy.orm.exc import StaleDataError
 
 from api.extensions import db
 from navigation import planning, progress, routing
@@ -60,19 +59,11 @@ def improve_due_sites(every: timedelta, seconds: float) -> dict[str, str]:
             continue
         try:
             improvement = improve_day(code, seconds)
-        except StaleDataError:  # a step changed under the solve (a nurse's click): next round
-            db.session.rollback()
-            outcome[code] = "superseded"
-            continue
         except Exception:  # one site's failure must not stop the others' improvement
             db.session.rollback()
             logger.exception("background improvement of site %s failed", code)
             outcome[code] = "failed"
             continue
         result = improvement.result
-        outcome[code] = (
-            "superseded"
-            if improvement.superseded
-            else f"cost {result.cost_before} -> {result.cost_after}, {len(improvement.moved)} told"
-        )
+        outcome[code] = f"cost {result.cost_before} -> {result.cost_after}, {len(improvement.moved)} told"
     return outcome

@@ -9,6 +9,7 @@ straight-line estimate for rooms that are not on the map.
 from __future__ import annotations
 
 import math
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -162,7 +163,6 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     day.state.plan.drop_patient(patient.id)
     sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
     write_back(day, [patient.id])
-    _plan_written(session, journey.site)
 
 
 def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
@@ -173,9 +173,7 @@ def resequence_journey(session: Session, journey: Journey, now: datetime) -> lis
     if pid not in day.state.patients:
         return []
     resequence(day.state, pid, CHECKIN_SETTINGS)
-    changed = write_back(day, [pid])
-    _plan_written(session, journey.site)
-    return changed
+    return write_back(day, [pid])
 
 
 def replan_touched(
@@ -201,21 +199,7 @@ def replan_touched(
         moved = touched
     else:
         return set()
-    changed = write_back(day, set(moved) | set(touched))
-    _plan_written(session, site)
-    return {task.journey_id for task in changed}
-
-
-def _plan_written(session: Session, site: Site) -> None:
-    """Every write of the day's plan bumps the site's plan version (see `improve_site`).
-    Called after the steps are written: the pending step updates are flushed first, so every
-    writer locks steps before the site's row."""
-    session.execute(
-        sa.update(Site)
-        .where(Site.id == site.id)
-        .values(plan_version=Site.plan_version + 1)
-        .execution_options(synchronize_session=False)
-    )
+    return {task.journey_id for task in write_back(day, set(moved) | set(touched))}
 
 
 def claim_improvement(session: Session, site: Site, now: datetime, every: timedelta) -> bool:
@@ -235,41 +219,100 @@ class Improvement:
     result: sequencing.ImproveResult
     changed: list[Task] = field(default_factory=list)  # steps whose room or time changed
     moved: set[int] = field(default_factory=set)  # journeys worth telling: a new room or a big move
-    superseded: bool = False  # the plan was written meanwhile: nothing of this was kept
 
 
 def improve_site(session: Session, site: Site, now: datetime, seconds: float) -> Improvement:
     """Background improvement of everyone's plan (large-neighbourhood search, bounded).
 
     Moves cost stability, so patients are not reshuffled for small gains. The solve runs
-    outside any lock; the result is kept only if nobody wrote the plan meanwhile (a check-in
-    or a nurse's change in any process). Otherwise everything this session wrote since its
-    last commit is rolled back, and the next round starts from the newer plan. The steps are
-    written before the site's row is touched, in the same order as every other writer of the
-    plan (steps, then the site), so two writers never wait on each other in a circle.
+    outside any lock, so check-ins and nurses go on meanwhile. The write is short and
+    serialised with check-ins: the site's row first (check-ins wait for it; on SQLite it is
+    the write lock), then the day as it is now, and the improvement is carried over to it
+    (`rebase_improvement`): patients whose improved plan still fits take it, the others keep
+    theirs. Only the movers' steps are written, locked first; steps another transaction holds
+    (a nurse's click in progress) are skipped, never waited for, so the improver and the
+    nurses never wait on each other in a circle.
     """
-    seen = session.scalar(sa.select(Site.plan_version).where(Site.id == site.id))
     day = load_day(session, site, now)
     before = day.state.plan.copy()
     result = sequencing.improve(day.state, seconds, reference=before)
-    changed = write_back(day, list(day.state.patients))
-    session.flush()
-    kept = session.execute(
+    improved = day.state.plan.copy()
+    movers = {pid for pid in day.state.patients if improved.of_patient(pid) != before.of_patient(pid)}
+    # the site's row: check-ins wait for it from here to the commit (on SQLite, the write lock)
+    session.execute(
         sa.update(Site)
-        .where(Site.id == site.id, Site.plan_version == seen)
-        .values(plan_version=Site.plan_version + 1)
+        .where(Site.id == site.id)
+        .values(improved_at=now)
         .execution_options(synchronize_session=False)
     )
-    if kept.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        return Improvement(result, superseded=True)
-    moved = set(moved_patients(before, day.state.plan, TELL_MOVED_MIN))
+    held = _held_elsewhere(session, movers)  # lock the movers' steps before reading them again
+    session.expire_all()  # read the day again, as other processes left it
+    day = load_day(session, site, now)
+    rebase_improvement(day.state, before, improved, movers - held)
+    written = movers - held
+    changed = write_back(day, written)  # only steps this transaction holds
+    return Improvement(result, changed, _worth_telling(before, day.state.plan, written))
+
+
+def _held_elsewhere(session: Session, patient_ids: set[str]) -> set[str]:
+    """Lock the steps of these patients' journeys; those with a step another transaction
+    holds are returned (SKIP LOCKED: nobody waits). SQLite has one writer: nothing is held."""
+    ids = [int(pid) for pid in patient_ids]
+    if not ids:
+        return set()
+    steps = sa.select(Task.journey_id).where(Task.journey_id.in_(ids))
+    total = Counter(session.scalars(steps).all())
+    got = Counter(session.scalars(steps.with_for_update(skip_locked=True)).all())
+    return {str(j) for j, n in total.items() if got[j] < n}
+
+
+def rebase_improvement(
+    state: sequencing.DayState, before: sequencing.Plan, improved: sequencing.Plan, movers: set[str]
+) -> None:
+    """Carry an improvement computed on `before` over to the day as it is now.
+
+    One of `movers` takes their improved plan only if nobody changed their plan meanwhile,
+    and if none of its room bookings falls outside the room's opening now (a pause) or
+    overlaps a booking made or moved since, or the old booking of a patient who keeps theirs.
+    Overlap is judged per room, not per station: cautious, never a double booking.
+    """
+    candidates = {pid for pid in movers if state.plan.of_patient(pid) == before.of_patient(pid)}
+    taken: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for ref, p in state.plan.placements.items():
+        if p.room is not None and p.station >= 0 and before.placements.get(ref) != p:
+            taken[p.room].append((p.start, p.end))
+
+    def clashes(pid: str) -> bool:
+        for p in improved.of_patient(pid):
+            if p.room is None or p.station < 0 or (pid, p.task) in state.started:
+                continue
+            room = state.rooms.get(p.room)
+            if room is None or not any(a <= p.start and p.end <= b for a, b in state.open_windows(room)):
+                return True
+            if any(p.start < end and start < p.end for start, end in taken[p.room]):
+                return True
+        return False
+
+    refused: set[str] = set()
+    while newly := {pid for pid in candidates - refused if clashes(pid)}:
+        refused |= newly
+        for pid in newly:  # they keep their old bookings, which nobody else may take now
+            for p in before.of_patient(pid):
+                if p.room is not None and p.station >= 0:
+                    taken[p.room].append((p.start, p.end))
+    for pid in candidates - refused:
+        state.plan.set_patient(pid, improved.of_patient(pid), improved.unplaced_of(pid))
+
+
+def _worth_telling(before: sequencing.Plan, after: sequencing.Plan, among: set[str]) -> set[int]:
+    """Journeys (of `among`) with a step moved by more than TELL_MOVED_MIN or to another room."""
+    moved = set(moved_patients(before, after, TELL_MOVED_MIN))
     moved |= {
         ref[0]
-        for ref, p in day.state.plan.placements.items()
+        for ref, p in after.placements.items()
         if ref in before.placements and before.placements[ref].room != p.room
     }
-    return Improvement(result, changed, {int(pid) for pid in moved})
+    return {int(pid) for pid in moved & among}
 
 
 def write_back(day: SiteDay, patient_ids: Iterable[str]) -> list[Task]:

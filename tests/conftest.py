@@ -218,3 +218,24 @@ def page(chromium):
     page = context.new_page()
     yield page
     context.close()
+
+
+def double_bookings(session) -> list[tuple]:
+    """Overlapping planned steps still to come in one-station rooms (there must be none)."""
+    from navigation.models import Room, Task, TaskStatus
+
+    session.expire_all()
+    single = [r.id for r in session.query(Room).filter_by(stations=1)]
+    to_come = [TaskStatus.REQUESTED, TaskStatus.READY, TaskStatus.ON_HOLD]
+    booked: dict[int, list] = {}
+    steps = session.query(Task).filter(
+        Task.planned_room_id.in_(single), Task.planned_start.is_not(None), Task.status.in_(to_come)
+    )
+    for t in steps:
+        if not t.self_service:
+            booked.setdefault(t.planned_room_id, []).append((t.planned_start, t.planned_end, t.id))
+    clashes = []
+    for slots in booked.values():
+        slots.sort()
+        clashes += [(a, b) for a, b in zip(slots, slots[1:], strict=False) if b[0] < a[1]]
+    return clashes

@@ -1,5 +1,5 @@
-"""The service improves each site's day by itself, one process at a time, and never writes an
-improvement over a plan that changed while it was being computed."""
+"""The service improves each site's day by itself, one process at a time, and carries an
+improvement over to a plan that changed while it was being computed without double-booking."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from datetime import timedelta
 from api.background import PlanImprover
 from navigation import planning, sequencing
 from navigation.models import Site, Task
+from tests.conftest import double_bookings
 
 
 def planned_times(session) -> dict[int, tuple]:
@@ -15,12 +16,11 @@ def planned_times(session) -> dict[int, tuple]:
     return {t.id: (t.planned_start, t.planned_room_id) for t in session.query(Task)}
 
 
-def test_an_improvement_computed_while_a_patient_checks_in_is_thrown_away(
+def test_an_improvement_computed_while_a_patient_checks_in_keeps_the_newcomers_plan(
     app, session, check_in, monkeypatch
 ):
     for i in range(4):
         check_in("US-ABD", "ECG", "XR-CHEST", visit=f"V{i}", mrn=f"M{i}", fasting_confirmed=True)
-    before = planned_times(session)
     arrived: list[dict] = []
     real_improve = sequencing.improve
 
@@ -32,12 +32,41 @@ def test_an_improvement_computed_while_a_patient_checks_in_is_thrown_away(
     monkeypatch.setattr(sequencing, "improve", improve_while_reception_checks_in)
     from api.jobs import improve_day
 
-    improvement = improve_day("demo", 0.5)
-    assert improvement.superseded and not improvement.changed
+    improve_day("demo", 0.5)
     after = planned_times(session)
-    assert {k: after[k] for k in before} == before  # nobody's plan was overwritten
-    newcomer = {t["id"] for t in arrived[0]["tasks"]}
-    assert all(after[k][0] is not None for k in newcomer if k in after)
+    for task in arrived[0]["tasks"]:  # the improvement did not know them: their plan stands
+        if task["planned_start"]:
+            assert after[task["id"]][0].isoformat() == task["planned_start"]
+    assert double_bookings(session) == []
+
+
+def test_an_improvement_is_carried_over_only_where_it_still_fits():
+    """A check-in took A's new slot: A keeps the old one, so B cannot move into it; C can."""
+    from navigation.planning import rebase_improvement
+    from navigation.sequencing import DayState, Placement, Plan, Room, StraightLineWalking
+    from navigation.sequencing.model import Patient
+
+    room = Room("R1", "ct", 1, ((480, 1020),))
+    state = DayState(
+        {"R1": room}, {p: Patient(p, 480, ()) for p in "ABCN"}, Plan(), StraightLineWalking.for_rooms([room])
+    )
+
+    def at(pid: str, start: int) -> Placement:
+        return Placement(pid, "exam", "R1", 0, start, start + 20)
+
+    before = Plan()
+    for p in (at("A", 600), at("B", 700), at("C", 800)):
+        before.put(p)
+    improved = before.copy()
+    for p in (at("A", 540), at("B", 600), at("C", 660)):
+        improved.put(p)
+    state.plan = before.copy()
+    state.plan.put(at("N", 530))  # the newcomer, checked in during the solve
+    rebase_improvement(state, before, improved, {"A", "B", "C"})
+    assert state.plan.placements[("A", "exam")].start == 600  # its new slot was taken
+    assert state.plan.placements[("B", "exam")].start == 700  # A still holds 10:00
+    assert state.plan.placements[("C", "exam")].start == 660  # free: improved
+    assert state.plan.placements[("N", "exam")].start == 530
 
 
 def test_one_process_takes_each_turn_and_the_next_comes_after_the_interval(app, session, clock):

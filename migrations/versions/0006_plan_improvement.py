@@ -1,4 +1,4 @@
-"""plan improvement: the site's plan version and when it was last improved
+"""plan improvement: when each site's plan was last improved
 
 Revision ID: 0006_plan_improvement
 Revises: 0005_planning
@@ -17,11 +17,9 @@ depends_on = None
 
 def upgrade():
     with op.batch_alter_table("site", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("plan_version", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("improved_at", sa.DateTime(timezone=True), nullable=True))
 
 
 def downgrade():
     with op.batch_alter_table("site", schema=None) as batch_op:
         batch_op.drop_column("improved_at")
-        batch_op.drop_column("plan_version")

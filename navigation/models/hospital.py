@@ -25,10 +25,7 @@ class Site(Base):
     name_en: Mapped[str] = mapped_column(sa.String(200))
     name_zh: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
-    # bumped by every write of the day's plan: a background improvement computed from an
-    # older plan is thrown away rather than written over a check-in or a nurse's change
-    plan_version: Mapped[int] = mapped_column(default=0, server_default="0")
-    improved_at: Mapped[datetime | None]  # last background improvement claimed (any process)
+    improved_at: Mapped[datetime | None]  # last background improvement (any process)
     buildings: Mapped[list[Building]] = relationship(back_populates="site", order_by="Building.code")
 
 
