@@ -91,7 +91,9 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
             Journey.created_at >= midnight,
             Journey.id.not_in(list(skip)),
         )
-        .options(selectinload(Journey.tasks), selectinload(Journey.dependencies))
+        .options(
+            selectinload(Journey.tasks), selectinload(Journey.dependencies), selectinload(Journey.patient)
+        )
     )
     for journey in journeys:
         add_journey(day, journey)
