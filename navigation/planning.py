@@ -53,8 +53,14 @@ class SiteDay:
         return self.midnight + timedelta(minutes=minute)
 
 
-def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = ()) -> SiteDay:
-    """Everyone on today's plan at this site (but the journeys in `skip`), and its rooms."""
+def load_day(
+    session: Session, site: Site, now: datetime, skip: Iterable[int] = (), bookings_only: bool = False
+) -> SiteDay:
+    """Everyone on today's plan at this site (but the journeys in `skip`), and its rooms.
+
+    With `bookings_only`, the others come only as their room bookings, read in one query: all
+    that planning one patient around everyone else needs, several times faster on a full day.
+    """
     zone = ZoneInfo(site.timezone)
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
@@ -83,14 +89,18 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
         for code, r in rooms.items()
         if r.status == RoomStatus.PAUSED
     ]
+    today = (
+        Journey.site_id == site.id,
+        Journey.status == JourneyStatus.ACTIVE,
+        Journey.created_at >= midnight,
+        Journey.id.not_in(list(skip)),
+    )
+    if bookings_only:
+        _add_bookings(session, day, today)
+        return day
     journeys = session.scalars(
         sa.select(Journey)
-        .where(
-            Journey.site_id == site.id,
-            Journey.status == JourneyStatus.ACTIVE,
-            Journey.created_at >= midnight,
-            Journey.id.not_in(list(skip)),
-        )
+        .where(*today)
         .options(
             selectinload(Journey.tasks), selectinload(Journey.dependencies), selectinload(Journey.patient)
         )
@@ -98,6 +108,33 @@ def load_day(session: Session, site: Site, now: datetime, skip: Iterable[int] = 
     for journey in journeys:
         add_journey(day, journey)
     return day
+
+
+def _add_bookings(session: Session, day: SiteDay, today: tuple[sa.ColumnElement[bool], ...]) -> None:
+    """The day's room bookings (the steps' times and rooms), as `_placement` reads them from rows."""
+    rows = session.execute(
+        sa.select(
+            Task.journey_id,
+            Task.key,
+            Task.self_service,
+            Task.planned_station,
+            sa.func.coalesce(Task.started_at, Task.planned_start),
+            sa.func.coalesce(Task.completed_at, Task.planned_end),
+            Room.code,
+        )
+        .join(Journey, Journey.id == Task.journey_id)
+        .outerjoin(Room, Room.id == Task.planned_room_id)
+        .where(*today, Task.status.not_in([TaskStatus.CANCELLED, TaskStatus.FAILED]))
+    )
+    for journey_id, key, self_service, station, start, end, room in rows:
+        if start is None or end is None or room is None or self_service:
+            continue  # only room bookings constrain others
+        begin = day.minute(start)
+        day.state.plan.put(
+            sequencing.Placement(
+                str(journey_id), key, room, station or 0, begin, max(day.minute(end), begin + 1)
+            )
+        )
 
 
 def _until(day: SiteDay, paused_until: datetime | None) -> int:
@@ -160,7 +197,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     # FOR NO KEY UPDATE: inserting the journey already holds a key-share lock on the site row,
     # which a plain FOR UPDATE would wait on (two check-ins would deadlock)
     session.execute(sa.select(Site.id).where(Site.id == journey.site_id).with_for_update(key_share=True))
-    day = load_day(session, journey.site, now, skip=[journey.id])
+    day = load_day(session, journey.site, now, skip=[journey.id], bookings_only=True)
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
     sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
