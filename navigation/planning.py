@@ -54,12 +54,17 @@ class SiteDay:
 
 
 def load_day(
-    session: Session, site: Site, now: datetime, skip: Iterable[int] = (), bookings_only: bool = False
+    session: Session,
+    site: Site,
+    now: datetime,
+    skip: Iterable[int] = (),
+    only: Iterable[int] | None = None,
 ) -> SiteDay:
     """Everyone on today's plan at this site (but the journeys in `skip`), and its rooms.
 
-    With `bookings_only`, the others come only as their room bookings, read in one query: all
-    that planning one patient around everyone else needs, several times faster on a full day.
+    With `only`, just those journeys come whole (steps, rules, patient); everyone else comes
+    as their room bookings, read in one query: all that planning a few patients around the
+    others needs, ten times faster on a full day.
     """
     zone = ZoneInfo(site.timezone)
     local = now.astimezone(zone)
@@ -95,12 +100,14 @@ def load_day(
         Journey.created_at >= midnight,
         Journey.id.not_in(list(skip)),
     )
-    if bookings_only:
-        _add_bookings(session, day, today)
-        return day
+    whole = list(today)
+    if only is not None:
+        wanted = list(only)
+        _add_bookings(session, day, (*today, Journey.id.not_in(wanted)))
+        whole.append(Journey.id.in_(wanted))
     journeys = session.scalars(
         sa.select(Journey)
-        .where(*today)
+        .where(*whole)
         .options(
             selectinload(Journey.tasks), selectinload(Journey.dependencies), selectinload(Journey.patient)
         )
@@ -197,7 +204,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     # FOR NO KEY UPDATE: inserting the journey already holds a key-share lock on the site row,
     # which a plain FOR UPDATE would wait on (two check-ins would deadlock)
     session.execute(sa.select(Site.id).where(Site.id == journey.site_id).with_for_update(key_share=True))
-    day = load_day(session, journey.site, now, skip=[journey.id], bookings_only=True)
+    day = load_day(session, journey.site, now, skip=[journey.id], only=())
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
     sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
@@ -207,7 +214,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
 def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
     """One patient's facts changed (e.g. they confirmed fasting): re-plan their remaining steps
     around everyone else, who keep their times. Returns the steps that changed."""
-    day = load_day(session, journey.site, now)
+    day = load_day(session, journey.site, now, only=[journey.id])
     pid = str(journey.id)
     if pid not in day.state.patients:
         return []
@@ -224,7 +231,9 @@ def replan_touched(
 ) -> set[int]:
     """After a queue change: re-plan the patients it touched (and, for a paused room, those it
     displaces); everyone else keeps their times. Returns the journeys whose plan changed."""
-    day = load_day(session, site, now)
+    journey_ids = list(journey_ids)
+    # a paused room displaces anyone: everyone whole; otherwise the touched and the others' bookings
+    day = load_day(session, site, now, only=None if closed_room is not None else journey_ids)
     touched = [str(j) for j in journey_ids if str(j) in day.state.patients]
     if closed_room is not None:
         room, until = closed_room

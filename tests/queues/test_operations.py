@@ -212,7 +212,9 @@ def test_every_operation_is_history_and_audit(client, nurse, waiting_patient, se
     post(client, nurse, f"entries/{first['id']}/skip", {"places": 1, "reason": "not here"})
     events = session.scalars(sa.select(QueueEvent.action).order_by(QueueEvent.id)).all()
     assert events == ["join", "join", "call", "skip"]
-    audits = session.scalars(sa.select(AuditRecord.action).where(AuditRecord.action.like("queue.%"))).all()
+    audits = session.scalars(
+        sa.select(AuditRecord.action).where(AuditRecord.action.like("queue.%")).order_by(AuditRecord.id)
+    ).all()
     assert audits == ["queue.call", "queue.skip"]
     skip = session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "queue.skip")).one()
     assert skip.actor == "nurse" and skip.detail["reason"] == "not here"
