@@ -83,7 +83,7 @@ class UndeliveredMessages(MethodView):
     def get(self) -> list[Undelivered]:
         """Messages of today's patients that never reached their phone, newest first: tell them
         in person. The read is audit-logged."""
-        site = db.session.scalars(sa.select(Site).where(Site.code == _staff_site_code())).one()
+        site = _staff_site()
         found = undelivered_today(db.session, site.id, now())
         audit.record(
             db.session, g.staff, "notifications.undelivered.read", "site", site.id, site_id=site.id, now=now()
@@ -115,7 +115,7 @@ def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:
 
 
 def _check_in(body: dict) -> Journey:
-    site_code = body["site"] or _staff_site_code()
+    site_code = body["site"] or _staff_site().code
     details = body["patient"]
     return check_in(
         db.session,
@@ -130,10 +130,10 @@ def _check_in(body: dict) -> Journey:
     )
 
 
-def _staff_site_code() -> str:
+def _staff_site() -> Site:
     if g.staff.site_id is not None:
-        return db.session.get(Site, g.staff.site_id).code
-    codes = db.session.scalars(sa.select(Site.code)).all()
-    if len(codes) != 1:
+        return db.session.get_one(Site, g.staff.site_id)
+    sites = db.session.scalars(sa.select(Site).limit(2)).all()
+    if len(sites) != 1:
         raise DomainError("name the site for this check-in", field="site")
-    return codes[0]
+    return sites[0]
