@@ -22,6 +22,7 @@ from notifications.transports.base import Outcome, Outgoing, SendResult, Transpo
 from notifications.transports.fcm import FcmTransport
 from notifications.transports.log import LogTransport
 from tests.notifications.fake_fcm import FakeFcm, reply_for
+from tests.timing import RunningClock, pause
 
 START = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
 
@@ -268,19 +269,19 @@ def test_parallel_dispatchers_never_double_send(
 
 CRASHING_DISPATCHER = """
 import sys
-import firebase_admin
+from datetime import datetime
 import sqlalchemy as sa
-from firebase_admin import credentials
 from sqlalchemy.orm import sessionmaker
 from notifications.dispatcher import Dispatcher
 from notifications.transports.fcm import FcmTransport
-from notifications.transports.log import LogTransport
 from tests.notifications.fake_fcm import point_sdk_at
+from tests.timing import RunningClock
 
-database_url, fake_url, key_file = sys.argv[1:]
+database_url, fake_url, key_file, start = sys.argv[1:]
 transport = FcmTransport.from_service_account(key_file)
 point_sdk_at(fake_url, transport.app)
-Dispatcher(sessionmaker(sa.create_engine(database_url)), [transport]).run_pass()
+clock = RunningClock(datetime.fromisoformat(start))
+Dispatcher(sessionmaker(sa.create_engine(database_url)), [transport], clock=clock).run_pass()
 """
 
 
@@ -292,18 +293,16 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
     service_account_file,
 ) -> None:
     clock = Clock()
-    clock.now = datetime.now(UTC)
     event_ids = add_journeys(session_factory, clock, {j: [f"t{j}"] for j in range(300)})
     fake_fcm.hold_after(100)
+    started = time.monotonic()
     root = Path(__file__).resolve().parents[2]
-    child = subprocess.Popen(
-        [sys.executable, "-c", CRASHING_DISPATCHER, database_url, fake_fcm.url, str(service_account_file)],
-        cwd=root,
-    )
+    arguments = [database_url, fake_fcm.url, str(service_account_file), START.isoformat()]
+    child = subprocess.Popen([sys.executable, "-c", CRASHING_DISPATCHER, *arguments], cwd=root)
     try:
         deadline = time.monotonic() + 30
         while len(fake_fcm.delivered()) < 100 and time.monotonic() < deadline:
-            time.sleep(0.05)
+            pause(0.05)
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
@@ -313,8 +312,8 @@ def test_a_dispatcher_killed_mid_batch_loses_nothing(
     fake_fcm.hold_from = None
     fake_fcm.release()
 
-    # Later, the dead dispatcher's lease has run out.
-    clock.now = datetime.now(UTC) + timedelta(seconds=DispatchConfig().lease_seconds + 1)
+    # Later, the dead dispatcher's lease has run out (it counted from START in real time).
+    clock.now = START + timedelta(seconds=time.monotonic() - started + DispatchConfig().lease_seconds + 1)
     drain(dispatcher(session_factory, [fcm_transport], clock), clock)
 
     delivered = fake_fcm.delivered()
@@ -424,22 +423,20 @@ def test_a_slow_send_keeps_its_lease(session_factory: sessionmaker[Session]) -> 
 
         def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
             sending.set()
-            time.sleep(1.0)
+            pause(1.0)
             return [SendResult(Outcome.ACKNOWLEDGED) for _ in messages]
 
     short = DispatchConfig(lease_seconds=0.3)
+    running = RunningClock(START)
     add_journeys(session_factory, Clock(), {7: ["phone"]})
-    with session_factory() as session:  # due now, in real time
-        session.execute(sa.update(OutboxMessage).values(next_attempt_at=datetime.now(UTC)))
-        session.commit()
-    slow = threading.Thread(target=Dispatcher(session_factory, [Slow()], short).run_pass)
+    slow = threading.Thread(target=Dispatcher(session_factory, [Slow()], short, clock=running).run_pass)
     slow.start()
     sending.wait(5)
-    rival = Dispatcher(session_factory, [LogTransport()], short)
+    rival = Dispatcher(session_factory, [LogTransport()], short, clock=running)
     claimed = 0
     while slow.is_alive():
         claimed += rival.run_pass().claimed
-        time.sleep(0.05)
+        pause(0.05)
     slow.join()
     assert claimed == 0
     assert list(statuses(session_factory).values()) == [Status.DELIVERED]

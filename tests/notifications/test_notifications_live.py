@@ -19,6 +19,7 @@ from notifications.live import (
     journey_channel,
     room_queue_channel,
 )
+from tests.timing import pause
 
 
 def redis_clients(count: int) -> list[redis.Redis]:
@@ -111,7 +112,7 @@ def test_the_listener_comes_back_after_redis_goes_away() -> None:
     stream = broker.subscribe(journey_channel(7))
     try:
         server.connected = False
-        time.sleep(0.1)
+        pause(0.1)
         server.connected = True
         publisher = fakeredis.FakeRedis(server=server)
         deadline = time.monotonic() + 5

@@ -18,6 +18,7 @@ from notifications.jobs import QUEUE_NAME, request_dispatch
 from notifications.outbox import Status, delivery_states, enqueue
 from notifications.transports.base import Outcome, Outgoing, SendResult
 from notifications.transports.log import LogTransport
+from tests.timing import pause
 
 
 def add_message(session_factory: sessionmaker[Session], journey_id: int = 7) -> None:
@@ -94,11 +95,11 @@ def test_the_in_process_worker_delivers_without_being_asked(
         add_message(session_factory)
         deadline = time.monotonic() + 10
         while status_of(session_factory) != Status.DELIVERED and time.monotonic() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
         add_message(session_factory, journey_id=8)
         worker.wake()
         while status_of(session_factory, 8) != Status.DELIVERED and time.monotonic() < deadline:
-            time.sleep(0.02)
+            pause(0.02)
     finally:
         worker.stop()
     assert status_of(session_factory, 8) == Status.DELIVERED
