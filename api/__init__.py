@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, jsonify, send_from_directory
-
-from api import admin, auth, background, live, nurse, pages, patient, reception
-from api.config import from_environment
-from api.errors import ProblemApi, register_error_handlers
-from api.extensions import db, jwt, limiter, migrate
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    # Imported here, not at the top, so that `import api.cli` stays light: a command's help
+    # must not load the web app, the solver and the router (see api/cli.py).
+    from flask import Flask, jsonify, send_from_directory
+
+    from api import admin, auth, background, live, nurse, pages, patient, reception
+    from api.config import from_environment
+    from api.errors import ProblemApi, register_error_handlers
+    from api.extensions import db, jwt, limiter, migrate
+
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(from_environment(app.instance_path))
     if test_config:
