@@ -60,11 +60,19 @@ def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> 
 
 
 def _store(session: Session, site: Site, site_map: SiteMap, report: dict, source: str) -> dict:
+    document = dump_map(site_map)
+    # Store only what loads again: the router reads this document, not the map checked above.
+    _, reloaded = check_map(document)
+    if not reloaded.ok:
+        raise DomainError(
+            "the converted map does not load again; the site keeps its old map",
+            errors=_report_errors(reloaded),
+        )
     record = session.get(SiteMapRecord, site.id)
     if record is None:
         record = SiteMapRecord(site_id=site.id, version=0, closures_version=0)
         session.add(record)
-    record.document, record.source, record.report = dump_map(site_map), source, report
+    record.document, record.source, record.report = document, source, report
     record.version += 1
     rooms = set(session.scalars(sa.select(Room.code).where(Room.site_id == site.id)))
     unmapped = sorted(rooms - set(site_map.rooms()))

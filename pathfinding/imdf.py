@@ -346,12 +346,17 @@ class _Importer:
         lonely = sorted(u.id for u in units.values() if not u.openings)
         if lonely:
             self.report.warn("unit_without_openings", f"{len(lonely)} unit(s) have no opening", lonely)
-        # Inside a walkway, go straight from door to door rather than via its middle.
+        # Inside a walkway, go straight from door to door rather than via its middle; two doors
+        # that both touch two walkways are joined once (the edge id is the pair).
+        joined: set[tuple[str, str]] = set()
         for u in units.values():
             if u.category in WALKWAY:
                 ops = [self.nodes[o] for o in u.openings]
                 for i, a in enumerate(ops):
                     for b in ops[i + 1 :]:
+                        if (a.id, b.id) in joined:
+                            continue
+                        joined.add((a.id, b.id))
                         length = math.hypot(a.x - b.x, a.y - b.y)
                         self.edges.append(
                             Edge(f"{a.id}~{b.id}", EdgeKind.CORRIDOR, a.id, b.id, round(length, 2))

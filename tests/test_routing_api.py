@@ -149,5 +149,10 @@ def test_admin_imports_a_real_imdf_campus_with_warnings(client, admin):
     assert response.status_code == 200, response.json
     codes = {w["code"] for w in response.json["warnings"]}
     assert {"unit_without_openings", "buildings_joined_outdoors", "no_relationships"} <= codes
+    # what was accepted loads again: the site routes on it
+    campus_route = route(
+        client, "65cfa8fa-2f16-4371-852b-61b1d5d4ef02", "d65cb00c-600e-45c0-bde7-511aac5c9529"
+    )
+    assert campus_route.status_code == 200, campus_route.json
     del response
     gc.collect()
