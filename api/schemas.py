@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from api.extensions import db
 from navigation.access import access_token
 from navigation.models import Journey, Language, Mobility, Task
-from navigation.task_states import next_step
+from navigation.task_states import awaits_fasting_answer, next_step
 from navigation.wayfinding import next_route
 
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="not a valid code")
@@ -122,6 +122,13 @@ class JourneySchema(Schema):
     access_token = fields.Method("_token", metadata={"description": "The patient's bearer token"})
     access_url = fields.Method("_url", metadata={"description": "The link to print as a QR code"})
     next_step_id = fields.Method("_next", allow_none=True)
+    pending_question = fields.Method(
+        "_question",
+        allow_none=True,
+        metadata={
+            "description": "A question the patient must answer before the day can be planned: 'fasting'"
+        },
+    )
     next_route = fields.Method(
         "_route",
         allow_none=True,
@@ -139,6 +146,9 @@ class JourneySchema(Schema):
 
     def _route(self, journey: Journey) -> dict | None:
         return next_route(db.session, journey)
+
+    def _question(self, journey: Journey) -> str | None:
+        return "fasting" if awaits_fasting_answer(journey) else None
 
     def _next(self, journey: Journey) -> int | None:
         step = next_step(journey)

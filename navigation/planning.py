@@ -23,7 +23,7 @@ from navigation.errors import DomainError
 from navigation.models import Journey, JourneyStatus, Room, RoomQueue, RoomStatus, Site, Task, TaskStatus
 from navigation.sequencing.adapter import parse_hours
 from navigation.sequencing.model import NO_STATION
-from navigation.sequencing.planner import moved_patients, resequence
+from navigation.sequencing.planner import moved_patients, plan_afresh
 from navigation.task_states import FINISHED
 
 # One worker: a single patient's model solves in milliseconds, and one worker makes the
@@ -211,14 +211,14 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     write_back(day, [patient.id])
 
 
-def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
-    """One patient's facts changed (e.g. they confirmed fasting): re-plan their remaining steps
-    around everyone else, who keep their times. Returns the steps that changed."""
+def replan_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
+    """One patient's facts changed (e.g. they confirmed fasting): plan their remaining steps
+    afresh around everyone else, who keep their times. Returns the steps that changed."""
     day = load_day(session, journey.site, now, only=[journey.id])
     pid = str(journey.id)
     if pid not in day.state.patients:
         return []
-    resequence(day.state, pid, CHECKIN_SETTINGS)
+    plan_afresh(day.state, pid, CHECKIN_SETTINGS)
     return write_back(day, [pid])
 
 

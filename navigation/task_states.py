@@ -105,22 +105,29 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
 
 def _holds_back(dep: TaskDependency, journey: Journey) -> bool:
     """An unfinished step holds the next one back, unless it only orders them and cannot be
-    done today (the meal need not wait for a fasting test that will not happen). The meal
-    still waits while the patient has not said whether they have eaten: a fasting test they
-    may yet do today would be spoiled."""
+    done today (the meal need not wait for a fasting test that will not happen)."""
     before = dep.before
     if before.status in FINISHED:
         return False
-    if dep.hard or is_today(before):
-        return True
+    return dep.hard or is_today(before)
+
+
+def awaits_fasting_answer(journey: Journey) -> bool:
+    """Fasting steps are still to do and the patient has not said when they last ate: until
+    they answer, nobody knows which steps happen today, nor in which order."""
     unanswered = journey.last_meal_at is None and not journey.fasting_confirmed
-    return dep.after.kind == "meal" and before.fasting_hours > 0 and unanswered
+    return unanswered and any(t.fasting_hours > 0 and t.status not in FINISHED for t in journey.tasks)
 
 
 def next_step(journey: Journey) -> Task | None:
     """What the patient should do now: among the open steps, the one planned soonest (the
     plan may put a later step of the list first when its room is free); else the first still
-    waiting. Steps that cannot be done today come last, so they never block the rest."""
+    waiting. Steps that cannot be done today come last, so they never block the rest.
+
+    While the fasting question is unanswered the next thing to do is to answer it (paying
+    may come first): nothing else, since the answer decides the order of the day."""
+    if awaits_fasting_answer(journey):
+        return next((t for t in journey.tasks if t.kind == "payment" and t.status in OPEN), None)
     open_today = [t for t in journey.tasks if t.status in OPEN and is_today(t)]
     if open_today:
         return min(
@@ -136,4 +143,5 @@ def next_step(journey: Journey) -> Task | None:
 
 
 def is_today(task: Task) -> bool:
-    return task.plan_note is None
+    """Planned for today, or possibly today: set aside only until the fasting answer comes."""
+    return task.plan_note is None or awaits_fasting_answer(task.journey)

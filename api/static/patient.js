@@ -60,7 +60,7 @@ function render() {
   $("list-title").textContent = t().all;
   renderFastingQuestion();
   const next = journey.tasks.find((task) => task.id === journey.next_step_id);
-  $("finished").hidden = Boolean(next);
+  $("finished").hidden = journey.status !== "completed";
   $("finished-text").textContent = t().finished;
   $("next").hidden = !next;
   if (next) renderNext(next);
@@ -110,9 +110,8 @@ function renderNext(task) {
 let askMealTime = false;
 
 function renderFastingQuestion() {
-  // Asked only while fasting steps wait on it: last meal unknown and fasting not confirmed.
-  const waiting = journey.tasks.some((task) => task.fasting_hours > 0 && task.plan_note && task.status !== "completed");
-  $("fasting").hidden = !waiting || journey.last_meal_at || journey.fasting_confirmed;
+  // Asked while the day waits on it (the server says so): the answer decides the plan.
+  $("fasting").hidden = journey.pending_question !== "fasting";
   $("fasting-question").textContent = askMealTime ? t().mealWhen : t().fastQ;
   $("fasting-yes").textContent = t().fastYes;
   $("fasting-no").textContent = t().fastNo;

@@ -183,15 +183,22 @@ def _solve_and_keep_best(
 
 def plan_arrival(state: DayState, patient: Patient, settings: SolverSettings | None = None) -> ArrivalResult:
     """Check-in: plan one arriving patient into the live day, everyone else fixed."""
-    settings = settings or SolverSettings(time_limit_s=0.2)
-    began = time.perf_counter()
     state.patients[patient.id] = patient
     state.plan.drop_patient(patient.id)
-    greedy = _fallback_group(state, [patient.id])
-    _apply(state, [patient.id], greedy)
-    kept, status = _solve_and_keep_best(state, [patient.id], settings, None, all_optional=True)
-    placed = state.plan.of_patient(patient.id)
-    unplaced = state.plan.unplaced_of(patient.id)
+    return plan_afresh(state, patient.id, settings)
+
+
+def plan_afresh(state: DayState, patient_id: str, settings: SolverSettings | None = None) -> ArrivalResult:
+    """Plan one patient's steps still to come as on arrival, everyone else fixed: for a patient
+    whose facts changed (they said when they last ate), so nothing of the plan made without
+    those facts survives, not even a note saying why a step could not be planned then."""
+    settings = settings or SolverSettings(time_limit_s=0.2)
+    began = time.perf_counter()
+    greedy = _fallback_group(state, [patient_id])
+    _apply(state, [patient_id], greedy)
+    kept, status = _solve_and_keep_best(state, [patient_id], settings, None, all_optional=True)
+    placed = state.plan.of_patient(patient_id)
+    unplaced = state.plan.unplaced_of(patient_id)
     return ArrivalResult(placed, unplaced, status if kept else "greedy", time.perf_counter() - began)
 
 

@@ -104,8 +104,26 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
     for rule in patient.rules:
         if rule.before in tasks and (patient.id, rule.after) in state.started:
             reasons.setdefault(rule.before, f"must come before {rule.after}, which has already started")
+    _await_fasting_answer(patient, tasks, reasons)
     _propagate(patient.rules, tasks, reasons)
     return reasons
+
+
+def _await_fasting_answer(patient: Patient, tasks: dict[str, Task], reasons: dict[str, str]) -> None:
+    """A fasting step set aside only until the patient says when they last ate may still
+    happen today: what follows it, even only in order (the meal, the reports, the return
+    visit), waits for the answer too, so no meal is planned before a fast that may be kept."""
+    waiting = {k for k, t in tasks.items() if fasting_lower_bound(patient, t) is None}
+    changed = True
+    while changed:
+        changed = False
+        for rule in patient.rules:
+            if rule.before in waiting and rule.after in tasks and rule.after not in reasons:
+                reasons[rule.after] = (
+                    f"follows {rule.before}, which waits for the patient's answer about fasting"
+                )
+                waiting.add(rule.after)
+                changed = True
 
 
 def _propagate(rules: tuple[Rule, ...], tasks: dict[str, Task], reasons: dict[str, str]) -> None:
