@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # must not load the web app, the solver and the router (see api/cli.py).
     from flask import Flask, jsonify, send_from_directory
 
-    from api import admin, auth, background, live, nurse, pages, patient, reception
+    from api import admin, auth, background, fhir, live, nurse, pages, patient, reception
     from api.config import from_environment
     from api.errors import ProblemApi, register_error_handlers
     from api.extensions import db, jwt, limiter, migrate
@@ -32,7 +32,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (auth.blp, reception.blp, patient.blp, admin.blp, nurse.blp, live.blp):
+    for blueprint in (auth.blp, reception.blp, patient.blp, admin.blp, nurse.blp, live.blp, fhir.blp):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.blp)
     auth.register_jwt_errors()

@@ -10,16 +10,19 @@ import sqlalchemy as sa
 from flask import g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate
 
 from api.auth import BEARER, staff_required
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CatalogInfoSchema, ExamTypeSchema
 from navigation import audit, routing
+from navigation.catalog.loading import flatten_errors
 from navigation.catalog.store import active_catalog, install_catalog
 from navigation.errors import DomainError, NotFound
 from navigation.hospital import load_hospital
+from navigation.integration.code_store import replace_mappings, site_rows
+from navigation.integration.codes import MappingFileError, MappingRow, canonical_system, read_csv
 from navigation.models import CatalogVersion, Role, Room, Site
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Hospital IT: catalog and hospital data")
@@ -206,3 +209,59 @@ class ClosureView(MethodView):
         closure = routing.reopen(db.session, _own_site(site), closure_id, g.staff, now())
         commit()
         return closure
+
+
+class CodeMappingSchema(Schema):
+    system = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "Coding system URI (http://loinc.org) or HL7 v2 name (LN)"},
+    )
+    code = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    exam_code = fields.String(required=True, validate=validate.Length(min=1, max=32))
+    display = fields.String(load_default="", validate=validate.Length(max=200))
+
+
+@blp.route(f"/sites/{SITE}/code-mappings")
+class CodeMappings(MethodView):
+    @blp.doc(security=BEARER)
+    @staff_required(Role.ADMIN, Role.RECEPTION)
+    @blp.response(200, CodeMappingSchema(many=True))
+    def get(self, site: str):
+        """The site's table from the hospital's codes (LOINC, local charge codes) to catalog exams."""
+        return site_rows(db.session, _own_site(site))
+
+    @blp.doc(
+        security=BEARER,
+        requestBody={
+            "content": {
+                "application/json": {"schema": {"type": "array", "items": CodeMappingSchema}},
+                "text/csv": {"schema": {"type": "string", "description": "system,code,exam_code[,display]"}},
+            }
+        },
+    )
+    @staff_required(Role.ADMIN)
+    @blp.response(200, CodeMappingSchema(many=True))
+    def put(self, site: str):
+        """Replace the site's whole table, as JSON rows or a CSV file; refused whole if a row is wrong."""
+        target = _own_site(site)
+        if request.mimetype == "text/csv":
+            try:
+                rows = read_csv(request.get_data(as_text=True))
+            except MappingFileError as exc:
+                raise DomainError(str(exc), errors=exc.errors) from exc
+        else:
+            try:
+                loaded = CodeMappingSchema(many=True).load(_json_body())
+            except ValidationError as exc:
+                raise DomainError("the code mapping is invalid", errors=flatten_errors(exc.messages)) from exc
+            rows = [
+                MappingRow(canonical_system(r["system"]), r["code"].strip(), r["exam_code"], r["display"])
+                for r in loaded
+            ]
+        count = replace_mappings(db.session, target, rows)
+        audit.record(
+            db.session, g.staff, "codes.load", "site", site, site_id=target.id, now=now(), rows=count
+        )
+        commit()
+        return site_rows(db.session, target)

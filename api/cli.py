@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup
 
 # The command's name -> "module:attribute" of its click command or group. Add new commands here.
 COMMANDS = {
+    "codes": "api.commands.codes:codes_group",
     "demo": "api.commands.demo:demo_command",
     "map": "api.commands.maps:map_group",
     "plan": "api.commands.plan:plan_group",

@@ -15,6 +15,7 @@ from navigation.catalog.store import active_catalog
 from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import (
     Journey,
+    JourneyOrder,
     Language,
     Mobility,
     Patient,
@@ -27,7 +28,7 @@ from navigation.models import (
     TaskStatus,
     TaskTransition,
 )
-from navigation.steps import Step, StepPlan, expand_orders
+from navigation.steps import Dependency, Step, StepPlan, expand_orders
 from navigation.task_states import FINISHED, refresh_readiness
 
 ROOM_BOUND_KINDS = {"exam", "blood_draw", "return_visit", "pickup"}
@@ -70,10 +71,8 @@ def check_in(
         )
     catalog = active_catalog(session)
     plan = expand_orders(catalog, order_codes, on_file, now)
-    rooms = list(
-        session.scalars(sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED))
-    )
-    _refuse_orders_without_room(plan, rooms, order_codes)
+    rooms = usable_rooms(session, site.id)
+    refuse_orders_without_room(plan, rooms, order_codes)
 
     journey = Journey(
         site=site,
@@ -88,6 +87,9 @@ def check_in(
         created_by_id=actor.id,
     )
     session.add(journey)
+    journey.orders.extend(
+        JourneyOrder(site_id=site.id, exam_code=code, received_at=now) for code in dict.fromkeys(order_codes)
+    )
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
     planning.plan_journey(session, journey, now)
     refresh_readiness(journey, now)  # after planning: a step that cannot happen today holds back no meal
@@ -107,7 +109,7 @@ def check_in(
     return journey
 
 
-def _refuse_orders_without_room(plan: StepPlan, rooms: list[Room], order_codes: Sequence[str]) -> None:
+def refuse_orders_without_room(plan: StepPlan, rooms: list[Room], order_codes: Sequence[str]) -> None:
     codes = list(order_codes)
     for step in plan.steps:
         if step.kind not in ROOM_BOUND_KINDS:
@@ -136,46 +138,70 @@ def _add_tasks(
     actor: StaffUser,
     now: datetime,
 ) -> None:
-    load = _room_load(session, [r.id for r in rooms])
+    load = room_load(session, [r.id for r in rooms])
     by_key: dict[str, Task] = {}
     for position, step in enumerate(plan.steps):
-        task = Task(
-            position=position,
-            key=step.key,
-            kind=step.kind,
-            exam_codes=list(step.exam_codes),
-            name_en=step.name_en,
-            name_zh=step.name_zh,
-            room_types=list(step.room_types),
-            duration_min=step.duration_min,
-            room_durations=dict(step.room_durations),
-            fasting_hours=step.fasting_hours,
-            full_bladder=step.full_bladder,
-            self_service=step.self_service,
-            status=TaskStatus.REQUESTED,
-            planned_room=_least_loaded_room(step, rooms, load),
-            not_before=_fasting_until(step, last_meal_at, now),
-        )
-        task.transitions.append(
-            TaskTransition(
-                from_status=None, to_status=TaskStatus.REQUESTED.value, actor=f"staff:{actor.id}", at=now
-            )
-        )
+        task = new_task(step, position, rooms, load, last_meal_at, f"staff:{actor.id}", now)
         journey.tasks.append(task)
         by_key[step.key] = task
     session.flush()
     for dep in plan.dependencies:
-        journey.dependencies.append(
-            TaskDependency(
-                before=by_key[dep.before],
-                after=by_key[dep.after],
-                min_gap_min=dep.min_gap_min,
-                max_gap_min=dep.max_gap_min,
-                reason=dep.reason,
-                hard=dep.hard,
-            )
-        )
+        journey.dependencies.append(dependency_row(dep, by_key))
     session.flush()
+
+
+def usable_rooms(session: Session, site_id: int) -> list[Room]:
+    return list(
+        session.scalars(sa.select(Room).where(Room.site_id == site_id, Room.status != RoomStatus.CLOSED))
+    )
+
+
+def new_task(
+    step: Step,
+    position: int,
+    rooms: list[Room],
+    load: dict[int, int],
+    last_meal_at: datetime | None,
+    actor: str,
+    now: datetime,
+) -> Task:
+    """A step of the plan as a task row, requested, with a first room suggestion."""
+    task = Task(
+        position=position,
+        key=step.key,
+        status=TaskStatus.REQUESTED,
+        planned_room=_least_loaded_room(step, rooms, load),
+        not_before=_fasting_until(step, last_meal_at, now),
+    )
+    describe_task(task, step)
+    task.transitions.append(
+        TaskTransition(from_status=None, to_status=TaskStatus.REQUESTED.value, actor=actor, at=now)
+    )
+    return task
+
+
+def describe_task(task: Task, step: Step) -> None:
+    """What the step is: its exams, names, rooms and preparation (a revised order list may change them)."""
+    task.kind = step.kind
+    task.exam_codes = list(step.exam_codes)
+    task.name_en, task.name_zh = step.name_en, step.name_zh
+    task.room_types = list(step.room_types)
+    task.duration_min = step.duration_min
+    task.room_durations = dict(step.room_durations)
+    task.fasting_hours = step.fasting_hours
+    task.full_bladder = step.full_bladder
+    task.self_service = step.self_service
+
+
+def dependency_row(dep: Dependency, by_key: Mapping[str, Task]) -> TaskDependency:
+    return TaskDependency(
+        before=by_key[dep.before],
+        after=by_key[dep.after],
+        min_gap_min=dep.min_gap_min,
+        max_gap_min=dep.max_gap_min,
+        reason=dep.reason,
+        hard=dep.hard,
+    )
 
 
 def _fasting_until(step: Step, last_meal_at: datetime | None, now: datetime) -> datetime | None:
@@ -185,7 +211,7 @@ def _fasting_until(step: Step, last_meal_at: datetime | None, now: datetime) -> 
     return until if until > now else None
 
 
-def _room_load(session: Session, room_ids: list[int]) -> dict[int, int]:
+def room_load(session: Session, room_ids: list[int]) -> dict[int, int]:
     rows = session.execute(
         sa.select(Task.planned_room_id, sa.func.count())
         .where(Task.planned_room_id.in_(room_ids), Task.status.not_in(list(FINISHED)))

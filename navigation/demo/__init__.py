@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from navigation.catalog.loading import demo_catalog_document
 from navigation.catalog.store import install_catalog
 from navigation.hospital import load_hospital
+from navigation.integration.code_store import replace_mappings
+from navigation.integration.codes import read_csv
 from navigation.models import Role, Site
 from navigation.routing import install_map
 from navigation.staff import create_or_update_user
@@ -17,8 +19,12 @@ from navigation.staff import create_or_update_user
 DEMO_PASSWORD = "demo"
 
 
+def _demo_text(name: str) -> str:
+    return resources.files("navigation.demo").joinpath(name).read_text("utf-8")
+
+
 def _demo_file(name: str) -> dict:
-    return json.loads(resources.files("navigation.demo").joinpath(name).read_text("utf-8"))
+    return json.loads(_demo_text(name))
 
 
 def hospital_document() -> dict:
@@ -30,6 +36,7 @@ def load_demo(session: Session) -> Site:
     site = load_hospital(session, hospital_document())
     install_catalog(session, demo_catalog_document())
     install_map(session, site, _demo_file("map.json"))
+    replace_mappings(session, site, read_csv(_demo_text("code_mapping.csv")))
     for role in Role:
         create_or_update_user(session, role.value, DEMO_PASSWORD, role, site.id, f"Demo {role.value}")
     return site

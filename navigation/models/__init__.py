@@ -2,6 +2,7 @@
 
 from navigation.models.base import Base, utcnow
 from navigation.models.hospital import Building, Floor, Room, RoomStatus, Site
+from navigation.models.integration import CodeMapping, InboundMessage, JourneyOrder, OrderStatus
 from navigation.models.journey import (
     Journey,
     JourneyStatus,
@@ -23,12 +24,16 @@ __all__ = [
     "Building",
     "CatalogVersion",
     "Closure",
+    "CodeMapping",
     "Floor",
     "IdempotencyKey",
+    "InboundMessage",
     "Journey",
+    "JourneyOrder",
     "JourneyStatus",
     "Language",
     "Mobility",
+    "OrderStatus",
     "Patient",
     "Role",
     "Room",

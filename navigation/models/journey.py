@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from navigation.models.base import Base, str_enum, utcnow
 from navigation.models.hospital import Room, Site
+
+if TYPE_CHECKING:
+    from navigation.models.integration import JourneyOrder
 
 
 class Language(enum.StrEnum):
@@ -76,6 +79,7 @@ class Journey(Base):
     patient: Mapped[Patient] = relationship()
     tasks: Mapped[list[Task]] = relationship(back_populates="journey", order_by="Task.position")
     dependencies: Mapped[list[TaskDependency]] = relationship(back_populates="journey")
+    orders: Mapped[list[JourneyOrder]] = relationship(order_by="JourneyOrder.id")
 
 
 class Task(Base):
