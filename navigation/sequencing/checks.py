@@ -1,4 +1,8 @@
-"""Every rule a plan (or a simulated day) must keep, checked independently of the solver."""
+"""Every rule a plan (or a simulated day) must keep, checked independently of the solver.
+
+Times are compared exactly as given: a simulated day passes its unrounded minutes, so a
+60-minute gap kept for 59.5 minutes is a violation, never rounded away.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 from navigation.sequencing.model import Patient, Placement, Plan, Room, WalkingTime
 from navigation.sequencing.prepare import fasting_lower_bound
@@ -19,7 +24,20 @@ class Violation:
     detail: str
 
 
-def _walk(walking: WalkingTime, patient: Patient, a: Placement, b: Placement, neutral: set[str]) -> int:
+class Booking(Protocol):
+    """A step at a time and place: a planned `Placement` or a simulated, executed step."""
+
+    @property
+    def task(self) -> str: ...
+    @property
+    def room(self) -> str | None: ...
+    @property
+    def start(self) -> float: ...
+    @property
+    def end(self) -> float: ...
+
+
+def _walk(walking: WalkingTime, patient: Patient, a: Booking, b: Booking, neutral: set[str]) -> int:
     if a.room is None or b.room is None or a.task in neutral or b.task in neutral:
         return 0
     return math.ceil(walking(a.room, b.room, patient.mobility) / 60.0)
@@ -27,13 +45,13 @@ def _walk(walking: WalkingTime, patient: Patient, a: Placement, b: Placement, ne
 
 def patient_violations(
     patient: Patient,
-    placements: Iterable[Placement],
+    placements: Iterable[Booking],
     walking: WalkingTime,
     unplaced: Iterable[str] = (),
     check_walking: bool = True,
 ) -> list[Violation]:
     """Rules of one patient's journey: order, gaps, fasting, one place at a time, bladder."""
-    occurrences: dict[str, list[Placement]] = defaultdict(list)
+    occurrences: dict[str, list[Booking]] = defaultdict(list)
     for p in sorted(placements, key=lambda p: p.start):
         occurrences[p.task].append(p)  # a preparation may be repeated (drink again)
     by_key = {key: found[-1] for key, found in occurrences.items()}

@@ -42,6 +42,7 @@ from navigation.sequencing.prepare import (
     screen,
     task_location,
     todo,
+    visit_purpose,
     walk_min,
 )
 
@@ -110,7 +111,7 @@ def solve_group(
                 continue
             built[key] = tv
         before_drop = set(reasons)
-        _propagate(patient.rules, tasks, reasons)
+        _propagate(patient, tasks, reasons)
         for key in set(reasons) - before_drop:
             if key in built:
                 model.add(_as_expr(built.pop(key).present) == 0)
@@ -322,6 +323,11 @@ def _patient_constraints(
             second = built[rule.after]
             limit = done[rule.before].end + rule.max_gap_min  # already started: no margin left
             model.add(second.start <= limit).only_enforce_if(_lit(second.present))
+    for tv in built.values():
+        # no empty visit: a report, return visit or pickup needs one of its steps done
+        before = visit_purpose(patient, tv.task)
+        if before and not before & set(done) and not isinstance(tv.present, int):
+            model.add(tv.present <= sum(_as_expr(built[b].present) for b in before if b in built))
     bladder = [k for k in keys if built[k].task.full_bladder]
     _same_room(model, [built[k] for k in bladder])
     if bladder and any(patient.task(k).full_bladder for k in done):

@@ -23,6 +23,7 @@ from navigation.sequencing.model import (
 from navigation.sequencing.prepare import (
     Position,
     earliest_in_windows,
+    empty_visit,
     fasting_lower_bound,
     hhmm,
     planned_max_gap,
@@ -123,15 +124,11 @@ def _attempt(
                 lb = max(lb, before.end + rule.min_gap_min)
             elif rule.hard and rule.before in failed:
                 blocked = rule
-        if blocked is not None:
+        empty = empty_visit(patient, task, failed)
+        if blocked is not None or empty is not None:
             failed.add(task.key)
-            unplaced.append(
-                Unplaced(
-                    patient.id,
-                    task.key,
-                    f"needs {blocked.before} first, which cannot be done today",
-                )
-            )
+            why = empty or f"needs {blocked.before if blocked else ''} first, which cannot be done today"
+            unplaced.append(Unplaced(patient.id, task.key, why))
             continue
         sitting = next(
             (q.room for q in placed.values() if task.full_bladder and patient.task(q.task).full_bladder),

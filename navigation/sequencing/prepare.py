@@ -9,6 +9,35 @@ from navigation.sequencing.model import DAY_END, DayState, Patient, Room, Rule, 
 
 MAX_GAP_MARGIN_MIN = 20  # plans keep this in hand on "at most N min after" rules
 
+# Steps that only make sense after at least one of the steps they follow: collecting reports
+# with no exam done, a return visit with no result, a pickup without the doctor's visit.
+FOLLOW_ON = {
+    "report": "no exam with a report can be done today, so there is nothing to collect",
+    "return_visit": "none of the results the doctor reviews can be ready today",
+    "pickup": "the return visit that settles the prescription cannot happen today",
+}
+
+
+PREPARATION_KINDS = ("payment", "water", "meal")
+
+
+def visit_purpose(patient: Patient, task: Task) -> set[str]:
+    """The steps a report, return visit or pickup is for (empty for any other step)."""
+    if task.kind not in FOLLOW_ON:
+        return set()
+    kinds = {t.key: t.kind for t in patient.tasks}
+    return {
+        r.before
+        for r in patient.rules
+        if r.after == task.key and kinds.get(r.before) not in PREPARATION_KINDS
+    }
+
+
+def empty_visit(patient: Patient, task: Task, lost: set[str] | frozenset[str]) -> str | None:
+    """Why `task` would be an empty visit when every step in `lost` cannot happen, or None."""
+    purpose = visit_purpose(patient, task)
+    return FOLLOW_ON[task.kind] if purpose and purpose <= lost else None
+
 
 def planned_max_gap(max_gap_min: int) -> int:
     """A late exam must not break a maximum gap: plan with a margin."""
@@ -105,7 +134,7 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
         if rule.before in tasks and (patient.id, rule.after) in state.started:
             reasons.setdefault(rule.before, f"must come before {rule.after}, which has already started")
     _await_fasting_answer(patient, tasks, reasons)
-    _propagate(patient.rules, tasks, reasons)
+    _propagate(patient, tasks, reasons)
     return reasons
 
 
@@ -126,16 +155,21 @@ def _await_fasting_answer(patient: Patient, tasks: dict[str, Task], reasons: dic
                 changed = True
 
 
-def _propagate(rules: tuple[Rule, ...], tasks: dict[str, Task], reasons: dict[str, str]) -> None:
+def _propagate(patient: Patient, tasks: dict[str, Task], reasons: dict[str, str]) -> None:
     changed = True
     while changed:
         changed = False
-        for rule in rules:
+        for rule in patient.rules:
             blocked = rule.hard and rule.before in reasons and rule.after in tasks
             if blocked and rule.after not in reasons:
                 reasons[rule.after] = (
                     f"needs {rule.before} first ({rule.reason or 'rule'}), which cannot be done today"
                 )
+                changed = True
+        for key, task in tasks.items():
+            empty = None if key in reasons else empty_visit(patient, task, set(reasons))
+            if empty is not None:
+                reasons[key] = empty
                 changed = True
 
 

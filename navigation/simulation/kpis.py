@@ -6,7 +6,6 @@ import math
 from typing import Any
 
 from navigation.sequencing.checks import patient_violations
-from navigation.sequencing.model import Placement
 from navigation.sequencing.walking import StraightLineWalking
 from navigation.simulation.scenario import SELF_SERVICE_TYPES
 from navigation.simulation.simulator import DayResult, PatientRecord
@@ -25,14 +24,19 @@ def _mean(values: list[float]) -> float:
 
 
 def record_violations(record: PatientRecord, walking: StraightLineWalking) -> list[str]:
-    placements = [
-        Placement(s.patient, s.task, s.room, s.station, math.floor(s.start), math.floor(s.end))
-        for s in record.steps
-    ]
+    """Broken rules in what was executed, at the simulated (unrounded) times."""
     found = patient_violations(
-        record.patient, placements, walking, record.not_done.keys(), check_walking=False
+        record.patient, record.steps, walking, record.not_done.keys(), check_walking=False
     )
     return [f"{v.task}: {v.rule} ({v.detail})" for v in found]
+
+
+def needs_revisit(record: PatientRecord, violations: int) -> bool:
+    """Another visit is needed: a step not done today, or one done against a rule.
+
+    Patients who left on their own (no-shows) are not counted: no policy could keep them.
+    """
+    return not record.left_early and bool(record.not_done or violations)
 
 
 def fasting_minutes(record: PatientRecord) -> float | None:
@@ -54,16 +58,16 @@ def fasting_minutes(record: PatientRecord) -> float | None:
 
 def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
     stay, wait, walk, fasting = [], [], [], []
-    violations = 0
-    not_done = 0
+    violations = not_done = revisits = 0
     for record in result.records.values():
-        violations += len(record_violations(record, walking))
+        broken = len(record_violations(record, walking))
+        violations += broken
+        revisits += needs_revisit(record, broken)
         if not record.left_early:
             not_done += len(record.not_done)
-        if not record.steps:
+        minutes = record.stay
+        if not record.steps and minutes <= 0:
             continue
-        end = max(s.end for s in record.steps)
-        minutes = end - record.arrival
         busy = sum(s.end - s.start for s in record.steps)
         stay.append(minutes)
         wait.append(max(0.0, minutes - busy - record.walked_min))
@@ -88,4 +92,7 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
         "steps_not_done": not_done,
         "refused_patients": len(result.refused),
         "solve_seconds": round(result.solve_seconds, 2),
+        "revisit_patients": revisits,
+        # arrival to leaving; differs from the stay once booked patients come at their times
+        "mean_time_on_site_min": round(_mean(stay), 1),
     }

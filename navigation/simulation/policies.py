@@ -19,9 +19,11 @@ from navigation.sequencing.model import (
     DayState,
     Patient,
     Placement,
+    Room,
     SolverSettings,
     Task,
     Unplaced,
+    WalkingTime,
 )
 from navigation.sequencing.planner import (
     PatientLeft,
@@ -54,6 +56,7 @@ class Day(Protocol):
     def room_idle(self, room: str, minutes: float) -> bool: ...
     def location(self, patient: str) -> str | None: ...
     def executed(self, patient: str) -> dict[str, Placement]: ...
+    def skipped(self, patient: str) -> dict[str, str]: ...
     def in_progress(self) -> dict[tuple[str, str], Placement]: ...
     def heading(self) -> dict[tuple[str, str], str]: ...
 
@@ -67,24 +70,37 @@ class Policy(Protocol):
     def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None: ...
     def step_finished(self, day: Day, patient: Patient, task: Task, start: float, end: float) -> None: ...
     def patient_left(self, day: Day, patient: Patient) -> None: ...
+    def step_refused(self, day: Day, patient: Patient, task: Task, reason: str) -> None: ...
+    def sent_for_first(self, day: Day, patient: Patient, task: Task, prerequisite: str) -> None: ...
     def room_paused(self, day: Day, room: str, start: int, end: int) -> None: ...
     def background(self, day: Day) -> None: ...
     def unplaced(self, patient: Patient) -> dict[str, str]: ...
 
 
 class WalkIn:
-    """Unguided: the printed order, the shortest queue, first come first served.
+    """Unguided: the printed order, the nearest room, first come first served.
 
-    Patients pay first, then take their exams as printed; they eat as soon as the next exam
-    on the slip does not say "fasting" (which breaks the rule if a fasting exam comes later),
-    drink water when the scan desk tells them to, then collect reports and see the doctor.
+    Patients pay first, then take their exams as printed, each in the nearest department of
+    its type (they cannot see the queues elsewhere; in its waiting area, the shortest one); they eat as soon as the next exam on the slip
+    does not say "fasting" (the fasting exam after it is then refused), drink water when the
+    scan desk tells them to, then collect reports and see the doctor. A department that
+    sends them for a missing prerequisite first sends them there next.
     """
 
     name = "walk_in"
 
-    def __init__(self, rooms_by_type: dict[str, list[str]], printed: dict[str, list[str]]):
-        self.rooms_by_type = rooms_by_type
+    def __init__(
+        self,
+        rooms: dict[str, Room],
+        printed: dict[str, list[str]],
+        walking: WalkingTime,
+    ):
+        self.rooms_by_type: dict[str, list[str]] = {}
+        for room in rooms.values():
+            self.rooms_by_type.setdefault(room.room_type, []).append(room.code)
+        self.places = {code: (r.building, r.floor) for code, r in rooms.items()}
         self.printed = printed  # patient -> exam codes in the doctor's printed order
+        self.walking = walking
         self.order: dict[str, list[Task]] = {}
         self.solve_seconds = 0.0
 
@@ -111,9 +127,10 @@ class WalkIn:
         self.order[patient.id] = order
 
     def next_step(self, day: Day, patient: Patient) -> NextStep | None:
-        done = day.executed(patient.id)
+        done, skipped = day.executed(patient.id), day.skipped(patient.id)
+        here = day.location(patient.id) or patient.entrance
         for task in self.order[patient.id]:
-            if task.key in done:
+            if task.key in done or task.key in skipped:
                 continue
             rooms = [r for kind in task.room_types for r in self.rooms_by_type.get(kind, [])]
             if task.self_service:
@@ -121,8 +138,28 @@ class WalkIn:
             elif not rooms:
                 continue
             else:
-                room = min(rooms, key=lambda r: (day.queue_load(r), r))
+                room = self._nearest(day, here, rooms, patient)
             return NextStep(task, room, day.now)
+        return None
+
+    def _nearest(self, day: Day, here: str | None, rooms: list[str], patient: Patient) -> str:
+        """The nearest department of the type; in its waiting area, the shortest queue."""
+
+        def walk(room: str) -> float:
+            return 0.0 if here is None or here == room else self.walking(here, room, patient.mobility)
+
+        nearest = min(rooms, key=lambda r: (walk(r), r))
+        department = [r for r in rooms if self.places[r] == self.places[nearest]]
+        return min(department, key=lambda r: (day.queue_load(r), walk(r), r))
+
+    def sent_for_first(self, day: Day, patient: Patient, task: Task, prerequisite: str) -> None:
+        order = self.order[patient.id]
+        first = patient.task(prerequisite)
+        if first in order:
+            order.remove(first)
+        order.insert(order.index(task), first)
+
+    def step_refused(self, day: Day, patient: Patient, task: Task, reason: str) -> None:
         return None
 
     def step_started(self, day: Day, patient: Patient, task: Task, planned: float) -> None:
@@ -214,11 +251,11 @@ class Planned:
             self._timed(insert_patient, self.state, patient, initial_order(patient))
 
     def next_step(self, day: Day, patient: Patient) -> NextStep | None:
-        done = day.executed(patient.id)
+        done, skipped = day.executed(patient.id), day.skipped(patient.id)
         todo = [
             p
             for p in self.state.plan.of_patient(patient.id)
-            if p.task not in done and not self._too_late(patient, p.task, done)
+            if p.task not in done and p.task not in skipped and not self._too_late(patient, p.task, done)
         ]
         if not todo:
             return None
@@ -346,6 +383,15 @@ class Planned:
                 if (patient.id, p.task) in self.state.started
             ]
             self.state.plan.set_patient(patient.id, kept, [])
+
+    def step_refused(self, day: Day, patient: Patient, task: Task, reason: str) -> None:
+        """Turned away (or sent home at closing): the step leaves the plan, its slot is free."""
+        ref = (patient.id, task.key)
+        self.state.plan.placements.pop(ref, None)
+        self.state.plan.unplaced[ref] = Unplaced(patient.id, task.key, reason)
+
+    def sent_for_first(self, day: Day, patient: Patient, task: Task, prerequisite: str) -> None:
+        return None  # the plan already orders prerequisites first
 
     def room_paused(self, day: Day, room: str, start: int, end: int) -> None:
         if not self.smart:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 
 from navigation.sequencing.model import DayState, Plan
@@ -18,11 +17,8 @@ def make_policy(
     name: str, scenario: Scenario, walking: StraightLineWalking, options: PlannedOptions
 ) -> Policy:
     if name == "walk_in":
-        by_type: dict[str, list[str]] = defaultdict(list)
-        for room in scenario.rooms:
-            by_type[room.room_type].append(room.code)
         printed = {a.patient: list(a.orders) for a in scenario.arrivals}
-        return WalkIn(dict(by_type), printed)
+        return WalkIn({r.code: r for r in scenario.rooms}, printed, walking)
     if name in ("fcfs", "carepath"):
         state = DayState({r.code: r for r in scenario.rooms}, {}, Plan(), walking)
         return Planned(state, smart=name == "carepath", options=options)

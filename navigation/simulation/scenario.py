@@ -100,6 +100,12 @@ def _minute(value: Any, where: str) -> int:
     raise ScenarioError(f"{where}: expected HH:MM or minutes, got {value!r}")
 
 
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ScenarioError(f"{where}: expected true or false, got {value!r}")
+    return value
+
+
 def _time_text(minute: int) -> str:
     return f"yesterday {hhmm(minute + 24 * 60)}" if minute < 0 else hhmm(minute)
 
@@ -147,6 +153,7 @@ def parse_scenario(document: Any) -> Scenario:
                 last_meal_min=None if last_meal is None else _minute(last_meal, f"{where}.last_meal"),
                 fasting_confirmed=bool(a.get("fasting_confirmed", False)),
                 leaves_after_steps=a.get("leaves_after_steps"),
+                collects_reports=_flag(a.get("collects_reports", True), f"{where}.collects_reports"),
             )
         )
     pauses = []
@@ -210,6 +217,7 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
                 "last_meal": None if a.last_meal_min is None else _time_text(a.last_meal_min),
                 "fasting_confirmed": a.fasting_confirmed,
                 "leaves_after_steps": a.leaves_after_steps,
+                "collects_reports": a.collects_reports,
             }
             for a in scenario.arrivals
         ],

@@ -4,7 +4,13 @@ Every policy sees the same day: the same arrivals, the same service-time draws (
 patient and step, seeded by the scenario), the same walking times, no-shows and room pauses.
 Rooms call the waiting patient with the smallest queue key (arrival at the desk for walk-in,
 planned start for planned policies), only while open, and start an exam only if it should
-end before the room closes.
+end before the room closes; whoever still waits when a room closes for the day is sent home.
+
+Departments keep the rules whatever the policy: a fasting test after a meal (or with the
+fasting status unknown) is refused, a patient missing a prerequisite is sent for it first
+(or turned away when it cannot be had), nobody collects reports, sees the doctor or picks
+up medicine when none of what that visit is for was done, and self-service desks keep
+their hours. Times are kept exactly (minutes as floats), so gaps are measured exactly.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import Any
 import simpy
 
 from navigation.sequencing.model import DAY_END, NO_STATION, Patient, Placement, Room, Task
+from navigation.sequencing.prepare import FOLLOW_ON, fasting_lower_bound, visit_purpose
 from navigation.sequencing.walking import StraightLineWalking
 from navigation.simulation.policies import NextStep, Policy
 from navigation.simulation.scenario import Arrival, Scenario
@@ -49,6 +56,15 @@ class PatientRecord:
     walked_min: float = 0.0
     left_early: bool = False
     not_done: dict[str, str] = field(default_factory=dict)  # task -> reason
+    left_at: float | None = None  # when the patient went home (None: still inside at day end)
+
+    @property
+    def stay(self) -> float:
+        """Arrival to leaving: the last step's end, or later when sent home from a queue."""
+        ends = [s.end for s in self.steps]
+        if self.left_at is not None:
+            ends.append(self.left_at)
+        return max(ends, default=self.arrival) - self.arrival
 
 
 @dataclass
@@ -103,6 +119,25 @@ class _Desk:
                 return limit
         return None
 
+    @property
+    def last_close(self) -> float:
+        return float(max((b for _, b in self.room.windows), default=0))
+
+    def next_opening(self, t: float, minutes: float, tolerance: float) -> float | None:
+        """Earliest time from `t` at which the room is open and `minutes` still fit."""
+        starts = [float(a) for a, _ in self.room.windows] + [float(b) for _, b in self.pauses]
+        for c in sorted({t, *(x for x in starts if x > t)}):
+            limit = self.open_until(c)
+            if limit is not None and c + minutes <= limit + tolerance:
+                return c
+        return None
+
+    def send_home(self) -> None:
+        """Closing for the day: everyone still waiting is told to come back another day."""
+        for request in self.waiting:
+            request.event.succeed(None)
+        self.waiting.clear()
+
     def dispatch(self) -> None:
         if not self.waiting or not self.free:
             return
@@ -138,6 +173,8 @@ class _Day:
         self.refused: dict[str, str] = {}
         self.steps: list[ExecutedStep] = []
         self._done: dict[str, dict[str, Placement]] = defaultdict(dict)
+        self._exact: dict[str, dict[str, ExecutedStep]] = defaultdict(dict)  # unrounded times
+        self._skipped: dict[str, dict[str, str]] = defaultdict(dict)  # task -> why not today
         self._running: dict[tuple[str, str], Placement] = {}
         self._heading: dict[tuple[str, str], str] = {}
         self._where: dict[str, str | None] = {}
@@ -164,6 +201,9 @@ class _Day:
     def executed(self, patient: str) -> dict[str, Placement]:
         return self._done[patient]
 
+    def skipped(self, patient: str) -> dict[str, str]:
+        return self._skipped[patient]
+
     def in_progress(self) -> dict[tuple[str, str], Placement]:
         return self._running
 
@@ -176,6 +216,7 @@ class _Day:
         for desk in self.desks.values():
             for t in sorted({a for a, _ in desk.room.windows} | {b for _, b in desk.pauses}):
                 self.env.process(self._wake(desk, t))
+            self.env.process(self._close(desk))
         for pause in self.scenario.pauses:
             self.env.process(self._pause(pause.room, pause.start, pause.end))
         for arrival in self.scenario.arrivals:
@@ -186,6 +227,10 @@ class _Day:
     def _wake(self, desk: _Desk, t: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(max(0, t - self.env.now))
         desk.dispatch()
+
+    def _close(self, desk: _Desk) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(max(0.0, desk.last_close - self.env.now))
+        desk.send_home()
 
     def _pause(self, room: str, start: int, end: int) -> Generator[simpy.Event, Any, None]:
         yield self.env.timeout(max(0, start - self.env.now))
@@ -229,6 +274,7 @@ class _Day:
         location = self.scenario.entrance
         done = self._done[patient.id]
         held: tuple[str, int] | None = None  # station kept for a next step in the same room
+        sent_for: str | None = None  # the step a department sent the patient away from
         while True:
             step: NextStep | None = None
             if arrival.leaves_after_steps is not None and len(done) >= arrival.leaves_after_steps:
@@ -261,10 +307,23 @@ class _Day:
                 yield self.env.timeout(seconds / 60)
                 location = target
             self._where[patient.id] = location
+            planned = task.duration_in(self.rooms[target].room_type if target else None)
             ready = max(self.now, step.not_before, self._ready(patient, task))
+            refusal, prerequisite = self._refusal(patient, task, target, ready, planned)
+            if prerequisite is not None and sent_for != task.key:
+                sent_for = task.key
+                self._heading.pop((patient.id, task.key), None)
+                self.policy.sent_for_first(self, patient, task, prerequisite)
+                continue
+            if prerequisite is not None:  # sent for it once and came back without it
+                refusal = f"needs {prerequisite} first"
+            if refusal is not None:
+                self._turn_away(patient, task, refusal)
+                continue
+            if target is not None and task.self_service:
+                ready = self.desks[target].next_opening(ready, planned, 0) or ready
             if ready > self.now:
                 yield self.env.timeout(ready - self.now)
-            planned = task.duration_in(self.rooms[target].room_type if target else None)
             actual: float = planned
             if task.self_service or target is None:
                 start, station = self.now, NO_STATION
@@ -273,23 +332,30 @@ class _Day:
                     self.scenario.seed, patient.id, task.key, self.scenario.service_time_cv
                 )
                 key = step.queue_key
+                called: int | None = None
                 while True:
                     if held is not None:
-                        station, held = held[1], None
+                        called, held = held[1], None
                     else:
                         event = self.env.event()
                         self.desks[target].waiting.append(
                             _Request(key, next(self._seq), patient.id, task.key, planned, event)
                         )
                         self.desks[target].dispatch()
-                        station = yield event
+                        called = yield event
+                    if called is None:
+                        break
                     again = self._expired_preparation(patient, task)
                     if again is None:
                         break
                     # the full bladder did not last: give the room back, drink again, re-queue
-                    self.desks[target].release(station)
+                    self.desks[target].release(called)
                     yield from self._redo(record, again)
                     key = self.now - 60
+                if called is None:
+                    self._turn_away(patient, task, f"still waiting when {target} closed for the day")
+                    continue
+                station = called
                 start = self.now
             self._heading.pop((patient.id, task.key), None)
             self._running[(patient.id, task.key)] = Placement(
@@ -301,25 +367,74 @@ class _Day:
                 self.desks[target].busy += actual
                 held = (target, station)
             del self._running[(patient.id, task.key)]
-            done[task.key] = Placement(
-                patient.id, task.key, target, station, math.floor(start), math.floor(self.now)
-            )
-            executed = ExecutedStep(
-                self.policy.name, patient.id, task.key, task.exam_codes, target, station, start, self.now
-            )
-            record.steps.append(executed)
-            self.steps.append(executed)
-            self.policy.step_finished(self, patient, task, start, self.now)
-        not_done = self.policy.unplaced(patient)
+            self._record(record, task, target, station, start)
+            sent_for = None
+        record.left_at = self.now
+        self._settle(record)
+
+    def _record(
+        self, record: PatientRecord, task: Task, room: str | None, station: int, start: float
+    ) -> None:
+        pid = record.patient.id
+        self._done[pid][task.key] = Placement(
+            pid, task.key, room, station, math.floor(start), math.floor(self.now)
+        )
+        executed = ExecutedStep(
+            self.policy.name, pid, task.key, task.exam_codes, room, station, start, self.now
+        )
+        self._exact[pid][task.key] = executed
+        record.steps.append(executed)
+        self.steps.append(executed)
+        self.policy.step_finished(self, record.patient, task, start, self.now)
+
+    def _settle(self, record: PatientRecord) -> None:
+        """Name every step that did not happen today, and why."""
+        patient = record.patient
+        not_done = {**self.policy.unplaced(patient), **self._skipped[patient.id]}
         for task in patient.tasks:
-            if task.key not in done:
+            if task.key not in self._done[patient.id]:
                 record.not_done[task.key] = not_done.get(
                     task.key, "patient left" if record.left_early else "not reached today"
                 )
 
+    def _turn_away(self, patient: Patient, task: Task, reason: str) -> None:
+        self._heading.pop((patient.id, task.key), None)
+        self._skipped[patient.id][task.key] = reason
+        self.policy.step_refused(self, patient, task, reason)
+
+    def _refusal(
+        self, patient: Patient, task: Task, room: str | None, ready: float, minutes: float
+    ) -> tuple[str | None, str | None]:
+        """What the department says: (why the step is refused today, a prerequisite to get first)."""
+        done, skipped = self._done[patient.id], self._skipped[patient.id]
+        if task.fasting_hours > 0:
+            since = fasting_lower_bound(patient, task)
+            if since is None:
+                return "fasting since the night before cannot be confirmed", None
+            if any(patient.task(k).kind == "meal" for k in done):
+                return f"needs {task.fasting_hours:g} h fasting, and the patient has eaten", None
+            if since > ready:
+                return f"needs {task.fasting_hours:g} h fasting, not kept since the last meal", None
+        lost = skipped.keys() | self.policy.unplaced(patient).keys()
+        for rule in patient.rules:
+            if rule.after != task.key or rule.before in done:
+                continue
+            if rule.hard and rule.before in lost:
+                return f"needs {rule.before} first, which was not done today", None
+            if rule.before not in lost and not task.self_service:
+                return None, rule.before  # staff send the patient there first
+        purpose = visit_purpose(patient, task)
+        if purpose and not purpose & set(done):
+            return FOLLOW_ON[task.kind], None
+        if room is not None:
+            tolerance = 0 if task.self_service else CLOSING_TOLERANCE_MIN
+            if self.desks[room].next_opening(ready, minutes, tolerance) is None:
+                return f"{room} is closed by the time the step could start", None
+        return None, None
+
     def _expired_preparation(self, patient: Patient, task: Task) -> Task | None:
         """A preparation step whose effect ran out ("at most N min after") before this one."""
-        done = self._done[patient.id]
+        done = self._exact[patient.id]
         for rule in patient.rules:
             if rule.after != task.key or rule.max_gap_min is None or rule.before not in done:
                 continue
@@ -330,18 +445,11 @@ class _Day:
     def _redo(self, record: PatientRecord, task: Task) -> Generator[simpy.Event, Any, None]:
         start = self.now
         yield self.env.timeout(task.duration_min)
-        pid = record.patient.id
-        self._done[pid][task.key] = Placement(
-            pid, task.key, None, -1, math.floor(start), math.floor(self.now)
-        )
-        executed = ExecutedStep(self.policy.name, pid, task.key, task.exam_codes, None, -1, start, self.now)
-        record.steps.append(executed)
-        self.steps.append(executed)
-        self.policy.step_finished(self, record.patient, task, start, self.now)
+        self._record(record, task, None, NO_STATION, start)
 
     def _ready(self, patient: Patient, task: Task) -> float:
-        """Earliest start the rules allow given what is done (gaps, results, fasting)."""
-        done = self._done[patient.id]
+        """Earliest start the rules allow given what is done (gaps, results), exactly."""
+        done = self._exact[patient.id]
         ready = 0.0
         for rule in patient.rules:
             if rule.after == task.key and rule.before in done:
@@ -354,6 +462,9 @@ def simulate_day(scenario: Scenario, policy: Policy, walking: StraightLineWalkin
     day = _Day(scenario, policy, walking)
     day.start()
     day.env.run(until=DAY_END)
+    for record in day.records.values():
+        if record.left_at is None:  # still inside at midnight: a step never came
+            day._settle(record)
     open_minutes: dict[str, float] = {}
     for code, desk in day.desks.items():
         total = sum(b - a for a, b in desk.room.windows)

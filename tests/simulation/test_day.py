@@ -29,7 +29,9 @@ def small_day() -> dict[str, dict]:
 def test_carepath_keeps_every_rule(small_day: dict[str, dict]) -> None:
     assert small_day["carepath"]["violations"] == 0
     assert small_day["fcfs"]["violations"] >= 0
-    assert small_day["walk_in"]["violations"] > 0, "walking in unguided breaks fasting rules"
+    assert small_day["walk_in"]["violations"] == 0, "departments refuse steps that break a rule"
+    # ... so unguided patients who ate too early come back another day
+    assert small_day["walk_in"]["revisit_patients"] > small_day["carepath"]["revisit_patients"]
 
 
 def test_carepath_beats_the_fcfs_plan(small_day: dict[str, dict]) -> None:
@@ -55,7 +57,8 @@ def test_command_json_plots_and_plan(tmp_path: Path) -> None:
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [r["policy"] for r in rows] == ["walk_in", "fcfs", "carepath"]
     keys = {"mean_time_in_hospital_min", "p90_time_in_hospital_min", "mean_wait_min", "mean_walk_m",
-            "mean_fasting_min", "violations", "utilisation", "solve_seconds"}  # fmt: skip
+            "mean_fasting_min", "violations", "utilisation", "solve_seconds", "steps_not_done",
+            "refused_patients", "revisit_patients", "mean_time_on_site_min"}  # fmt: skip
     assert all(keys <= set(r) for r in rows)
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
         "gantt_carepath.png", "gantt_fcfs.png", "gantt_walk_in.png", "queues.png",
