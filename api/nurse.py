@@ -144,7 +144,17 @@ class QueueCallNextSchema(Schema):
     )
 
 
-class QueueStartSchema(Schema):
+class QueueOverrideSchema(Schema):
+    override_reason = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=400),
+        metadata={
+            "description": "Begin although the step's prerequisites are not met yet, and why (audited)"
+        },
+    )
+
+
+class QueueStartSchema(QueueOverrideSchema):
     desk = fields.Integer(load_default=None, validate=validate.Range(min=1, max=100))
 
 
@@ -408,13 +418,13 @@ _entry_route(
     "start",
     QueueStartSchema,
     "The exam begins (the step becomes in-progress).",
-    lambda i, b, k: queues.start(db.session, i, desk=b["desk"], **k),
+    lambda i, b, k: queues.start(db.session, i, desk=b["desk"], override_reason=b["override_reason"], **k),
 )
 _entry_route(
     "complete",
-    None,
+    QueueOverrideSchema,
     "The exam is done (the step completes; the next steps are released).",
-    lambda i, b, k: queues.complete(db.session, i, **k),
+    lambda i, b, k: queues.complete(db.session, i, override_reason=b["override_reason"], **k),
 )
 _entry_route(
     "skip",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -11,8 +11,10 @@ from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import Journey, Task, TaskStatus
 from navigation.queues.lines import join
 from navigation.queues.notify import announce
-from navigation.task_states import refresh_readiness, transition
+from navigation.task_states import refresh_readiness, refuse_early, transition
 from notifications import Event
+
+ARRIVE_EARLY = timedelta(minutes=10)  # a patient may wait at the door this long before their step can begin
 
 
 def task_of(journey: Journey, task_id: int) -> Task:
@@ -27,7 +29,7 @@ def complete_self_service(session: Session, journey: Journey, task_id: int, now:
     task = task_of(journey, task_id)
     if not task.self_service:
         raise Conflict(f"step '{task.name_en}' is completed by staff, not by the patient", field="task_id")
-    _refuse_early(task, now)
+    refuse_early(task, now)
     transition(task, TaskStatus.COMPLETED, actor="patient", now=now, business_status="done")
     progress.advanced(session, journey, refresh_readiness(journey, now), now)
     return task
@@ -40,21 +42,14 @@ def arrive(
     task = task_of(journey, task_id)
     if task.self_service:
         raise Conflict(f"step '{task.name_en}' has no queue to join", field="task_id")
-    if task.status != TaskStatus.READY:
+    if task.status not in (TaskStatus.READY, TaskStatus.REQUESTED):
         raise Conflict(
             f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
         )
+    refuse_early(task, now, slack=ARRIVE_EARLY)
     change = join(session, task, now, room_code=room_code)
     announce(session, change.journey_ids, change.room_ids, now)  # nurses' screens and the phone reload
     return task
-
-
-def _refuse_early(task: Task, now: datetime) -> None:
-    if task.status == TaskStatus.READY and task.not_before and task.not_before > now:
-        raise Conflict(
-            f"step '{task.name_en}' can start at {task.not_before.isoformat()}, not before",
-            field="task_id",
-        )
 
 
 def report_fasting(

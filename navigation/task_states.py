@@ -89,18 +89,53 @@ def refresh_readiness(journey: Journey, now: datetime) -> list[Task]:
         deps = deps_of.get(task.id, [])
         if any(_holds_back(d, journey) for d in deps):
             continue
-        gaps = [
-            d.before.completed_at + timedelta(minutes=d.min_gap_min)
-            for d in deps
-            if d.before.status == S.COMPLETED and d.before.completed_at
-        ]
-        task.not_before = max(gaps) if gaps and max(gaps) > now else None
         transition(task, S.READY, actor="system", now=now, business_status="waiting")
         released.append(task)
+    for task in journey.tasks:
+        if task.status in (S.REQUESTED, S.READY):
+            at, _ = earliest_start(task)
+            task.not_before = at if at is not None and at > now else None
     if all(t.status in FINISHED for t in journey.tasks) and journey.status == JourneyStatus.ACTIVE:
         journey.status = JourneyStatus.COMPLETED
         journey.completed_at = now
     return released
+
+
+def earliest_start(task: Task) -> tuple[datetime | None, str]:
+    """The soonest this step may begin and why: a result awaited after a finished step (the
+    kidney result an hour after the draw), or the fast since the patient's last meal."""
+    journey = task.journey
+    limits = [
+        (d.before.completed_at + timedelta(minutes=d.min_gap_min), d.reason)
+        for d in journey.dependencies
+        if d.after_id == task.id and d.before.status == S.COMPLETED and d.before.completed_at
+    ]
+    if task.fasting_hours > 0 and journey.last_meal_at is not None:
+        fasted = journey.last_meal_at + timedelta(hours=task.fasting_hours)
+        limits.append((fasted, f"{task.fasting_hours:g} h without food since the last meal"))
+    return max(limits, key=lambda limit: limit[0], default=(None, ""))
+
+
+def refuse_early(task: Task, now: datetime, slack: timedelta = timedelta(0)) -> None:
+    """Refuse to let a step begin (arrival, call, start, done) before its prerequisites are
+    met, saying why and from when, in the hospital's time."""
+    if task.status == S.REQUESTED:
+        waiting = next(
+            (
+                d
+                for d in task.journey.dependencies
+                if d.after_id == task.id and d.hard and d.before.status not in FINISHED
+            ),
+            None,
+        )
+        why = f": {waiting.reason} ('{waiting.before.name_en}' first)" if waiting else ""
+        raise Conflict(f"'{task.name_en}' cannot begin yet{why}", field="task_id")
+    at, reason = earliest_start(task)
+    if at is not None and at > now + slack:
+        raise Conflict(
+            f"'{task.name_en}' can begin at {task.journey.site.hhmm(at)} at the earliest ({reason})",
+            field="task_id",
+        )
 
 
 def _holds_back(dep: TaskDependency, journey: Journey) -> bool:

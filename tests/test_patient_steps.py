@@ -36,7 +36,7 @@ def test_patient_cannot_complete_an_exam_or_a_step_not_yet_ready(client, check_i
     exam = client.post(f"{url}/{step(journey, 'exam:ECG')['id']}/complete", headers=as_patient(journey))
     assert exam.status_code == 409 and "staff" in exam.json["message"]
     report = client.post(f"{url}/{step(journey, 'report')['id']}/complete", headers=as_patient(journey))
-    assert report.status_code == 409 and "requested" in report.json["message"]
+    assert report.status_code == 409 and "cannot begin yet" in report.json["message"]
 
 
 def test_im_here_marks_arrival_only_when_the_step_is_ready(client, check_in):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -27,6 +28,10 @@ class Site(Base):
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     improved_at: Mapped[datetime | None]  # last background improvement (any process)
     buildings: Mapped[list[Building]] = relationship(back_populates="site", order_by="Building.code")
+
+    def hhmm(self, at: datetime) -> str:
+        """A time as the hospital's clocks show it: staff and patients never read UTC."""
+        return at.astimezone(ZoneInfo(self.timezone)).strftime("%H:%M")
 
 
 class Building(Base):

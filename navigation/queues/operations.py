@@ -47,7 +47,7 @@ from navigation.queues.lines import (
     snapshot,
     sync_step,
 )
-from navigation.task_states import refresh_readiness, transition
+from navigation.task_states import refresh_readiness, refuse_early, transition
 
 E = EntryStatus
 NO_SHOW_GRACE = timedelta(minutes=15)
@@ -100,6 +100,8 @@ def call_next(
         None,
     )
     if entry is None:
+        for waiting in line(session, pool, limit=1):  # someone is here, but too early: say until when
+            refuse_early(waiting.task, now)
         raise QueueEmpty(f"no one is waiting for room {room.code}", field="room")
     change = QueueChange(entry=entry)
     before = snapshot(entry)
@@ -145,10 +147,13 @@ def start(
     version: int | None = None,
     desk: int | None = None,
     soon_ahead: int = TURN_SOON_AHEAD,
+    override_reason: str | None = None,
 ) -> QueueChange:
-    """The exam begins: the step becomes in-progress (FHIR), the entry in service."""
+    """The exam begins: the step becomes in-progress (FHIR), the entry in service. Not before
+    its prerequisites are met, unless the nurse overrides with a reason (audited)."""
     entry, _ = locked_entry(session, entry_id, _site(actor), version)
     require(entry, [E.CALLED, *LINE], "started")
+    _prerequisites_met(session, entry, actor, now, override_reason)
     if desk is not None:
         _check_desk(entry.queue.room, desk)
     change = QueueChange(entry=entry)
@@ -167,8 +172,35 @@ def start(
     return change
 
 
+def _prerequisites_met(
+    session: Session, entry: QueueEntry, actor: StaffUser, now: datetime, override_reason: str | None
+) -> None:
+    """Refuse to begin a step too early (why, and from when), or keep the nurse's reason."""
+    if override_reason is None:
+        refuse_early(entry.task, now)
+        return
+    audit.record(
+        session,
+        actor,
+        "queue.override",
+        "queue_entry",
+        entry.id,
+        site_id=entry.site_id,
+        now=now,
+        reason=override_reason,
+        task_id=entry.task_id,
+        not_before=entry.task.not_before.isoformat() if entry.task.not_before else None,
+    )
+
+
 def complete(
-    session: Session, entry_id: int, *, actor: StaffUser, now: datetime, version: int | None = None
+    session: Session,
+    entry_id: int,
+    *,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None = None,
+    override_reason: str | None = None,
 ) -> QueueChange:
     """The exam is done: the step completes, the next steps are released, the room learns how
     long it took. A called patient may be completed at once (start and end together)."""
@@ -178,6 +210,7 @@ def complete(
     before = snapshot(entry)
     staff = f"staff:{actor.id}"
     if entry.task.status == TaskStatus.READY:
+        _prerequisites_met(session, entry, actor, now, override_reason)
         transition(entry.task, TaskStatus.IN_PROGRESS, actor=staff, now=now, business_status="in-service")
     transition(entry.task, TaskStatus.COMPLETED, actor=staff, now=now, business_status="done")
     began = entry.started_at or entry.called_at or now
