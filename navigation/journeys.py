@@ -63,7 +63,7 @@ def report_fasting(
         journey.fasting_confirmed = True
     else:
         journey.last_meal_at = last_meal_at
-    changed = planning.replan_journey(session, journey, now)
+    changed = planning.resequence_journey(session, journey, now)
     if changed:
         progress.notify(session, journey, Event.PLAN_CHANGED, now)
     # an answer may free steps that waited on it (the meal, once a fasting test is off today)

@@ -211,7 +211,7 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     write_back(day, [patient.id])
 
 
-def replan_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
+def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:
     """One patient's facts changed (e.g. they confirmed fasting): plan their remaining steps
     afresh around everyone else, who keep their times. Returns the steps that changed."""
     day = load_day(session, journey.site, now, only=[journey.id])
