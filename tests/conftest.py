@@ -15,10 +15,13 @@ from sqlalchemy.engine import make_url
 
 from navigation.models import Base
 from notifications import NotificationsBase
+from tests.timing import sleep_through_faketime
 
 TABLES = [*Base.metadata.sorted_tables, *NotificationsBase.metadata.sorted_tables]
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+sleep_through_faketime()
+
 T0 = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 08:30 in the demo hospital (Asia/Shanghai)
 
 

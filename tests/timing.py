@@ -3,11 +3,13 @@
 The suite also runs 400 days ahead under Debian's libfaketime (0.9.10) with
 FAKETIME_DONT_FAKE_MONOTONIC=1, where `time.sleep` fails with EINVAL (it sleeps to an absolute
 monotonic deadline that libfaketime shifts). `pause` waits on an event instead, which works
-there too.
+there too, and `sleep_through_faketime` routes the libraries' own sleeps (subprocess polls a
+child with one) through it.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import datetime, timedelta
@@ -16,6 +18,12 @@ from datetime import datetime, timedelta
 def pause(seconds: float) -> None:
     """Sleep `seconds` of real time, also under libfaketime."""
     threading.Event().wait(seconds)
+
+
+def sleep_through_faketime() -> None:
+    """Under libfaketime, make every `time.sleep` of this process a `pause`."""
+    if "faketime" in os.environ.get("LD_PRELOAD", ""):
+        time.sleep = pause
 
 
 class RunningClock:

@@ -423,10 +423,11 @@ def test_a_slow_send_keeps_its_lease(session_factory: sessionmaker[Session]) -> 
 
         def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
             sending.set()
-            pause(1.0)
+            pause(2.5)
             return [SendResult(Outcome.ACKNOWLEDGED) for _ in messages]
 
-    short = DispatchConfig(lease_seconds=0.3)
+    # renewed every third of a lease: a loaded machine may delay one renewal, not two
+    short = DispatchConfig(lease_seconds=1.0)
     running = RunningClock(START)
     add_journeys(session_factory, Clock(), {7: ["phone"]})
     slow = threading.Thread(target=Dispatcher(session_factory, [Slow()], short, clock=running).run_pass)
