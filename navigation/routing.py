@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from navigation import audit
 from navigation.errors import DomainError, NotFound
 from navigation.models import Closure, Mobility, Room, Site, SiteMapRecord, StaffUser
-from pathfinding import NodeKind, Route, Router, SiteMap, check_map, dump_map, load_map
+from pathfinding import MapReport, NodeKind, Route, Router, SiteMap, check_map, dump_map, load_map
 from pathfinding.imdf import check_imdf
 
 PROFILE_OF = {Mobility.WALKING: "walking", Mobility.SLOW: "slow", Mobility.WHEELCHAIR: "wheelchair"}
@@ -49,13 +49,13 @@ def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> 
     """Validate and store a site's map: a CarePath JSON document or file, or an IMDF archive
     (folder or zip), converted. Refused whole if it has errors; the site keeps its old map.
     Returns the validation report (warnings included)."""
-    is_imdf = isinstance(source, Path) and source.suffix != ".json"
+    is_imdf = isinstance(source, Path) and source.suffix.lower() != ".json"
     if isinstance(source, Path) and is_imdf:
         site_map, report = check_imdf(source)
     else:
         site_map, report = check_map(source)
     if site_map is None or not report.ok:
-        raise DomainError("the map has errors; the site keeps its old map", errors=_report_errors(report))
+        raise _refused(report, "the map has")
     return _store(session, site, site_map, report.to_dict(), "imdf" if is_imdf else "carepath")
 
 
@@ -64,10 +64,7 @@ def _store(session: Session, site: Site, site_map: SiteMap, report: dict, source
     # Store only what loads again: the router reads this document, not the map checked above.
     _, reloaded = check_map(document)
     if not reloaded.ok:
-        raise DomainError(
-            "the converted map does not load again; the site keeps its old map",
-            errors=_report_errors(reloaded),
-        )
+        raise _refused(reloaded, "the converted map would not load again:")
     record = session.get(SiteMapRecord, site.id)
     if record is None:
         record = SiteMapRecord(site_id=site.id, version=0, closures_version=0)
@@ -84,8 +81,11 @@ def _store(session: Session, site: Site, site_map: SiteMap, report: dict, source
     return report
 
 
-def _report_errors(report: Any) -> dict[str, list[str]]:
-    return {issue.code: [f"{issue.message}: {', '.join(issue.ids)}"] for issue in report.errors}
+def _refused(report: MapReport, what: str) -> DomainError:
+    """Every error at once, grouped by code, each naming its feature ids."""
+    return DomainError(
+        f"{what} {len(report.errors)} error(s); the site keeps its old map", errors=report.grouped()
+    )
 
 
 def router_for(session: Session, site: Site) -> Router:

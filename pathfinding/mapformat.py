@@ -119,14 +119,27 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
             length = math.hypot(a.x - b.x, a.y - b.y)
         edges.append(Edge(e["id"], EdgeKind(e["kind"]), a.id, b.id, float(length), e.get("oneway", False)))
     elevators: list[Elevator] = []
+    listed = {n["id"] for n in data["nodes"]}
     for car in data.get("elevators", []):
-        bad = [s for s in car["stops"] if s not in nodes or nodes[s].kind is not NodeKind.ELEVATOR]
+        refused = [s for s in car["stops"] if s in listed and s not in nodes]
+        if refused:  # the cause is reported on the node itself
+            report.error(
+                "dangling_reference",
+                f"elevator {car['id']} stops at {', '.join(refused)}, refused above",
+                [car["id"], *refused],
+            )
+        bad = [
+            s
+            for s in car["stops"]
+            if s not in listed or (s in nodes and nodes[s].kind is not NodeKind.ELEVATOR)
+        ]
         if bad:
             report.error(
                 "dangling_reference",
                 f"elevator {car['id']} stops at unknown or non-elevator node(s) {', '.join(bad)}",
                 [car["id"], *bad],
             )
+        if refused or bad:
             continue
         elevators.append(
             Elevator(car["id"], car.get("name_en", ""), car.get("name_zh", ""), tuple(car["stops"]))

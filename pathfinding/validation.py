@@ -22,6 +22,11 @@ class Issue:
     message: str
     ids: tuple[str, ...] = ()
 
+    def text(self) -> str:
+        """The message with the ids it names that the message does not already quote."""
+        extra = [i for i in self.ids if i not in self.message]
+        return f"{self.message} [{', '.join(extra)}]" if extra else self.message
+
 
 @dataclass
 class MapReport:
@@ -49,6 +54,14 @@ class MapReport:
             "errors": [asdict(i) for i in self.errors],
             "warnings": [asdict(i) for i in self.warnings],
         }
+
+    def grouped(self, kind: str = "errors") -> dict[str, list[str]]:
+        """Every issue of a kind as text naming its feature ids, grouped by code in the
+        order the codes first appear (what an importer shows, all at once)."""
+        out: dict[str, list[str]] = {}
+        for issue in self.errors if kind == "errors" else self.warnings:
+            out.setdefault(issue.code, []).append(issue.text())
+        return out
 
     def raise_for_errors(self) -> None:
         if self.errors:

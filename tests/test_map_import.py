@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from api.cli import main
@@ -9,6 +12,7 @@ from tests.conftest import SHARED_DATA
 from tests.pathfinding.test_imdf import tiny_archive, write
 
 CAMPUS = SHARED_DATA / "imdf-polymap-campus"
+DEMO_MAP = Path(__file__).resolve().parents[1] / "navigation" / "demo" / "map.json"
 MAIN_ROOM = "65cfa8fa-2f16-4371-852b-61b1d5d4ef02"  # main academic building, floor 2
 BUILDING_3_ROOM = "d65cb00c-600e-45c0-bde7-511aac5c9529"  # Classroom 404a, academic building 3
 
@@ -40,3 +44,55 @@ def test_a_converted_map_that_would_not_load_again_is_refused_with_its_reasons(a
     assert "room 1" in result.output
     response = client.get("/api/v1/sites/spaced/route?from=room-2&to=door-1")
     assert response.status_code == 404  # nothing stored, not even the new site
+
+
+def _demo_map() -> dict:
+    return json.loads(DEMO_MAP.read_text("utf-8"))
+
+
+def test_every_error_is_listed_grouped_with_ids_and_a_count(app, tmp_path):
+    """80 ids with a space: 80 errors, each naming its node, not one per error code."""
+    document = _demo_map()
+    spaced = [n["id"] for n in document["nodes"][:80]]
+    for node in document["nodes"][:80]:
+        node["id"] = node["id"].replace("-", " ")
+    path = tmp_path / "spaced.json"
+    path.write_text(json.dumps(document), "utf-8")
+    result = import_map(app, str(path), "--site", "demo")
+    assert result.exit_code != 0
+    assert "schema (80)" in result.output
+    assert all(node_id.replace("-", " ") in result.output for node_id in spaced)
+    assert "80 error(s)" in result.output
+
+
+def test_a_missing_floor_is_named_as_the_cause(app, tmp_path):
+    document = _demo_map()
+    building = next(b for b in document["buildings"] if b["code"] == "A")
+    building["floors"] = [f for f in building["floors"] if f["name"] != "3F"]
+    path = tmp_path / "no-3f.json"
+    path.write_text(json.dumps(document), "utf-8")
+    result = import_map(app, str(path), "--site", "demo")
+    assert result.exit_code != 0
+    assert "node A3-E1 is on unknown floor A/3F" in result.output  # the cause
+    assert "elevator A-E1" in result.output  # and what it breaks
+
+
+def test_http_upload_lists_every_error_grouped(client, admin):
+    document = _demo_map()
+    for node in document["nodes"][:30]:
+        node["id"] = node["id"] + " x"
+    document["edges"][0]["to"] = "GHOST"
+    response = client.put("/api/v1/sites/demo/map", json=document, headers=admin)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    assert len(errors["schema"]) == 30
+    assert all(" x" in line for line in errors["schema"])
+    assert "30 error(s)" in response.json["message"]
+
+
+def test_an_upper_case_json_file_is_read_as_a_carepath_map(app, client, tmp_path):
+    path = tmp_path / "HOSPITAL.JSON"
+    path.write_text(DEMO_MAP.read_text("utf-8"), "utf-8")
+    result = import_map(app, str(path), "--site", "upper")
+    assert result.exit_code == 0, result.output
+    assert client.get("/api/v1/sites/upper/route?from=A2-01&to=B2-03").status_code == 200

@@ -36,10 +36,12 @@ def map_import_command(path: Path, site_code: str) -> None:
     except DomainError as exc:
         db.session.rollback()
         for code, problems in exc.errors.items():
-            click.echo(f"error {code}: {'; '.join(problems)}", err=True)
+            click.echo(f"error {code} ({len(problems)}):", err=True)
+            for problem in problems:
+                click.echo(f"  {problem}", err=True)
         raise click.ClickException(exc.message) from exc
     db.session.commit()
     for warning in report.get("warnings", []):
         ids = ", ".join(warning["ids"][:10]) + (" ..." if len(warning["ids"]) > 10 else "")
-        click.echo(f"warning {warning['code']}: {warning['message']} ({ids})")
+        click.echo(f"warning {warning['code']}: {warning['message']} ({len(warning['ids'])}: {ids})")
     click.echo(f"Map of site {site_code!r} loaded from {path}.")
