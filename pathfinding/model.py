@@ -49,6 +49,7 @@ class Building:
     name_en: str
     name_zh: str
     floors: tuple[Floor, ...]
+    outdoor: bool = False  # the paths between buildings, drawn and routed as their own level
 
     def floor(self, name: str) -> Floor | None:
         return next((f for f in self.floors if f.name == name), None)
@@ -67,6 +68,7 @@ class Node:
     name_zh: str = ""
     landmark_en: str = ""  # something a patient can see here ("Café")
     landmark_zh: str = ""
+    category: str = ""  # what kind of room (restroom, pharmacy...): words.CATEGORY_WORDS
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,24 +8,12 @@ import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from .graph import ProfileGraph
-from .model import WALKING, Node
+from .model import WALKING
 from .routes import NoRouteError
+from .words import floor_of_building, name_words, place_words
 
 if TYPE_CHECKING:
     from .router import Router
-
-
-def _place(node: Node) -> tuple[str, str]:
-    en = f"{node.name_en} ({node.id})" if node.name_en else node.id
-    zh = f"{node.name_zh}（{node.id}）" if node.name_zh else node.id
-    return en, zh
-
-
-def _floor(router: Router, node: Node) -> tuple[str, str]:
-    b = router.site.buildings.get(node.building)
-    en_b = f"Building {node.building}" if b is None else f"Building {b.code} ({b.name_en})"
-    zh_b = node.building if b is None else (b.name_zh or b.code)
-    return f"floor {node.floor} of {en_b}", f"{zh_b}{node.floor}"
 
 
 def _reach(pg: ProfileGraph, src: int, with_closed: bool) -> np.ndarray:
@@ -37,8 +25,8 @@ def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> No
     g = router.graph
     nodes = router.site.nodes
     a, b = nodes[g.ids[src]], nodes[g.ids[dst]]
-    a_en, a_zh = _place(a)
-    b_en, b_zh = _place(b)
+    a_en, a_zh = place_words(a)
+    b_en, b_zh = place_words(b)
     if router.closed_nodes and _is_closed(router, b.id):
         return NoRouteError(
             f"The destination {b_en} is closed.",
@@ -72,10 +60,10 @@ def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> No
             g.index[n.id] for n in nodes.values() if n.building == a.building and n.floor == a.floor
         }
         if not reach_all[on_dst_floor].any():
-            en, zh = _floor(router, b)
+            en, zh = floor_of_building(router.site, b)
             culprit = b
         elif all(int(i) in on_src_floor for i in np.flatnonzero(reach_all)):
-            en, zh = _floor(router, a)
+            en, zh = floor_of_building(router.site, a)
             culprit = a
         else:
             return NoRouteError(
@@ -101,9 +89,9 @@ def _closure_name(router: Router, closure_id: str, lang: str) -> str:
     car = next((c for c in router.site.elevators if c.id == closure_id), None)
     node = router.site.nodes.get(closure_id)
     if car is not None:
-        name = car.name_zh if lang == "zh" else car.name_en
+        name = (car.name_zh or car.name_en) if lang == "zh" else (car.name_en or car.name_zh)
     elif node is not None:
-        name = node.name_zh if lang == "zh" else node.name_en
+        name = name_words(node)[1 if lang == "zh" else 0]
     else:
         name = ""
     return f"{name} {closure_id}".strip() if name and name != closure_id else closure_id

@@ -6,6 +6,7 @@ from xml.sax.saxutils import escape
 
 from .model import EdgeKind, NodeKind, SiteMap
 from .routes import Route
+from .words import building_words, floor_words, join_zh
 
 _NODE_COLOURS = {
     NodeKind.ROOM: "#4a6fa5",
@@ -42,9 +43,9 @@ def floor_svg(
     def pt(x: float, y: float) -> str:  # y grows north on the map, down on screen
         return f"{(x - x0) * scale:.1f},{(y1 - y) * scale:.1f}"
 
-    b = site.buildings.get(building)
-    bname = (b.name_zh if lang == "zh" else b.name_en) if b else building
-    title = f"{bname} {floor}"
+    b_en, b_zh = building_words(site, building)
+    f_en, f_zh = floor_words(floor)
+    title = join_zh(b_zh, f_zh) if lang == "zh" else f"{b_en}, {f_en}"
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px}" height="{height_px}" '
         f'viewBox="0 0 {width_px} {height_px}" role="img" aria-label="{escape(title)}">',

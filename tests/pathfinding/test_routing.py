@@ -165,9 +165,9 @@ def test_wheelchair_told_why_when_a_floor_has_no_step_free_access(demo_site: Sit
     with pytest.raises(NoRouteError) as err:
         router.route("A1-01", "B3-01", "wheelchair")
     assert err.value.code == "no_step_free_access"
-    assert "Floor 3F of Building B" in err.value.reason_en
+    assert "Floor 3F of Medical Technology Building" in err.value.reason_en
     assert "step-free" in err.value.reason_en
-    assert "医技楼3F" in err.value.reason_zh and "无障碍" in err.value.reason_zh
+    assert "医技楼3楼" in err.value.reason_zh and "无障碍" in err.value.reason_zh
 
 
 def test_closing_a_corridor_reroutes_at_once_then_index_catches_up(demo_router: Router) -> None:
