@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from .graph import ProfileGraph
+from .graph import ClosureState, ProfileGraph
 from .model import WALKING
 from .routes import NoRouteError
 from .words import floor_of_building, name_words, place_words
@@ -43,7 +43,8 @@ def explain_no_route(router: Router, pg: ProfileGraph, src: int, dst: int) -> No
         )
     reach_all = _reach(pg, src, with_closed=True)
     if reach_all[dst]:
-        blocked = _closures_on_open_path(router, pg, src, dst)
+        on_path = _closures_on_open_path(router, pg, src, dst)
+        blocked = _closures_that_restore(router, pg, src, dst) or on_path
         names_en = ", ".join(_closure_name(router, x, "en") for x in blocked) or "a closure"
         names_zh = "、".join(_closure_name(router, x, "zh") for x in blocked) or "关闭"
         return NoRouteError(
@@ -99,6 +100,32 @@ def _closure_name(router: Router, closure_id: str, lang: str) -> str:
 
 def _is_closed(router: Router, node_id: str) -> bool:
     return bool(router._node_closed[router.graph.index[node_id]])
+
+
+def _closures_that_restore(router: Router, pg: ProfileGraph, src: int, dst: int) -> list[str]:
+    """The closures whose reopening alone (the others staying closed) gives a route again:
+    only those are to blame. Empty when no single reopening is enough."""
+    g = router.graph
+    cars = {car.id: car for car in router.site.elevators}
+    out: list[str] = []
+    for closure in sorted(router.closed_edges) + sorted(router.closed_nodes):
+        edge_closed = router._edge_closed.copy()
+        node_closed = router._node_closed.copy()
+        if closure in g.edge_index:
+            edge_closed[g.edge_index[closure]] = False
+        else:
+            stops = cars[closure].stops if closure in cars else (closure,)
+            still = {
+                s for c in router.closed_nodes if c != closure for s in (cars[c].stops if c in cars else (c,))
+            }
+            for stop in stops:
+                if stop not in still:
+                    node_closed[g.index[stop]] = False
+        mask = edge_closed[pg.edge] | node_closed[pg.tails] | node_closed[pg.heads]
+        state = ClosureState.of(pg, mask)
+        if np.isfinite(dijkstra(pg.matrix(state=state), indices=src)[dst]):
+            out.append(closure)
+    return out
 
 
 def _closures_on_open_path(router: Router, pg: ProfileGraph, src: int, dst: int) -> list[str]:

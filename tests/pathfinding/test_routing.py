@@ -290,3 +290,15 @@ def test_closed_origin_and_disconnected_map_are_explained(demo_site: SiteMap) ->
         Router(site).route("A1-01", "B2-01")
     assert err.value.code == "no_path"
     assert err.value.to_dict()["reason_en"].startswith("No path connects")
+
+
+def test_no_route_blames_only_closures_whose_reopening_restores_a_route(demo_router: Router) -> None:
+    """A corridor with a detour around it and the only elevator up: the elevator is to blame."""
+    demo_router.set_closures(edges=["A2-C4~A2-C5"])
+    assert demo_router.route("A2-01", "B4-01", "wheelchair").seconds > 0  # the detour
+    demo_router.set_closures(edges=["A2-C4~A2-C5"], nodes=["B-E"])
+    with pytest.raises(NoRouteError) as err:
+        demo_router.route("A2-01", "B4-01", "wheelchair")
+    assert err.value.code == "closed"
+    assert err.value.blocked == ("B-E",)
+    assert "A2-C4" not in err.value.reason_en and "A2-C4" not in err.value.reason_zh
