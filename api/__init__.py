@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # must not load the web app, the solver and the router (see api/cli.py).
     from flask import Flask, jsonify, send_from_directory
 
-    from api import admin, auth, background, fhir, live, nurse, pages, patient, reception
+    from api import access, admin, auth, background, fhir, live, nurse, pages, patient, reception
     from api.config import from_environment
     from api.errors import ProblemApi, register_error_handlers
     from api.extensions import db, jwt, limiter, migrate
@@ -47,6 +47,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     @app.get("/api/docs/assets/<path:filename>")
     def swagger_assets(filename: str):
         return send_from_directory(app.config["SWAGGER_UI_ASSETS"], filename)
+
+    access.check_declared(app)  # no API operation without declared callers and site scope
 
     return app
 

@@ -12,14 +12,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
-from api.auth import BEARER, staff_required
+from api import access
+from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CatalogInfoSchema, ExamTypeSchema
 from navigation import audit, routing
 from navigation.catalog.loading import flatten_errors
 from navigation.catalog.store import active_catalog, install_catalog
-from navigation.errors import DomainError, NotFound
+from navigation.errors import DomainError, Forbidden
 from navigation.hospital import load_hospital
 from navigation.integration.code_store import replace_mappings, site_rows
 from navigation.integration.codes import MappingFileError, MappingRow, canonical_system, read_csv
@@ -43,6 +44,7 @@ def _json_body() -> Any:
 
 @blp.route("/catalog/exams")
 class CatalogExams(MethodView):
+    @access.public("exam names and preparation rules, the same at every site")
     @blp.response(200, ExamTypeSchema(many=True))
     def get(self):
         """The active exam catalog: every exam type with its names and preparation rules."""
@@ -52,15 +54,17 @@ class CatalogExams(MethodView):
 @blp.route("/catalog")
 class CatalogDocument(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.ADMIN)
+    @access.staff(Role.REGIONAL_ADMIN)
     @blp.response(200, CatalogInfoSchema)
     def put(self):
-        """Load and activate a new catalog version (docs/catalog-format.md); refused whole if invalid."""
+        """Load and activate a new catalog version (docs/catalog-format.md); refused whole if invalid.
+        The catalog is one for every site: only a regional admin replaces it."""
         row = install_catalog(db.session, _json_body())
         audit.record(db.session, g.staff, "catalog.load", "catalog", row.version, site_id=None, now=now())
         commit()
         return _info(row)
 
+    @access.public("which catalog version is active")
     @blp.response(200, CatalogInfoSchema)
     def get(self):
         """Which catalog version is active."""
@@ -73,14 +77,29 @@ class CatalogDocument(MethodView):
 @blp.route("/hospital")
 class HospitalDocument(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.ADMIN)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, SiteSummarySchema)
     def put(self):
-        """Create or update a site's buildings, floors and rooms (docs/hospital-format.md)."""
-        site = load_hospital(db.session, _json_body())
+        """Create or update a site's buildings, floors and rooms (docs/hospital-format.md). A site's
+        admin changes only their own site; a regional admin changes or adds any."""
+        document = _json_body()
+        _may_load(document)
+        site = load_hospital(db.session, document)
         audit.record(db.session, g.staff, "hospital.load", "site", site.code, site_id=site.id, now=now())
         commit()
         return {"site": site.code, "buildings": len(site.buildings), "rooms": _room_count(site.id)}
+
+
+def _may_load(document: Any) -> None:
+    site_part = document.get("site") if isinstance(document, dict) else None
+    code = site_part.get("code") if isinstance(site_part, dict) else None
+    if not isinstance(code, str):
+        return  # load_hospital refuses the document and names the field
+    site = db.session.scalar(sa.select(Site).where(Site.code == code))
+    if site is None and not g.scope.every_site:
+        raise Forbidden("only a regional admin adds a site", field="site.code")
+    if site is not None and not g.scope.includes(site.id):
+        raise Forbidden("an admin changes only their own site", field="site.code")
 
 
 def _room_count(site_id: int) -> int:
@@ -117,21 +136,14 @@ class ClosureSchema(Schema):
     reopened_at = fields.DateTime(allow_none=True)
 
 
-def _own_site(code: str) -> Site:
-    site = routing.site_by_code(db.session, code)
-    if g.staff.site_id is not None and g.staff.site_id != site.id:
-        raise NotFound(f"no site {code!r}", field="site")
-    return site
-
-
 @blp.route(f"/sites/{SITE}/map")
 class SiteMapDocument(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.ADMIN)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, MapReportSchema)
     def put(self, site: str):
         """Replace the site's map with a CarePath JSON map (docs/map-format.md); refused whole on errors."""
-        target = _own_site(site)
+        target = g.scope.named(site)
         report = routing.install_map(db.session, target, _json_body())
         audit.record(db.session, g.staff, "map.load", "site", site, site_id=target.id, now=now())
         commit()
@@ -159,11 +171,11 @@ class SiteMapImdf(MethodView):
             }
         },
     )
-    @staff_required(Role.ADMIN)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, MapReportSchema)
     def post(self, site: str):
         """Import an IMDF archive (zip) as the site's map; warnings are reported, errors refuse it."""
-        target = _own_site(site)
+        target = g.scope.named(site)
         upload = request.files.get("archive")
         if upload is None:
             raise DomainError("send the IMDF zip as the form field 'archive'", field="archive")
@@ -182,19 +194,21 @@ class SiteMapImdf(MethodView):
 @blp.route(f"/sites/{SITE}/closures")
 class Closures(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.NURSE, Role.ADMIN)
+    @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, ClosureSchema(many=True))
     def get(self, site: str):
         """Corridors, doors and elevators closed now."""
-        return routing.active_closures(db.session, _own_site(site))
+        return routing.active_closures(db.session, g.scope.named(site))
 
     @blp.doc(security=BEARER)
-    @staff_required(Role.NURSE, Role.ADMIN)
+    @access.staff(Role.NURSE, Role.ADMIN)
     @blp.arguments(ClosureInSchema)
     @blp.response(201, ClosureSchema)
     def post(self, body: dict, site: str):
         """Close a corridor, door or elevator: every route avoids it from the next request."""
-        closure = routing.close(db.session, _own_site(site), body["target"], body["reason"], g.staff, now())
+        closure = routing.close(
+            db.session, g.scope.named(site), body["target"], body["reason"], g.staff, now()
+        )
         commit()
         return closure
 
@@ -202,11 +216,11 @@ class Closures(MethodView):
 @blp.route(f"/sites/{SITE}/closures/<int(max=2147483647):closure_id>")
 class ClosureView(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.NURSE, Role.ADMIN)
+    @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, ClosureSchema)
     def delete(self, site: str, closure_id: int):
         """Reopen it."""
-        closure = routing.reopen(db.session, _own_site(site), closure_id, g.staff, now())
+        closure = routing.reopen(db.session, g.scope.named(site), closure_id, g.staff, now())
         commit()
         return closure
 
@@ -225,11 +239,11 @@ class CodeMappingSchema(Schema):
 @blp.route(f"/sites/{SITE}/code-mappings")
 class CodeMappings(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.ADMIN, Role.RECEPTION)
+    @access.staff(Role.ADMIN, Role.RECEPTION, Role.REGIONAL_ADMIN)
     @blp.response(200, CodeMappingSchema(many=True))
     def get(self, site: str):
         """The site's table from the hospital's codes (LOINC, local charge codes) to catalog exams."""
-        return site_rows(db.session, _own_site(site))
+        return site_rows(db.session, g.scope.named(site))
 
     @blp.doc(
         security=BEARER,
@@ -240,11 +254,11 @@ class CodeMappings(MethodView):
             }
         },
     )
-    @staff_required(Role.ADMIN)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, CodeMappingSchema(many=True))
     def put(self, site: str):
         """Replace the site's whole table, as JSON rows or a CSV file; refused whole if a row is wrong."""
-        target = _own_site(site)
+        target = g.scope.named(site)
         if request.mimetype == "text/csv":
             try:
                 rows = read_csv(request.get_data(as_text=True))

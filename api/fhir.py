@@ -9,16 +9,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import BEARER, staff_required
+from api import access
+from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
-from navigation.errors import DomainError, NotFound
+from navigation.errors import DomainError
 from navigation.integration.fhir_answers import operation_outcome, transaction_response
 from navigation.integration.fhir_orders import BundleRefused, read_bundle
 from navigation.integration.receive import receive_orders
@@ -40,7 +40,7 @@ class Transaction(MethodView):
         requestBody={"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
         responses={"200": {"description": "transaction-response Bundle", "content": {FHIR_JSON: {}}}},
     )
-    @staff_required(Role.RECEPTION, Role.ADMIN)
+    @access.staff(Role.RECEPTION, Role.ADMIN, Role.INTERFACE)
     def post(self):
         """Orders in: a transaction Bundle with a Patient (MRN = identifier of type MR), an Encounter
         (identifier = visit number) and ServiceRequests. Creates or updates the visit's journey."""
@@ -77,11 +77,5 @@ def _take_in(site: Site, document: dict, message) -> dict:
 
 
 def _site() -> Site:
-    """The signed-in account's site; an account of no one site names it with `?site=`."""
-    if g.staff.site_id is not None:
-        return db.session.get_one(Site, g.staff.site_id)
-    code = request.args.get("site")
-    site = db.session.scalar(sa.select(Site).where(Site.code == code)) if code else None
-    if site is None:
-        raise NotFound("name the site with ?site=<code>", field="site")
-    return site
+    """The signed-in account's site."""
+    return g.scope.site()

@@ -4,17 +4,18 @@ for a short-lived ticket that names one channel, then opens the stream with it."
 
 from __future__ import annotations
 
-from flask import Response, current_app, g, stream_with_context
+from flask import Response, current_app, stream_with_context
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from marshmallow import Schema, fields
 
-from api.auth import BEARER, journey_reader, staff_required
+from api import access
+from api.access import STAFF_ROLES, current_journey
+from api.auth import BEARER
 from api.background import broker
 from api.extensions import db
-from navigation.errors import DomainError, NotFound
-from navigation.models import Role, Room
+from navigation.errors import DomainError
 from notifications import journey_channel, room_queue_channel
 
 blp = Blueprint("live", __name__, url_prefix="/api/v1", description="Live updates (Server-Sent Events)")
@@ -43,27 +44,26 @@ def _ticket(channel: str) -> dict:
 @blp.route("/journeys/<int(max=2147483647):journey_id>/live-ticket")
 class JourneyTicket(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.live.read")
     @blp.response(200, LiveTicketSchema)
     def post(self, journey_id: int):
         """A ticket to open this journey's live stream (the patient's page, or staff)."""
-        return _ticket(journey_channel(journey_reader(journey_id).id))
+        return _ticket(journey_channel(current_journey().id))
 
 
 @blp.route("/rooms/<int(max=2147483647):room_id>/live-ticket")
 class RoomTicket(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.NURSE, Role.ADMIN, Role.RECEPTION)
+    @access.staff(*STAFF_ROLES)
     @blp.response(200, LiveTicketSchema)
     def post(self, room_id: int):
         """A ticket to open a room queue's live stream (nurses' screens)."""
-        room = db.session.get(Room, room_id)
-        if room is None or (g.staff.site_id is not None and room.site_id != g.staff.site_id):
-            raise NotFound(f"no room {room_id}", field="room_id")
-        return _ticket(room_queue_channel(str(room.id)))
+        return _ticket(room_queue_channel(str(room_id)))
 
 
 @blp.route("/live")
 class LiveStream(MethodView):
+    @access.public("the ticket in the query is the credential (EventSource sends no headers)")
     @blp.arguments(StreamQuerySchema, location="query", as_kwargs=True)
     @blp.doc(responses={"200": {"description": "An event stream", "content": {"text/event-stream": {}}}})
     def get(self, ticket: str):

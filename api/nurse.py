@@ -10,18 +10,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import flask
-from flask import current_app, g, render_template, request
+from flask import g, render_template, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import BEARER, bearer_token, journey_reader, staff_required
+from api import access
+from api.access import STAFF_ROLES, current_journey
+from api.auth import BEARER
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
 from navigation import planning, progress, queues
-from navigation.access import journey_for_token
-from navigation.errors import DomainError, NotFound
+from navigation.errors import DomainError
 from navigation.models import Journey, QueueEntry, Role, Room, RoomStatus
 from navigation.queues.arrival import arrive_at_room
 from navigation.queues.notify import announce
@@ -221,7 +222,7 @@ class SignageSchema(Schema):
 
 
 def _room(code: str) -> Room:
-    return queues.room_for_staff(db.session, code, g.staff.site_id)
+    return queues.room_for_staff(db.session, code, g.scope.site().id)
 
 
 def _if_match() -> int | None:
@@ -283,20 +284,20 @@ def stale_entry(error: queues.StaleEntry):
 @blp.route("/api/v1/queues/rooms")
 class Rooms(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES)
     @blp.response(200, QueueRoomSchema(many=True))
     def get(self):
         """Rooms at your site, to pick the one you run."""
-        query = db.session.query(Room).filter(Room.status != RoomStatus.CLOSED).order_by(Room.code)
-        if g.staff.site_id is not None:
-            query = query.filter(Room.site_id == g.staff.site_id)
-        return query.all()
+        query = db.session.query(Room).filter(
+            Room.status != RoomStatus.CLOSED, Room.site_id == g.scope.site().id
+        )
+        return query.order_by(Room.code).all()
 
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}")
 class RoomQueueView(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES, audit_read="queue.room.read")
     @blp.response(200, RoomQueueSchema)
     def get(self, room_code: str):
         """The room's line: who is called or in service, who waits in which order and how long."""
@@ -306,7 +307,7 @@ class RoomQueueView(MethodView):
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/plan")
 class RoomPlanView(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES, audit_read="queue.plan.read")
     @blp.response(200, PlannedStepSchema(many=True))
     def get(self, room_code: str):
         """The room's plan for the rest of the day: who is expected when, soonest first."""
@@ -316,20 +317,17 @@ class RoomPlanView(MethodView):
 @blp.route("/api/v1/queues/services/<string(maxlength=32):room_type>")
 class ServiceQueueView(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES, audit_read="queue.service.read")
     @blp.response(200, ServiceQueueSchema)
     def get(self, room_type: str):
         """Every room performing a service (e.g. `ultrasound`) at your site, as one board."""
-        site_id = g.staff.site_id
-        if site_id is None:
-            raise DomainError("this account has no site", field="site")
-        return queues.service_view(db.session, site_id, room_type, now())
+        return queues.service_view(db.session, g.scope.site().id, room_type, now())
 
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/call-next")
 class CallNext(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES)
     @blp.arguments(QueueCallNextSchema)
     @blp.response(200, QueueChangeSchema)
     def post(self, body: dict, room_code: str):
@@ -348,7 +346,7 @@ class CallNext(MethodView):
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/pause")
 class Pause(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES)
     @blp.arguments(RoomPauseSchema)
     @blp.response(200, QueueChangeSchema)
     def post(self, body: dict, room_code: str):
@@ -361,7 +359,7 @@ class Pause(MethodView):
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/resume")
 class Resume(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES)
     @blp.response(200, QueueChangeSchema)
     def post(self, room_code: str):
         """Open the paused room again."""
@@ -371,7 +369,7 @@ class Resume(MethodView):
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/undo")
 class Undo(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES)
     @blp.response(200, QueueChangeSchema)
     def post(self, room_code: str):
         """Undo the room's last operation (again to go further back); start/complete/pause cannot be."""
@@ -384,11 +382,11 @@ class Undo(MethodView):
 @blp.route(f"/api/v1/queues/entries/{ENTRY}")
 class EntryView(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(*NURSES)
+    @access.staff(*NURSES, audit_read="queue.entry.read")
     @blp.response(200, QueueEntryDetailSchema)
     def get(self, entry_id: int):
         """One ticket with its whole history."""
-        entry = queues.entry_for_staff(db.session, entry_id, g.staff.site_id)
+        entry = queues.entry_for_staff(db.session, entry_id, g.scope.site().id)
         view = entry_view(db.session, entry, now())
         return {**view, "history": entry_history(db.session, entry)}, 200, {"ETag": f'"{entry.version}"'}
 
@@ -405,7 +403,7 @@ def _entry_route(path: str, schema: type[Schema] | None, summary: str, run):
     post = blp.response(200, QueueChangeSchema)(post)
     if schema is not None:
         post = blp.arguments(schema)(post)
-    post = staff_required(*NURSES)(post)
+    post = access.staff(*NURSES)(post)
     post = blp.doc(security=BEARER, parameters=[IF_MATCH])(post)
     view = type(f"Entry_{path.replace('-', '_')}", (MethodView,), {"post": post})
     blp.route(f"/api/v1/queues/entries/{ENTRY}/{path}")(view)
@@ -475,14 +473,12 @@ _entry_route(
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/arrivals")
 class RoomArrival(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient()
     @blp.arguments(RoomArrivalSchema)
     @blp.response(200, PatientQueueSchema(many=True))
     def post(self, body: dict, room_code: str):
         """The patient scanned this room's QR code: "I'm here". A wrong room answers where to go."""
-        token = bearer_token()
-        journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token) if token else None
-        if journey is None:
-            raise NotFound("no journey for this link")
+        journey = g.journey
         arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
         commit()
         return queues.journey_queue(db.session, journey, now())
@@ -491,10 +487,11 @@ class RoomArrival(MethodView):
 @blp.route("/api/v1/queues/journeys/<int(max=2147483647):journey_id>")
 class JourneyQueue(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.queue.read")
     @blp.response(200, PatientQueueSchema(many=True))
     def get(self, journey_id: int):
         """The patient's own tickets: room, desk when called, people ahead, estimated minutes."""
-        return queues.journey_queue(db.session, journey_reader(journey_id), now())
+        return queues.journey_queue(db.session, current_journey(), now())
 
 
 # ---- public signage ------------------------------------------------------------------------
@@ -502,6 +499,7 @@ class JourneyQueue(MethodView):
 
 @blp.route("/api/v1/signage/<string(maxlength=32):site>/<string(maxlength=32):group>")
 class Signage(MethodView):
+    @access.public("the waiting room's screen: ticket numbers and rooms only")
     @blp.response(200, SignageSchema)
     def get(self, site: str, group: str):
         """A department's (room type's) or a room's public screen: ticket numbers and rooms only."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Response, g
+from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from api.auth import BEARER, journey_reader, staff_required
+from api import access
+from api.access import STAFF_ROLES, actor_name, current_journey
+from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
-from navigation import audit, routing
+from navigation import routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service, report_fasting
 from notifications import delivery_states, register_device, unregister_device
@@ -31,27 +33,23 @@ TASK_ID = "<int(max=2147483647):task_id>"
 @blp.route(f"/journeys/{JOURNEY_ID}")
 class JourneyView(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.read")
     @blp.response(200, JourneySchema)
     def get(self, journey_id: int):
         """The journey and its task list; the patient sends their access token as a bearer token.
         A staff member's read is audit-logged (who looked at which patient, when)."""
-        journey = journey_reader(journey_id)
-        if g.staff is not None:
-            audit.record(
-                db.session, g.staff, "journey.read", "journey", journey.id, site_id=journey.site_id, now=now()
-            )
-            commit()
-        return journey
+        return current_journey()
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")
 class CompleteStep(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="task.complete_for_patient")
     @blp.response(200, TaskOutSchema)
     def post(self, journey_id: int, task_id: int):
-        """Mark a self-service step done (paid, ate, drank the water, collected the report)."""
-        journey = journey_reader(journey_id)
-        task = complete_self_service(db.session, journey, task_id, now())
+        """Mark a self-service step done (paid, ate, drank the water, collected the report). Staff
+        may do it for the patient (a payment made at the cashier); that is audit-logged."""
+        task = complete_self_service(db.session, current_journey(), task_id, now(), actor=actor_name())
         commit()
         return task
 
@@ -59,11 +57,12 @@ class CompleteStep(MethodView):
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/arrive")
 class Arrive(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="task.arrive_for_patient")
     @blp.response(200, TaskOutSchema)
     def post(self, journey_id: int, task_id: int):
-        """The patient says "I'm here" at the room for this step."""
-        journey = journey_reader(journey_id)
-        task = arrive(db.session, journey, task_id, now())
+        """The patient says "I'm here" at the room for this step (staff may say it for a patient
+        without a phone; audit-logged)."""
+        task = arrive(db.session, current_journey(), task_id, now())
         commit()
         return task
 
@@ -78,11 +77,13 @@ class FastingSchema(Schema):
 @blp.route(f"/journeys/{JOURNEY_ID}/fasting")
 class Fasting(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="journey.fasting_for_patient")
     @blp.arguments(FastingSchema)
     @blp.response(200, JourneySchema)
     def post(self, body: dict, journey_id: int):
-        """The patient answers "have you eaten since last night?"; fasting steps are re-planned."""
-        journey = journey_reader(journey_id)
+        """The patient answers "have you eaten since last night?"; fasting steps are re-planned.
+        Staff may record the patient's answer for them (audit-logged)."""
+        journey = current_journey()
         report_fasting(db.session, journey, now(), body["last_meal_at"])
         commit()
         return journey
@@ -113,30 +114,33 @@ class DeliveryStateSchema(Schema):
 @blp.route(f"/journeys/{JOURNEY_ID}/devices")
 class Devices(MethodView):
     @blp.doc(security=BEARER)
+    @access.patient()
     @blp.arguments(DeviceSchema)
     @blp.response(204)
     def post(self, body: dict, journey_id: int):
-        """Register this phone's push token (FCM) for the journey; registering again is harmless."""
-        register_device(db.session, journey_reader(journey_id).id, body["token"], body["platform"])
+        """Register this phone's push token (FCM) for the journey; registering again is harmless.
+        Only the patient's own phone: staff never receive a patient's messages."""
+        register_device(db.session, journey_id, body["token"], body["platform"])
         commit()
 
     @blp.doc(security=BEARER)
+    @access.patient()
     @blp.arguments(DeviceTokenSchema)
     @blp.response(204)
     def delete(self, body: dict, journey_id: int):
         """Stop pushing to this phone."""
-        unregister_device(db.session, journey_reader(journey_id).id, body["token"])
+        unregister_device(db.session, journey_id, body["token"])
         commit()
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/notifications")
 class Deliveries(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required()
+    @access.staff(*STAFF_ROLES, audit_read="journey.notifications.read")
     @blp.response(200, DeliveryStateSchema(many=True))
     def get(self, journey_id: int):
         """Staff: every message sent for this journey and how its delivery went (failed ones to follow up)."""
-        return delivery_states(db.session, journey_reader(journey_id).id)
+        return delivery_states(db.session, journey_id)
 
 
 class RouteQuerySchema(Schema):
@@ -164,6 +168,7 @@ class RouteDrawingQuerySchema(RouteQuerySchema):
 class SiteRoute(MethodView):
     decorators = [limiter.limit("600/minute")]
 
+    @access.public("directions between rooms; the map is no secret inside the hospital")
     @blp.arguments(RouteQuerySchema, location="query", as_kwargs=True)
     @blp.response(200, RouteSchema)
     def get(self, site: str, origin: str, destination: str, profile: str):
@@ -175,6 +180,7 @@ class SiteRoute(MethodView):
 class SiteRouteDrawing(MethodView):
     decorators = [limiter.limit("600/minute")]
 
+    @access.public("the drawn route, as for /route")
     @blp.arguments(RouteDrawingQuerySchema, location="query", as_kwargs=True)
     @blp.doc(
         responses={

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import segno
-import sqlalchemy as sa
 from flask import Response, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 
-from api.auth import BEARER, journey_reader, staff_required
+from api import access
+from api.access import current_journey
+from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CheckInSchema, JourneySchema, access_url
-from navigation import audit
 from navigation.checkin import PatientDetails, check_in
 from navigation.errors import DomainError
 from navigation.followups import Undelivered, undelivered_today
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
-from navigation.models import Journey, Role, Site
+from navigation.models import Journey, Role
 
 blp = Blueprint("reception", __name__, url_prefix="/api/v1", description="Reception: check-in")
 
@@ -38,7 +38,7 @@ class Journeys(MethodView):
             }
         ],
     )
-    @staff_required(Role.RECEPTION, Role.ADMIN)
+    @access.staff(Role.RECEPTION, Role.ADMIN, Role.INTERFACE)
     @blp.arguments(CheckInSchema)
     @blp.response(201, JourneySchema)
     @blp.alt_response(200, schema=JourneySchema, description="An idempotent retry: the same journey")
@@ -78,18 +78,12 @@ class UndeliveredSchema(Schema):
 @blp.route("/undelivered")
 class UndeliveredMessages(MethodView):
     @blp.doc(security=BEARER)
-    @staff_required(Role.RECEPTION, Role.NURSE, Role.ADMIN)
+    @access.staff(*access.STAFF_ROLES, audit_read="notifications.undelivered.read")
     @blp.response(200, UndeliveredSchema(many=True))
     def get(self) -> list[Undelivered]:
         """Messages of today's patients that never reached their phone, newest first: tell them
         in person. The read is audit-logged."""
-        site = _staff_site()
-        found = undelivered_today(db.session, site.id, now())
-        audit.record(
-            db.session, g.staff, "notifications.undelivered.read", "site", site.id, site_id=site.id, now=now()
-        )
-        commit()
-        return found
+        return undelivered_today(db.session, g.scope.site().id, now())
 
 
 @blp.route("/journeys/<int(max=2147483647):journey_id>/qr.svg")
@@ -98,10 +92,10 @@ class JourneyQRCode(MethodView):
         security=BEARER,
         responses={"200": {"description": "The access link as a QR code", "content": {"image/svg+xml": {}}}},
     )
-    @staff_required(Role.RECEPTION, Role.ADMIN, Role.NURSE)
+    @access.staff(*access.STAFF_ROLES, audit_read="journey.link.read")
     def get(self, journey_id: int):
         """The patient's access link as a QR code to print or show on the desk screen."""
-        journey = journey_reader(journey_id)
+        journey = current_journey()
         svg = segno.make(access_url(journey), error="m").svg_inline(scale=6, title="CarePath")
         return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
@@ -115,7 +109,7 @@ def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:
 
 
 def _check_in(body: dict) -> Journey:
-    site_code = body["site"] or _staff_site().code
+    site_code = g.scope.named(body["site"]).code
     details = body["patient"]
     return check_in(
         db.session,
@@ -128,12 +122,3 @@ def _check_in(body: dict) -> Journey:
         actor=g.staff,
         now=now(),
     )
-
-
-def _staff_site() -> Site:
-    if g.staff.site_id is not None:
-        return db.session.get_one(Site, g.staff.site_id)
-    sites = db.session.scalars(sa.select(Site).limit(2)).all()
-    if len(sites) != 1:
-        raise DomainError("name the site for this check-in", field="site")
-    return sites[0]

@@ -19,6 +19,7 @@ def record(
     *,
     site_id: int | None,
     now: datetime,
+    patient_id: int | None = None,
     **detail: Any,
 ) -> None:
     session.add(
@@ -28,6 +29,7 @@ def record(
             actor=actor.username if actor else "system",
             action=action,
             site_id=site_id,
+            patient_id=patient_id,
             target_type=target_type,
             target_id=str(target_id),
             detail=detail,

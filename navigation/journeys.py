@@ -24,13 +24,16 @@ def task_of(journey: Journey, task_id: int) -> Task:
     return task
 
 
-def complete_self_service(session: Session, journey: Journey, task_id: int, now: datetime) -> Task:
-    """The patient paid, ate, drank their water or collected a report."""
+def complete_self_service(
+    session: Session, journey: Journey, task_id: int, now: datetime, actor: str = "patient"
+) -> Task:
+    """The patient paid, ate, drank their water or collected a report (`actor`: who says so,
+    the patient or `staff:<id>` acting for them)."""
     task = task_of(journey, task_id)
     if not task.self_service:
         raise Conflict(f"step '{task.name_en}' is completed by staff, not by the patient", field="task_id")
     refuse_early(task, now)
-    transition(task, TaskStatus.COMPLETED, actor="patient", now=now, business_status="done")
+    transition(task, TaskStatus.COMPLETED, actor=actor, now=now, business_status="done")
     progress.advanced(session, journey, refresh_readiness(journey, now), now)
     return task
 

@@ -1,30 +1,69 @@
-"""Staff accounts: creation and password checks (werkzeug's salted PBKDF2/scrypt hashes)."""
+"""Staff accounts: creation, passwords (werkzeug's salted hashes) and the rules a password must meet."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
+from zxcvbn import zxcvbn
 
+from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import Role, StaffUser
 
+MIN_PASSWORD_LENGTH = 12
+# Compared against when the username is unknown, so a wrong username costs as long as a wrong
+# password and the answer time does not tell which usernames exist.
+_DUMMY_HASH = generate_password_hash("carepath: no such account")
 
-def create_or_update_user(
+
+def find_user(session: Session, username: str) -> StaffUser | None:
+    return session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+
+
+def check_password_rules(password: str) -> None:
+    """At least 12 characters and not on (or close to) a common-password list."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
+    if zxcvbn(password[:100])["score"] < 3:
+        raise DomainError("this password is too common or too easy to guess", field="password")
+
+
+def create_user(
     session: Session, username: str, password: str, role: Role, site_id: int | None, display_name: str = ""
 ) -> StaffUser:
-    user = session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
-    if user is None:
-        user = StaffUser(username=username)
-        session.add(user)
-    user.password_hash = generate_password_hash(password)
-    user.role, user.site_id, user.display_name = role, site_id, display_name or username
-    user.active = True
+    """A new account. Only a regional admin works without a site; everyone else belongs to one."""
+    if find_user(session, username) is not None:
+        raise Conflict(f"there is already an account {username!r}", field="username")
+    if (site_id is None) != (role == Role.REGIONAL_ADMIN):
+        raise DomainError("a regional admin has no site; every other account has one", field="site")
+    user = StaffUser(
+        username=username,
+        password_hash=generate_password_hash(password),
+        role=role,
+        site_id=site_id,
+        display_name=display_name or username,
+        active=True,
+    )
+    session.add(user)
     session.flush()
+    return user
+
+
+def set_password(user: StaffUser, password: str) -> None:
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+
+
+def account(session: Session, username: str) -> StaffUser:
+    user = find_user(session, username)
+    if user is None:
+        raise NotFound(f"no account {username!r}", field="username")
     return user
 
 
 def authenticate(session: Session, username: str, password: str) -> StaffUser | None:
     user = session.scalar(sa.select(StaffUser).where(StaffUser.username == username, StaffUser.active))
-    if user is None or not check_password_hash(user.password_hash, password):
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
         return None
-    return user
+    return user if check_password_hash(user.password_hash, password) else None

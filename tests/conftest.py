@@ -131,8 +131,8 @@ def client(app):
     return app.test_client()
 
 
-def _login(client, username: str) -> dict[str, str]:
-    response = client.post("/api/v1/auth/login", json={"username": username, "password": "demo"})
+def _login(client, username: str, password: str = "demo") -> dict[str, str]:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
     assert response.status_code == 200, response.json
     return {"Authorization": f"Bearer {response.json['access_token']}"}
 
@@ -150,6 +150,58 @@ def nurse(client) -> dict[str, str]:
 @pytest.fixture
 def admin(client) -> dict[str, str]:
     return _login(client, "admin")
+
+
+@pytest.fixture
+def regional_admin(client) -> dict[str, str]:
+    return _login(client, "regional")
+
+
+NORTH_HOSPITAL = {
+    "site": {"code": "north", "name_en": "North Campus", "name_zh": "北院", "timezone": "Asia/Shanghai"},
+    "buildings": [
+        {
+            "code": "N",
+            "name_en": "North Building",
+            "name_zh": "北楼",
+            "floors": [{"name": "1F", "ordinal": 1}],
+        }
+    ],
+    "rooms": [
+        {
+            "code": "N1-01",
+            "name_en": "Cashier",
+            "name_zh": "收费处",
+            "type": "cashier",
+            "building": "N",
+            "floor": "1F",
+        },
+        {
+            "code": "N1-02",
+            "name_en": "ECG",
+            "name_zh": "心电图室",
+            "type": "ecg",
+            "building": "N",
+            "floor": "1F",
+        },
+    ],
+}
+NORTH_PASSWORD = "north-campus-staff-pw-1"
+
+
+@pytest.fixture
+def north(app, client) -> dict[str, dict[str, str]]:
+    """A second, small site with its own admin and nurse; returns their signed-in headers."""
+    from api.extensions import db
+    from navigation.hospital import load_hospital
+    from navigation.models import Role
+    from navigation.staff import create_user
+
+    site = load_hospital(db.session, NORTH_HOSPITAL)
+    for role in (Role.ADMIN, Role.NURSE):
+        create_user(db.session, f"north-{role.value}", NORTH_PASSWORD, role, site.id)
+    db.session.commit()
+    return {role: _login(client, f"north-{role}", NORTH_PASSWORD) for role in ("admin", "nurse")}
 
 
 def check_in_body(*codes: str, visit: str = "V0001", mrn: str = "MRN001", **patient) -> dict:

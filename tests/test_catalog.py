@@ -71,24 +71,25 @@ def test_unknown_references_and_bad_fields_are_named_by_path():
     assert any(p.endswith(".name_zh") for p in paths)
 
 
-def test_admin_loads_a_new_catalog_version_and_bad_one_changes_nothing(client, admin):
+def test_regional_admin_loads_a_new_catalog_version_and_bad_one_changes_nothing(client, regional_admin):
     document = with_change(lambda d: d.update(version="2026.12"))
     exam(document, "ECG")["name_en"] = "Resting ECG"
-    loaded = client.put("/api/v1/catalog", json=document, headers=admin)
+    loaded = client.put("/api/v1/catalog", json=document, headers=regional_admin)
     assert loaded.status_code == 200 and loaded.json["version"] == "2026.12"
     names = {e["code"]: e["name_en"] for e in client.get("/api/v1/catalog/exams").json}
     assert names["ECG"] == "Resting ECG"
 
     bad = with_change(lambda d: d.update(version="2027.01"))
     exam(bad, "NM-THY")["after"] = [{"code": "CT-ABD-C"}]
-    refused = client.put("/api/v1/catalog", json=bad, headers=admin)
+    refused = client.put("/api/v1/catalog", json=bad, headers=regional_admin)
     assert refused.status_code == 422 and "exam_types" in refused.json["errors"]["json"]
     assert client.get("/api/v1/catalog").json["version"] == "2026.12"
 
 
-def test_only_admins_load_catalogs(client, reception):
-    response = client.put("/api/v1/catalog", json=demo_catalog_document(), headers=reception)
-    assert response.status_code == 403
+def test_only_regional_admins_load_the_catalog_every_site_shares(client, reception, admin):
+    for headers in (reception, admin):
+        response = client.put("/api/v1/catalog", json=demo_catalog_document(), headers=headers)
+        assert response.status_code == 403
 
 
 def test_catalog_listing_has_codes_and_both_languages(client):

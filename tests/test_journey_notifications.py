@@ -70,7 +70,7 @@ def test_phone_registers_its_token_and_staff_see_delivery_states(client, nurse, 
     assert states.status_code == 200
     assert [s["event"] for s in states.json] == ["journey_started", "next_step"]
     assert all(s["status"] == "pending" for s in states.json)
-    assert client.get(f"{url}/notifications", headers=as_patient(journey)).status_code == 401
+    assert client.get(f"{url}/notifications", headers=as_patient(journey)).status_code == 403
 
 
 def test_the_live_stream_tells_the_page_when_its_journey_changes(client, live_server, check_in):

@@ -14,9 +14,17 @@ from navigation.integration.code_store import replace_mappings
 from navigation.integration.codes import read_csv
 from navigation.models import Role, Site
 from navigation.routing import install_map
-from navigation.staff import create_or_update_user
+from navigation.staff import create_user, find_user
 
 DEMO_PASSWORD = "demo"
+# username -> role; `regional` works across sites, the others at the demo site
+DEMO_STAFF = {
+    "reception": Role.RECEPTION,
+    "nurse": Role.NURSE,
+    "admin": Role.ADMIN,
+    "interface": Role.INTERFACE,
+    "regional": Role.REGIONAL_ADMIN,
+}
 
 
 def _demo_text(name: str) -> str:
@@ -32,11 +40,14 @@ def hospital_document() -> dict:
 
 
 def load_demo(session: Session) -> Site:
-    """Idempotent: running it again updates the demo in place."""
+    """Idempotent: running it again updates the demo in place. Staff accounts are created once;
+    a password someone changed since is left alone."""
     site = load_hospital(session, hospital_document())
     install_catalog(session, demo_catalog_document())
     install_map(session, site, _demo_file("map.json"))
     replace_mappings(session, site, read_csv(_demo_text("code_mapping.csv")))
-    for role in Role:
-        create_or_update_user(session, role.value, DEMO_PASSWORD, role, site.id, f"Demo {role.value}")
+    for username, role in DEMO_STAFF.items():
+        if find_user(session, username) is None:
+            site_id = None if role == Role.REGIONAL_ADMIN else site.id
+            create_user(session, username, DEMO_PASSWORD, role, site_id, f"Demo {role.value}")
     return site

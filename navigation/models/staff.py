@@ -16,6 +16,8 @@ class Role(enum.StrEnum):
     RECEPTION = "reception"
     NURSE = "nurse"
     ADMIN = "admin"
+    INTERFACE = "interface"  # a system account (HIS/LIS feed): posts orders, nothing else
+    REGIONAL_ADMIN = "regional_admin"  # hospital group IT: configuration of every site
 
 
 class StaffUser(Base):
@@ -39,6 +41,9 @@ class AuditRecord(Base):
     actor: Mapped[str] = mapped_column(sa.String(64))
     action: Mapped[str] = mapped_column(sa.String(64))
     site_id: Mapped[int | None] = mapped_column(sa.ForeignKey("site.id", ondelete="SET NULL"))
+    patient_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("patient.id", ondelete="SET NULL"), index=True
+    )
     target_type: Mapped[str] = mapped_column(sa.String(32))
     target_id: Mapped[str] = mapped_column(sa.String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)

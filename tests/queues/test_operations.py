@@ -187,7 +187,7 @@ def test_unknown_ids_other_sites_and_non_nurses_are_refused(
     client, nurse, reception, session, waiting_patient
 ):
     from navigation.models import Role, Site
-    from navigation.staff import create_or_update_user
+    from navigation.staff import create_user
 
     waiting_patient("PFT")
     entry = board(client, nurse)[0]
@@ -197,7 +197,7 @@ def test_unknown_ids_other_sites_and_non_nurses_are_refused(
     other = Site(code="north", name_en="North", name_zh="北院", timezone="Asia/Shanghai")
     session.add(other)
     session.flush()
-    create_or_update_user(session, "north-nurse", "pw", Role.NURSE, other.id)
+    create_user(session, "north-nurse", "pw", Role.NURSE, other.id)
     session.commit()
     token = client.post("/api/v1/auth/login", json={"username": "north-nurse", "password": "pw"}).json
     elsewhere = {"Authorization": f"Bearer {token['access_token']}"}

@@ -1,0 +1,313 @@
+"""Who may call each API operation, and inside which site: declared on the view, enforced here.
+
+Every API operation (a class-based view, or anything under `/api/`) declares its callers with `public`, `staff`, `patient` or
+`patient_or_staff`; `create_app` refuses to start when one does not (`check_declared`), so a new
+endpoint cannot forget. For a signed-in caller the site scope comes from the account, never from
+the request: `g.scope` holds the staff member's site (a regional admin's: every site) or the
+patient's journey. Before the view runs, every path value that names a site's record (`site`,
+`journey_id`, `room_code`, ...) is looked up in `OWNERS` and answered 404 unless it lies inside
+the scope (the same answer as a record that does not exist: nothing to probe). A path value the
+table does not know also stops the app from starting. Views act on `g.scope.site()` or
+`g.scope.named(code)` for sites named in a body or a query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, current_app, g, request
+from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from sqlalchemy.orm import Session
+
+from api.extensions import db
+from navigation import audit
+from navigation.access import journey_for_token
+from navigation.errors import DomainError, Forbidden, NotFound
+from navigation.models import Closure, Journey, QueueEntry, Role, Room, Site, StaffUser, Task
+from navigation.models import utcnow as _utcnow
+
+STAFF_ROLES = (Role.RECEPTION, Role.NURSE, Role.ADMIN)  # people at a site's desks and rooms
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+# ---- the scope ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SiteScope:
+    """The sites a caller acts in: one for site staff and patients, every site for a regional admin."""
+
+    home_id: int | None
+    every_site: bool = False
+
+    def includes(self, site_id: int) -> bool:
+        return self.every_site or site_id == self.home_id
+
+    def site(self) -> Site:
+        """The caller's own site; a regional admin has none and must name one."""
+        if self.home_id is None:
+            raise DomainError("name the site: this account works across sites", field="site")
+        return db.session.get_one(Site, self.home_id)
+
+    def named(self, code: str | None) -> Site:
+        """The site named in a request (the caller's own when not named), if inside the scope."""
+        if code is None:
+            return self.site()
+        site = db.session.scalar(sa.select(Site).where(Site.code == code))
+        if site is None or not self.includes(site.id):
+            raise NotFound(f"no site {code!r}", field="site")
+        return site
+
+
+@dataclass(frozen=True)
+class Owner:
+    """The site a record belongs to, and its journey when it is a patient's."""
+
+    site_id: int
+    journey_id: int | None = None
+
+
+def _site(session: Session, code: str, _scope: SiteScope) -> Owner | None:
+    site_id = session.scalar(sa.select(Site.id).where(Site.code == code))
+    return Owner(site_id) if site_id is not None else None
+
+
+def _journey(session: Session, journey_id: int, _scope: SiteScope) -> Owner | None:
+    journey = session.get(Journey, journey_id)
+    return Owner(journey.site_id, journey.id) if journey else None
+
+
+def _task(session: Session, task_id: int, _scope: SiteScope) -> Owner | None:
+    task = session.get(Task, task_id)
+    return Owner(task.journey.site_id, task.journey_id) if task else None
+
+
+def _entry(session: Session, entry_id: int, _scope: SiteScope) -> Owner | None:
+    entry = session.get(QueueEntry, entry_id)
+    return Owner(entry.site_id, entry.journey_id) if entry else None
+
+
+def _room_code(session: Session, code: str, scope: SiteScope) -> Owner | None:
+    """Room codes are unique per site: look in the caller's own sites only."""
+    query = sa.select(Room.site_id).where(Room.code == code).order_by(Room.id).limit(1)
+    if not scope.every_site:
+        query = query.where(Room.site_id == scope.home_id)
+    site_id = session.scalar(query)
+    return Owner(site_id) if site_id is not None else None
+
+
+def _room_id(session: Session, room_id: int, _scope: SiteScope) -> Owner | None:
+    room = session.get(Room, room_id)
+    return Owner(room.site_id) if room else None
+
+
+def _closure(session: Session, closure_id: int, _scope: SiteScope) -> Owner | None:
+    closure = session.get(Closure, closure_id)
+    return Owner(closure.site_id) if closure else None
+
+
+OWNERS: dict[str, Callable[[Session, Any, SiteScope], Owner | None]] = {
+    "site": _site,
+    "journey_id": _journey,
+    "task_id": _task,
+    "entry_id": _entry,
+    "room_code": _room_code,
+    "room_id": _room_id,
+    "closure_id": _closure,
+}
+# Path values that name no record of a site (a kind of room, a public screen's group).
+NOT_RECORDS = frozenset({"room_type", "group"})
+
+
+# ---- declarations -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may call an operation. `roles` empty and `patient` False: anyone (public)."""
+
+    roles: frozenset[Role] = frozenset()
+    patient: bool = False
+    public: bool = False
+    # staff reading patients' data: one audit row per request under this action
+    audit_read: str | None = None
+    # staff doing what the patient normally does (paid, arrived...): allowed, and audited as this
+    acts_for_patient: str | None = None
+
+
+def public(_why: str) -> Callable:
+    """Anyone, signed in or not. Say why in `_why` (read by the next engineer, not the code)."""
+    return _guard(Access(public=True))
+
+
+def staff(*roles: Role, audit_read: str | None = None) -> Callable:
+    """Signed-in staff of one of `roles`, inside their site."""
+    return _guard(Access(roles=frozenset(roles), audit_read=audit_read))
+
+
+def patient() -> Callable:
+    """The patient, with the token of their journey's link."""
+    return _guard(Access(patient=True))
+
+
+def patient_or_staff(
+    *roles: Role, audit_read: str | None = None, acts_for_patient: str | None = None
+) -> Callable:
+    """The journey's patient, or staff of its site with one of `roles`."""
+    return _guard(
+        Access(roles=frozenset(roles), patient=True, audit_read=audit_read, acts_for_patient=acts_for_patient)
+    )
+
+
+def declared(view: Callable) -> Access | None:
+    return getattr(view, "carepath_access", None)
+
+
+def _guard(access: Access) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if access.public:
+                g.staff, g.scope = None, None
+                return view(*args, **kwargs)
+            _identify(access)
+            _check_path(kwargs)
+            audit_action = access.audit_read or access.acts_for_patient
+            if g.staff is not None and audit_action:
+                _audit(audit_action, kwargs)
+            try:
+                result = view(*args, **kwargs)
+            except BaseException:
+                db.session.rollback()
+                raise
+            if g.staff is not None and access.audit_read:
+                db.session.commit()  # the read's audit row, when the view itself wrote nothing
+            return result
+
+        wrapper.carepath_access = access  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
+
+
+# ---- who is calling -----------------------------------------------------------------------
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _identify(access: Access) -> None:
+    token = bearer_token()
+    g.staff, g.journey = None, None
+    if token and token.startswith("pt_"):
+        if not access.patient:
+            raise Forbidden("a patient's link cannot do this")
+        journey = patient_journey(token)
+        g.journey, g.scope = journey, SiteScope(journey.site_id)
+        return
+    if not access.roles:
+        raise Unauthorized("open your link again (patient access token needed)", field="Authorization")
+    user = current_staff()
+    if user.role not in access.roles:
+        allowed = ", ".join(r.value for r in sorted(access.roles))
+        raise Forbidden(f"this needs one of the roles: {allowed}")
+    g.staff = user
+    g.scope = SiteScope(user.site_id, every_site=user.role == Role.REGIONAL_ADMIN)
+
+
+def current_staff() -> StaffUser:
+    verify_jwt_in_request()
+    identity = get_jwt_identity()
+    user = db.session.get(StaffUser, int(identity)) if str(identity).isdigit() else None
+    if user is None or not user.active:
+        raise Unauthorized("this staff account is no longer active")
+    return user
+
+
+def patient_journey(token: str) -> Journey:
+    """The journey a patient's link opens."""
+    journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token)
+    if journey is None:
+        raise NotFound("no journey for this link")
+    return journey
+
+
+def _check_path(values: dict[str, Any]) -> None:
+    """Every record the path names must be inside the caller's scope, or it does not exist."""
+    for name, value in values.items():
+        if name in NOT_RECORDS:
+            continue
+        owner = OWNERS[name](db.session, value, g.scope)
+        outside = owner is None or not g.scope.includes(owner.site_id)
+        if g.journey is not None and owner is not None and owner.journey_id not in (None, g.journey.id):
+            outside = True  # another patient's record
+        if outside:
+            raise NotFound(f"no {name.removesuffix('_id').replace('_', ' ')} {value}", field=name)
+        if name == "journey_id" and g.journey is None:
+            g.journey = db.session.get_one(Journey, value)
+
+
+def current_journey() -> Journey:
+    """The journey of the path, already checked against the caller."""
+    journey: Journey = g.journey
+    return journey
+
+
+def actor_name() -> str:
+    """Who the task history names: the patient, or the staff member acting for them."""
+    return f"staff:{g.staff.id}" if g.staff is not None else "patient"
+
+
+def _audit(action: str, values: dict[str, Any]) -> None:
+    journey = g.journey
+    if journey is not None:
+        target_type, target_id, site_id = "journey", journey.id, journey.site_id
+    else:
+        target_type, target_id = request.endpoint or "request", request.path
+        site_id = g.scope.home_id
+    audit.record(
+        db.session,
+        g.staff,
+        action,
+        target_type,
+        target_id,
+        site_id=site_id,
+        now=current_app.config.get("CLOCK", _utcnow)(),
+        patient_id=journey.patient_id if journey is not None else None,
+    )
+
+
+# ---- the start-up check -------------------------------------------------------------------
+
+DOCUMENTATION = frozenset({"api-docs.openapi_json", "api-docs.openapi_swagger_ui", "swagger_assets"})
+
+
+def check_declared(app: Flask) -> None:
+    """Refuse to start if an API operation (any class-based view, anything under /api/) declares
+    no callers, or names a record OWNERS cannot place."""
+    problems = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions[rule.endpoint]
+        view_class = getattr(view, "view_class", None)
+        if rule.endpoint in DOCUMENTATION or (view_class is None and not rule.rule.startswith("/api/")):
+            continue
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            handler = getattr(view_class, method.lower(), view)
+            access = declared(handler)
+            if access is None:
+                problems.append(f"{method} {rule.rule}: declare its callers (api/access.py)")
+            elif not access.public:
+                unknown = set(rule.arguments) - set(OWNERS) - NOT_RECORDS
+                problems += [f"{method} {rule.rule}: no owner for <{name}> in OWNERS" for name in unknown]
+    if problems:
+        raise RuntimeError("API operations without access control:\n" + "\n".join(problems))
