@@ -93,6 +93,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/queues/rooms/{room_code}/arrivals": frozenset({"patient_a", "patient_b"}),
     "GET /api/v1/queues/journeys/{journey_id}": PATIENT_A | DESK,
     "GET /api/v1/signage/{site}/{group}": EVERYONE,
+    "GET /api/v1/sites/{site}/code-mappings": frozenset({"reception", "admin", "regional"}),
+    "PUT /api/v1/sites/{site}/code-mappings": frozenset({"admin", "regional"}),
+    # orders from the hospital's systems, into the caller's own site
+    "POST /fhir/r4": frozenset({"reception", "admin", "interface", "north_admin"}),
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
@@ -164,6 +168,10 @@ def world(client, check_in, north, session):
         "arrive_task": ecg["id"],
         "bodies": {
             "POST /api/v1/auth/login": lambda: {"username": "nurse", "password": "demo"},
+            "PUT /api/v1/sites/{site}/code-mappings": lambda: [
+                {"system": "http://loinc.org", "code": "11524-6", "exam_code": "ECG"}
+            ],
+            "POST /fhir/r4": lambda: {"resourceType": "Bundle", "type": "transaction", "entry": []},
             "PUT /api/v1/catalog": demo_catalog_document,
             "PUT /api/v1/hospital": lambda: _demo("hospital.json"),
             "PUT /api/v1/sites/{site}/map": lambda: demo_map,
