@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from navigation.sequencing.walking import StraightLineWalking
-from navigation.simulation.kpis import kpis
+from navigation.simulation.bound import lower_bound
+from navigation.simulation.kpis import add_bound, kpis
 from navigation.simulation.policies import PlannedOptions
 from navigation.simulation.run import POLICIES, run_day
 from navigation.simulation.scenario import ScenarioError, generate, load_scenario
@@ -25,13 +26,15 @@ COLUMNS = (
     ("violations", "violations", "{}"),
     ("utilisation", "util", "{:.0%}"),
     ("steps_not_done", "not done", "{}"),
+    ("revisit_patients", "revisit", "{}"),
+    ("gap_closed", "gap closed", "{:.0%}"),
     ("solve_seconds", "solver s", "{:.1f}"),
 )
 
 
 def table(rows: list[dict[str, Any]]) -> str:
     cells = [[title for _, title, _ in COLUMNS]]
-    cells += [[fmt.format(row[key]) for key, _, fmt in COLUMNS] for row in rows]
+    cells += [["-" if row[key] is None else fmt.format(row[key]) for key, _, fmt in COLUMNS] for row in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(COLUMNS))]
     lines = [
         "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
@@ -101,12 +104,14 @@ def simulate_command(
     results = run_day(scenario, names, PlannedOptions(improve_seconds=improve_seconds))
     walking = StraightLineWalking.for_rooms(scenario.rooms)
     rows = [kpis(r, walking) for r in results]
+    add_bound(rows, lower_bound(scenario))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))
     else:
         click.echo(f"{scenario.name}: {len(scenario.arrivals)} patients, {len(scenario.rooms)} rooms")
         click.echo(table(rows))
+        click.echo(f"lower bound on the mean stay: {rows[0]['lower_bound_min']:.1f} min (LP relaxation)")
     if plots:
         from navigation.simulation.plots import write_plots
 

@@ -96,3 +96,20 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
         # arrival to leaving; differs from the stay once booked patients come at their times
         "mean_time_on_site_min": round(_mean(stay), 1),
     }
+
+
+def add_bound(rows: list[dict[str, Any]], bound_min: float) -> None:
+    """Put the day's lower bound on every row, and the share of the gap each policy closes.
+
+    `gap_closed` = (fcfs_catalog_order - policy) / (fcfs_catalog_order - bound) on the mean
+    stay: the share of the room between the fixed-order plan and the bound that a policy
+    takes (None when the fixed-order plan was not run).
+    """
+    catalog = next((r for r in rows if r["policy"] == "fcfs_catalog_order"), None)
+    base = catalog["mean_time_in_hospital_min"] if catalog else None
+    for row in rows:
+        row["lower_bound_min"] = round(bound_min, 1)
+        room = None if base is None else base - bound_min
+        row["gap_closed"] = (
+            round((base - row["mean_time_in_hospital_min"]) / room, 3) if base is not None and room else None
+        )

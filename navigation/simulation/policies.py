@@ -25,6 +25,7 @@ from navigation.sequencing.model import (
     Unplaced,
     WalkingTime,
 )
+from navigation.sequencing.orders import insert_best_order
 from navigation.sequencing.planner import (
     PatientLeft,
     RoomClosed,
@@ -199,7 +200,12 @@ class PlannedOptions:
 
 @dataclass
 class Planned:
-    """The FCFS plan (`smart=False`) or CarePath (`smart=True`) over one live `DayState`."""
+    """An FCFS plan (`smart=False`) or CarePath (`smart=True`) over one live `DayState`.
+
+    FCFS plans each patient at check-in around everyone before them and never re-optimises:
+    in their best rule-keeping order (`fcfs`, the strong baseline) or in the catalog's fixed
+    order (`fcfs_catalog_order`, the plan CarePath was first measured against).
+    """
 
     state: DayState
     smart: bool
@@ -207,9 +213,13 @@ class Planned:
     solve_seconds: float = 0.0
     replans: int = 0
     name: str = ""
+    best_order: bool = True
 
     def __post_init__(self) -> None:
-        self.name = "carepath" if self.smart else "fcfs"
+        if self.smart:
+            self.name = "carepath"
+        else:
+            self.name = "fcfs" if self.best_order else "fcfs_catalog_order"
         self._refreshed_at = -1e9
         self.seconds_by: dict[str, float] = {}
 
@@ -247,6 +257,8 @@ class Planned:
         self._refresh(day, self.options.refresh_every_min)
         if self.smart:
             self._timed(plan_arrival, self.state, patient, self.settings(self.options.checkin_seconds))
+        elif self.best_order:
+            self._timed(insert_best_order, self.state, patient)
         else:
             self._timed(insert_patient, self.state, patient, initial_order(patient))
 

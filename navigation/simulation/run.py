@@ -10,7 +10,7 @@ from navigation.simulation.policies import Planned, PlannedOptions, Policy, Walk
 from navigation.simulation.scenario import Scenario
 from navigation.simulation.simulator import DayResult, simulate_day
 
-POLICIES = ("walk_in", "fcfs", "carepath")
+POLICIES = ("walk_in", "fcfs_catalog_order", "fcfs", "carepath")
 
 
 def make_policy(
@@ -19,9 +19,11 @@ def make_policy(
     if name == "walk_in":
         printed = {a.patient: list(a.orders) for a in scenario.arrivals}
         return WalkIn({r.code: r for r in scenario.rooms}, printed, walking)
-    if name in ("fcfs", "carepath"):
+    if name in ("fcfs_catalog_order", "fcfs", "carepath"):
         state = DayState({r.code: r for r in scenario.rooms}, {}, Plan(), walking)
-        return Planned(state, smart=name == "carepath", options=options)
+        return Planned(
+            state, smart=name == "carepath", options=options, best_order=name != "fcfs_catalog_order"
+        )
     raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
 
 

@@ -79,6 +79,9 @@ class DayResult:
     busy_minutes: dict[str, float]
     open_station_minutes: dict[str, float]
     rooms: dict[str, Room]
+    pauses: list[tuple[str, int, int]] = field(default_factory=list)  # room, start, end
+    # (time, waiting for a fasting window, waiting for a result or report) every 5 minutes
+    held_samples: list[tuple[float, int, int]] = field(default_factory=list)
 
 
 def service_multiplier(seed: int, patient: str, task: str, cv: float) -> float:
@@ -179,6 +182,9 @@ class _Day:
         self._heading: dict[tuple[str, str], str] = {}
         self._where: dict[str, str | None] = {}
         self.samples: list[tuple[float, int]] = []
+        self.held_samples: list[tuple[float, int, int]] = []
+        self._fasting: set[str] = set()  # patients waiting for their fasting window
+        self._results: set[str] = set()  # patients waiting for a result, a report or a gap
         self._seq = count()
 
     @property
@@ -239,6 +245,7 @@ class _Day:
     def _sampler(self) -> Generator[simpy.Event, Any, None]:
         while self.env.now < DAY_END - SAMPLE_EVERY_MIN:
             self.samples.append((self.now, sum(len(d.waiting) for d in self.desks.values())))
+            self.held_samples.append((self.now, len(self._fasting), len(self._results)))
             yield self.env.timeout(SAMPLE_EVERY_MIN)
 
     def _background(self) -> Generator[simpy.Event, Any, None]:
@@ -323,7 +330,10 @@ class _Day:
             if target is not None and task.self_service:
                 ready = self.desks[target].next_opening(ready, planned, 0) or ready
             if ready > self.now:
+                held_by = self._held_by(task, step.not_before, self._ready(patient, task), ready)
+                held_by.add(patient.id)
                 yield self.env.timeout(ready - self.now)
+                held_by.discard(patient.id)
             actual: float = planned
             if task.self_service or target is None:
                 start, station = self.now, NO_STATION
@@ -371,6 +381,12 @@ class _Day:
             sent_for = None
         record.left_at = self.now
         self._settle(record)
+
+    def _held_by(self, task: Task, not_before: float, rules: float, ready: float) -> set[str]:
+        """What a patient waits for before a step: their fasting window or a result."""
+        if rules >= ready:
+            return self._results
+        return self._fasting if task.fasting_hours > 0 and not_before >= ready else set()
 
     def _record(
         self, record: PatientRecord, task: Task, room: str | None, station: int, start: float
@@ -481,4 +497,6 @@ def simulate_day(scenario: Scenario, policy: Policy, walking: StraightLineWalkin
         {code: d.busy for code, d in day.desks.items()},
         open_minutes,
         day.rooms,
+        [(p.room, p.start, p.end) for p in scenario.pauses],
+        day.held_samples,
     )

@@ -55,16 +55,20 @@ def test_command_json_plots_and_plan(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
-    assert [r["policy"] for r in rows] == ["walk_in", "fcfs", "carepath"]
+    assert [r["policy"] for r in rows] == ["walk_in", "fcfs_catalog_order", "fcfs", "carepath"]
     keys = {"mean_time_in_hospital_min", "p90_time_in_hospital_min", "mean_wait_min", "mean_walk_m",
             "mean_fasting_min", "violations", "utilisation", "solve_seconds", "steps_not_done",
-            "refused_patients", "revisit_patients", "mean_time_on_site_min"}  # fmt: skip
+            "refused_patients", "revisit_patients", "mean_time_on_site_min", "lower_bound_min",
+            "gap_closed"}  # fmt: skip
     assert all(keys <= set(r) for r in rows)
+    assert len({r["lower_bound_min"] for r in rows}) == 1, "one bound for the day"
+    assert next(r for r in rows if r["policy"] == "fcfs_catalog_order")["gap_closed"] == 0
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
-        "gantt_carepath.png", "gantt_fcfs.png", "gantt_walk_in.png", "queues.png",
+        "gantt_carepath.png", "gantt_fcfs.png", "gantt_fcfs_catalog_order.png", "gantt_walk_in.png",
+        "queues.png",
     ]  # fmt: skip
     steps = [json.loads(line) for line in plan.read_text().splitlines()]
-    assert {s["policy"] for s in steps} == {"walk_in", "fcfs", "carepath"}
+    assert {s["policy"] for s in steps} == {"walk_in", "fcfs_catalog_order", "fcfs", "carepath"}
     assert {"policy", "patient", "task", "exam_code", "room", "start", "end"} <= set(steps[0])
 
 
