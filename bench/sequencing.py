@@ -3,10 +3,15 @@
     /work/venv/bin/python bench/sequencing.py [--sizes 300,1000] [--seed 1] [--only PARTS]
 
 Prints JSON lines: one per policy per generated day (the keys of `carepath simulate
---json`), then `checkin`, `replan` and `improve` figures. Takes several minutes. Two more
-parts say how far the day could be improved at all (`--only bounds`, 300 patients, about
-five minutes): `capacity_bound`, below which no policy can bring the mean stay, and
-`clairvoyant`, CarePath given every patient before the day starts and three minutes to plan.
+--json`, with the day's `lower_bound_min` and each policy's `gap_closed`), then `checkin`,
+`replan` (per event `replan_seconds`, `replan_touched_patients`, `replan_moved_pct`; one event
+closes the busiest room at 09:00 for the rest of the day) and `improve` figures. Takes several
+minutes. `--only shape` runs the day of another shape in bench/scenarios/ (two buildings, two
+ultrasound rooms, most patients fasting, a fifth in wheelchairs, arrivals packed into two
+morning hours). Two more parts say how far the day could be improved at all (`--only bounds`,
+300 patients, about five minutes): `capacity_bound`, an older and looser bound than
+`lower_bound_min`, and `clairvoyant`, CarePath given every patient before the day starts and
+three minutes to plan.
 """
 
 from __future__ import annotations
@@ -46,7 +51,7 @@ from navigation.simulation.bound import lower_bound  # noqa: E402
 from navigation.simulation.kpis import add_bound, kpis  # noqa: E402
 from navigation.simulation.policies import Day, Planned, PlannedOptions  # noqa: E402
 from navigation.simulation.run import run_day  # noqa: E402
-from navigation.simulation.scenario import Scenario, generate  # noqa: E402
+from navigation.simulation.scenario import Scenario, generate, load_scenario  # noqa: E402
 from navigation.simulation.simulator import simulate_day  # noqa: E402
 
 CHECKIN = SolverSettings(workers=2, time_limit_s=0.2)
@@ -86,20 +91,28 @@ def mean_stay(day: DayState) -> float:
     return round(statistics.mean(stays), 1) if stays else 0.0
 
 
+SHAPE = Path(__file__).parent / "scenarios" / "two_buildings_fasting_rush.json"
+
+
 def simulated_days(sizes: list[int], seed: int) -> None:
     for n in sizes:
-        scenario = generate(n, seed)
-        walking = StraightLineWalking.for_rooms(scenario.rooms)
-        began = time.perf_counter()
-        rows = [kpis(result, walking) for result in run_day(scenario, options=PlannedOptions())]
-        print(f"# day of {n} simulated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        began = time.perf_counter()
-        add_bound(rows, lower_bound(scenario))
-        print(f"# lower bound LP in {time.perf_counter() - began:.0f} s", file=sys.stderr)
-        for row in rows:
-            row["rooms"] = len(scenario.rooms)
-            emit(row)
-        emit(no_queue_bound(scenario))
+        simulated_day(generate(n, seed))
+
+
+def simulated_day(scenario: Scenario) -> None:
+    """Every policy on one day, with the day's lower bound and each policy's gap closed."""
+    n = len(scenario.arrivals)
+    walking = StraightLineWalking.for_rooms(scenario.rooms)
+    began = time.perf_counter()
+    rows = [kpis(result, walking) for result in run_day(scenario, options=PlannedOptions())]
+    print(f"# day of {n} simulated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    began = time.perf_counter()
+    add_bound(rows, lower_bound(scenario))
+    print(f"# lower bound LP in {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    for row in rows:
+        row["rooms"] = len(scenario.rooms)
+        emit(row)
+    emit(no_queue_bound(scenario))
 
 
 def no_queue_bound(scenario: Scenario) -> dict:
@@ -396,6 +409,8 @@ def main() -> None:
         replan_figures(args.seed)
     if "improve" in parts:
         improve_figures(args.seed)
+    if "shape" in parts:  # a day of another shape (bench/scenarios/, docs/sequencing.md)
+        simulated_day(load_scenario(SHAPE))
     if "bounds" in parts:
         capacity_bound(args.seed)
         clairvoyant(args.seed)

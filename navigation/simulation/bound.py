@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from scipy.optimize import linprog
@@ -33,7 +33,7 @@ from scipy.sparse import coo_matrix
 
 from navigation.sequencing.adapter import patient_from_steps
 from navigation.sequencing.model import DayState, Patient, Plan, Task
-from navigation.sequencing.prepare import fasting_lower_bound, screen
+from navigation.sequencing.prepare import _propagate, fasting_lower_bound, screen
 from navigation.sequencing.walking import StraightLineWalking
 from navigation.simulation.scenario import Scenario
 from navigation.simulation.simulator import CLOSING_TOLERANCE_MIN, service_multiplier
@@ -44,6 +44,7 @@ METHOD = "highs-ipm"
 
 @dataclass(frozen=True)
 class _Job:
+    key: str
     patient: int  # index of the patient's stay variable
     head: float  # earliest start
     tail: float  # least time from its end to the end of the patient's last step
@@ -115,7 +116,7 @@ def _chains(
 
     chain = max((head(k) + shortest(k) + tail(k) for k in tasks), default=float(patient.arrival_min))
     jobs = [
-        _Job(-1, head(k), tail(k), {kind: minutes(t, kind) for kind in t.room_types})
+        _Job(k, -1, head(k), tail(k), {kind: minutes(t, kind) for kind in t.room_types})
         for k, t in tasks.items()
         if not t.self_service and not t.location_neutral
     ]
@@ -125,6 +126,9 @@ def _chains(
 def lower_bound(scenario: Scenario) -> float:
     """The LP's bound on the mean stay in minutes (patients whose orders were accepted)."""
     rooms = {r.code: r for r in scenario.rooms}
+    windows: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for room in scenario.rooms:
+        windows[room.room_type] += room.windows
     walking = StraightLineWalking.for_rooms(scenario.rooms)
     empty = DayState(rooms, {}, Plan(), walking)
     stays_lb: list[float] = []
@@ -137,10 +141,16 @@ def lower_bound(scenario: Scenario) -> float:
             stays_lb.append(0.0)
             continue
         reasons = screen(empty, patient, patient.arrival_min)
-        tasks = {t.key: t for t in patient.tasks if t.key not in reasons}
-        chain, mine = _chains(scenario, walking, patient, tasks)
+        while True:  # a step whose chain of rules ends after closing cannot happen today either
+            tasks = {t.key: t for t in patient.tasks if t.key not in reasons}
+            chain, mine = _chains(scenario, walking, patient, tasks)
+            late = [j.key for j in mine if not _fits(windows, j)]
+            if not late:
+                break
+            reasons.update((key, "ends after closing") for key in late)
+            _propagate(patient, {t.key: t for t in patient.tasks}, reasons)
         stays_lb.append(chain)
-        jobs += [_Job(index, j.head, j.tail, j.minutes) for j in mine if j.minutes]
+        jobs += [replace(j, patient=index) for j in mine if j.minutes]
     if not stays_lb:
         return 0.0
     capacity = _capacity(scenario)
@@ -212,6 +222,14 @@ def lower_bound(scenario: Scenario) -> float:
     if result.status != 0:
         raise RuntimeError(f"lower-bound LP failed: {result.message}")
     return float(result.fun)
+
+
+def _fits(windows: dict[str, list[tuple[int, int]]], job: _Job) -> bool:
+    return any(
+        max(a, job.head) + minutes <= b + CLOSING_TOLERANCE_MIN
+        for kind, minutes in job.minutes.items()
+        for a, b in windows.get(kind, [])
+    )
 
 
 def _capacity(scenario: Scenario) -> dict[str, dict[int, float]]:

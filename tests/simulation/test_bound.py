@@ -81,3 +81,15 @@ def test_the_bound_sees_the_queue_and_no_plan_beats_it() -> None:
     alone = 5 + 30 + 60 + 5  # pay, echo, report turnaround, collect: no queue at all
     assert bound > alone + 60, "the room's queue is counted"
     assert all(bound <= r["mean_time_in_hospital_min"] for r in rows)
+
+
+def test_a_step_that_cannot_end_before_closing_leaves_the_bound_defined() -> None:
+    # the kidney result comes an hour after the 16:50 blood draw: no contrast CT today
+    scenario = parse_scenario(
+        {
+            "format": "carepath-scenario/1",
+            "hospital": _hospital(),
+            "arrivals": [_fed("P1", "16:45", ["CT-ABD-C", "LFT"]), _fed("P2", "08:00", ["ECG"])],
+        }
+    )
+    assert 0 < lower_bound(scenario) < 200
