@@ -14,7 +14,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # must not load the web app, the solver and the router (see api/cli.py).
     from flask import Flask, jsonify, send_from_directory
 
-    from api import access, admin, auth, background, fhir, live, nurse, pages, patient, reception
+    from api import access, admin, auth, background, fhir, freshness, live, nurse, pages, patient, reception
     from api.config import from_environment
     from api.errors import ProblemApi, register_error_handlers
     from api.extensions import db, jwt, limiter, migrate
@@ -38,6 +38,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     auth.register_jwt_errors()
     register_error_handlers(app)
     background.init_app(app)
+    freshness.init_app(app)
 
     @app.get("/healthz")
     def healthz():

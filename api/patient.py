@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from flask import Response
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -12,10 +15,11 @@ from api.access import STAFF_ROLES, actor_name, current_journey
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
+from api.freshness import map_versions, route_cache
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
-from navigation.journeys import arrive, complete_self_service, report_fasting
+from navigation.journeys import arrive, complete_self_service, load_for_reading, report_fasting
 from notifications import delivery_states, register_device, unregister_device
 from pathfinding import NoRouteError, Route, UnknownPlaceError
 from pathfinding.svg import route_svgs
@@ -38,7 +42,7 @@ class JourneyView(MethodView):
     def get(self, journey_id: int):
         """The journey and its task list; the patient sends their access token as a bearer token.
         A staff member's read is audit-logged (who looked at which patient, when)."""
-        return current_journey()
+        return load_for_reading(db.session, current_journey().id)
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")
@@ -173,7 +177,7 @@ class SiteRoute(MethodView):
     @blp.response(200, RouteSchema)
     def get(self, site: str, origin: str, destination: str, profile: str):
         """The shortest walk between two places, with turn-by-turn steps in Chinese and English."""
-        return _route(site, origin, destination, profile).to_dict()
+        return _cached_route(site, origin, destination, profile)
 
 
 @blp.route("/sites/<string(maxlength=32):site>/route.svg")
@@ -203,8 +207,23 @@ class SiteRouteDrawing(MethodView):
 
 
 def _route(site: str, origin: str, destination: str, profile: str) -> Route:
-    try:
+    with _route_problems(site, origin):
         return routing.route(db.session, routing.site_by_code(db.session, site), origin, destination, profile)
+
+
+def _cached_route(site: str, origin: str, destination: str, profile: str) -> dict:
+    with _route_problems(site, origin):
+        found = routing.site_by_code(db.session, site)
+        return routing.route_dict(
+            db.session, found, origin, destination, profile, route_cache(), map_versions(found.id)
+        )
+
+
+@contextmanager
+def _route_problems(site: str, origin: str) -> Iterator[None]:
+    """An unknown place is a 404 naming the field; no way through says why, in both languages."""
+    try:
+        yield
     except UnknownPlaceError as exc:
         field = "from" if exc.place == origin else "to"
         raise NotFound(f"no room or place {exc.place!r} on the map of {site}", field=field) from exc

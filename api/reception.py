@@ -19,6 +19,7 @@ from navigation.checkin import PatientDetails, check_in
 from navigation.errors import DomainError
 from navigation.followups import Undelivered, undelivered_today
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
+from navigation.journeys import load_for_reading
 from navigation.models import Journey, Role
 
 blp = Blueprint("reception", __name__, url_prefix="/api/v1", description="Reception: check-in")
@@ -61,7 +62,7 @@ class Journeys(MethodView):
             if replay:
                 return replay, 200
             journey = _check_in_once(body, key, fingerprint)
-        return journey, 201
+        return load_for_reading(db.session, journey.id), 201
 
 
 class UndeliveredSchema(Schema):

@@ -6,6 +6,7 @@ from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
+from api.freshness import map_versions, route_cache
 from navigation.access import access_token
 from navigation.models import Journey, Language, Mobility, Task
 from navigation.task_states import awaits_fasting_answer, next_step
@@ -145,7 +146,7 @@ class JourneySchema(Schema):
         return access_url(journey)
 
     def _route(self, journey: Journey) -> dict | None:
-        return next_route(db.session, journey)
+        return next_route(db.session, journey, route_cache(), map_versions(journey.site_id))
 
     def _question(self, journey: Journey) -> str | None:
         return "fasting" if awaits_fasting_answer(journey) else None

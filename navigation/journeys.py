@@ -4,17 +4,39 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy.orm import Session
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from navigation import planning, progress
 from navigation.errors import Conflict, DomainError, NotFound
-from navigation.models import Journey, Task, TaskStatus
+from navigation.models import Floor, Journey, Room, Task, TaskStatus
 from navigation.queues.lines import join
 from navigation.queues.notify import announce
 from navigation.task_states import refresh_readiness, refuse_early, transition
 from notifications import Event
 
 ARRIVE_EARLY = timedelta(minutes=10)  # a patient may wait at the door this long before their step can begin
+
+
+def load_for_reading(session: Session, journey_id: int) -> Journey:
+    """The journey with everything its view shows, in two queries whatever the number of
+    steps: the journey, its site, patient and steps with their rooms, floors and buildings
+    joined in one; its step dependencies in the other. (The phone asks every few seconds.)"""
+    room = joinedload(Journey.tasks).joinedload(Task.planned_room)
+    return (
+        session.scalars(
+            sa.select(Journey)
+            .where(Journey.id == journey_id)
+            .options(
+                joinedload(Journey.site),
+                joinedload(Journey.patient),
+                room.joinedload(Room.floor).joinedload(Floor.building),
+                selectinload(Journey.dependencies),
+            )
+        )
+        .unique()
+        .one()
+    )
 
 
 def task_of(journey: Journey, task_id: int) -> Task:

@@ -16,11 +16,21 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from navigation import routing, sequencing
 from navigation.errors import DomainError
-from navigation.models import Journey, JourneyStatus, Room, RoomQueue, RoomStatus, Site, Task, TaskStatus
+from navigation.models import (
+    Floor,
+    Journey,
+    JourneyStatus,
+    Room,
+    RoomQueue,
+    RoomStatus,
+    Site,
+    Task,
+    TaskStatus,
+)
 from navigation.sequencing.adapter import parse_hours
 from navigation.sequencing.model import NO_STATION
 from navigation.sequencing.planner import moved_patients, plan_afresh
@@ -72,7 +82,9 @@ def load_day(
     rooms = {
         r.code: r
         for r in session.scalars(
-            sa.select(Room).where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
+            sa.select(Room)
+            .where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
+            .options(joinedload(Room.floor).joinedload(Floor.building))  # one query, not one per floor
         )
     }
     seq_rooms = {code: _room(r) for code, r in rooms.items()}

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from navigation import audit
 from navigation.errors import DomainError, NotFound
 from navigation.models import Closure, Mobility, Room, Site, SiteMapRecord, StaffUser
+from navigation.route_cache import RouteCache, RouteKey
 from pathfinding import MapReport, NodeKind, Route, Router, SiteMap, check_map, dump_map, load_map
 from pathfinding.imdf import check_imdf
 
@@ -36,6 +37,12 @@ class _Cached:
 
 _routers: dict[int, _Cached] = {}
 _lock = threading.Lock()
+
+
+def forget_routers() -> None:
+    """Drop this process's routers (for a database restored to an earlier state: tests)."""
+    with _lock:
+        _routers.clear()
 
 
 def site_by_code(session: Session, code: str) -> Site:
@@ -88,16 +95,32 @@ def _refused(report: MapReport, what: str) -> DomainError:
     )
 
 
-def router_for(session: Session, site: Site) -> Router:
-    """This process's router for the site, brought up to date with the stored map and closures."""
-    versions = session.execute(
+@dataclass(frozen=True)
+class MapVersions:
+    """Which map and which set of closures a site routes on now: two numbers that change with
+    every new map and every closure or reopening (the key of every cached router and route)."""
+
+    version: int
+    closures_version: int
+
+
+def map_versions(session: Session, site_id: int) -> MapVersions | None:
+    """The site's current map and closures versions (one small query), None without a map."""
+    row = session.execute(
         sa.select(SiteMapRecord.version, SiteMapRecord.closures_version).where(
-            SiteMapRecord.site_id == site.id
+            SiteMapRecord.site_id == site_id
         )
     ).one_or_none()
+    return MapVersions(*row) if row is not None else None
+
+
+def router_for(session: Session, site: Site, versions: MapVersions | None = None) -> Router:
+    """This process's router for the site, brought up to date with the stored map and closures
+    (`versions` if the caller just read them in this transaction, else read here)."""
+    versions = versions or map_versions(session, site.id)
     if versions is None:
         raise DomainError(f"site {site.code} has no map yet; an admin must import one", field="site")
-    version, closures_version = versions
+    version, closures_version = versions.version, versions.closures_version
     with _lock:
         cached = _routers.get(site.id)
         if cached is None or cached.version != version:
@@ -129,6 +152,30 @@ def _active_closures(session: Session, site_id: int) -> tuple[list[str], list[st
 
 def route(session: Session, site: Site, origin: str, destination: str, profile: str) -> Route:
     return router_for(session, site).route(origin, destination, profile)
+
+
+def route_dict(
+    session: Session,
+    site: Site,
+    origin: str,
+    destination: str,
+    profile: str,
+    cache: RouteCache | None,
+    versions: MapVersions | None = None,
+) -> dict[str, Any]:
+    """The route as plain data, from the cache shared by every process when it has it (keyed by
+    the map and closures versions read in this transaction), else computed and kept there.
+    No route, or an unknown place, raises as `route` does (never cached)."""
+    versions = versions or map_versions(session, site.id)
+    if versions is None:
+        raise DomainError(f"site {site.code} has no map yet; an admin must import one", field="site")
+    key = RouteKey(site.id, versions.version, versions.closures_version, origin, destination, profile)
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = router_for(session, site, versions).route(origin, destination, profile).to_dict()
+        if cache is not None:
+            cache.put(key, found)
+    return found
 
 
 def close(session: Session, site: Site, target: str, reason: str, actor: StaffUser, now: datetime) -> Closure:

@@ -110,6 +110,7 @@ def clock() -> Clock:
 def app(_app, clock: Clock):
     """The app with the demo hospital; every test starts from the same rows."""
     from api.extensions import db
+    from navigation.routing import forget_routers
 
     flask_app, snapshot = _app
     flask_app.config["CLOCK"] = clock
@@ -117,6 +118,10 @@ def app(_app, clock: Clock):
         yield flask_app
         db.session.remove()
         _restore(db.engine, snapshot)
+        # The restored rows repeat map and closure versions already seen: forget what was
+        # cached under them (production versions only ever grow).
+        flask_app.extensions["carepath.routes"].clear()
+        forget_routers()
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from navigation.errors import NotFound
 from navigation.models import (
@@ -64,6 +64,7 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     waiting, estimates = _estimates(session, queue, now)
     position = {e.id: i for i, e in enumerate(waiting)}
     entries = entries_in(session, queue.id, SHOWN)
+    _held = _load_patients(session, entries)  # kept alive (the session holds rows weakly) until we return
     group = {E.CALLED: 0, E.IN_SERVICE: 0, E.WAITING: 1, E.SKIPPED: 1, E.ON_HOLD: 2, E.NO_SHOW: 3}
     entries.sort(key=lambda e: (group[e.status], position.get(e.id, 0), e.order_key, e.id))
     return {
@@ -80,6 +81,16 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
         ],
         "can_undo": _undo_hint(session, queue.id),
     }
+
+
+def _load_patients(session: Session, entries: list[QueueEntry]) -> list[Journey]:
+    """Every entry's journey and patient in one query (the board names each patient), instead
+    of two per row: while the caller holds them, the entries find them in the session."""
+    ids = {e.journey_id for e in entries}
+    if not ids:
+        return []
+    query = sa.select(Journey).where(Journey.id.in_(ids)).options(joinedload(Journey.patient))
+    return list(session.scalars(query))
 
 
 def room_plan(session: Session, room: Room) -> list[dict[str, Any]]:

@@ -1,0 +1,67 @@
+"""The morning peak: what a phone, a nurse's board and the desk ask of the database must not
+grow with the number of steps or people (one query per row is what sank the first load test)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from api.extensions import db
+from tests.queries import Statements, counting
+from tests.queues.conftest import as_patient, step
+
+
+def statements(request: Callable[[], object]) -> Statements:
+    """The statements one request sends, from a fresh session (as a new request in production)."""
+    db.session.remove()
+    with counting(db.engine) as seen:
+        request()
+    return seen
+
+
+def test_the_patients_journey_reads_in_four_queries_whatever_its_number_of_steps(client, check_in):
+    short = check_in("ECG", visit="V-S", mrn="M-S")
+    long = check_in("GLU", "LIPID", "US-ABD", "ECG", "CT-ABD-C", "FOLLOWUP", visit="V-L", mrn="M-L")
+    for journey in (short, long):  # paid: the next step is a room, so the read includes the route
+        client.post(
+            f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'payment')['id']}/complete",
+            headers=as_patient(journey),
+        )
+    reads = {}
+    for journey in (short, long):
+        url = f"/api/v1/journeys/{journey['id']}"
+        reads[journey["id"]] = statements(lambda url=url, j=journey: client.get(url, headers=as_patient(j)))
+        body = client.get(url, headers=as_patient(journey)).json
+        assert body["next_route"]["available"] is True and body["tasks"][0]["room"] is not None
+    assert len(long["tasks"]) >= 3 * len(short["tasks"]) / 2
+    for seen in reads.values():
+        assert len(seen) <= 4, str(seen)
+
+
+def test_the_nurses_board_asks_the_same_whatever_the_length_of_the_line(client, nurse, waiting_patient):
+    first = waiting_patient("PFT")
+    board = f"/api/v1/queues/rooms/{first['room']}"
+    one = statements(lambda: client.get(board, headers=nurse))
+    for _ in range(3):
+        assert waiting_patient("PFT")["room"] == first["room"]
+    four = statements(lambda: client.get(board, headers=nurse))
+    assert len(client.get(board, headers=nurse).json["entries"]) == 4
+    assert len(four) == len(one), f"one patient:\n{one}\n\nfour patients:\n{four}"
+
+
+def test_a_patients_place_in_line_reads_the_same_whatever_the_length_of_the_line(client, waiting_patient):
+    first = waiting_patient("PFT")
+    url = f"/api/v1/queues/journeys/{first['journey']['id']}"
+    alone = statements(lambda: client.get(url, headers=as_patient(first["journey"])))
+    for _ in range(3):
+        waiting_patient("PFT")
+    crowded = statements(lambda: client.get(url, headers=as_patient(first["journey"])))
+    assert len(crowded) == len(alone), f"alone:\n{alone}\n\nthree more waiting:\n{crowded}"
+
+
+def test_a_check_in_asks_the_same_however_many_patients_came_before(client, check_in):
+    check_in("PFT", visit="V-0", mrn="M-0")
+    early = statements(lambda: check_in("PFT", visit="V-1", mrn="M-1"))
+    for n in range(2, 6):
+        check_in("PFT", visit=f"V-{n}", mrn=f"M-{n}")
+    late = statements(lambda: check_in("PFT", visit="V-9", mrn="M-9"))
+    assert len(late) == len(early), f"second patient:\n{early}\n\nseventh patient:\n{late}"
