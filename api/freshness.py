@@ -1,18 +1,33 @@
-"""The patient's reads, shaped for a phone that asks "what next?" every few seconds: the site's
-map versions read once per request, and the route to the next step from the cache every
-process shares (Redis when REDIS_URL is set, else in this process)."""
+"""The patient's reads, shaped for a phone that asks "what next?" every few seconds.
+
+- ETags: a journey or a place in line is stamped in one small query (`navigation.read_stamps`);
+  a phone sending the ETag it holds (If-None-Match) of an unchanged one gets 304 and the task
+  list is never loaded. The stamp covers everything the answer shows, so a nurse's call shows
+  on the patient's next read.
+- Patient JSON is `Cache-Control: no-store`: no shared cache or browser keeps it; the page
+  keeps the last answer and its ETag itself.
+- The site's map versions are read once per request, and the route to the next step comes
+  from the cache every process shares (Redis when REDIS_URL is set, else in this process).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 import redis
-from flask import Flask, current_app, g
+from flask import Flask, Response, current_app, g, request
 from sqlalchemy.engine import make_url
 
+from api.access import bearer_token
 from api.extensions import db
-from navigation import routing
+from navigation import read_stamps, routing
+from navigation.models import Journey
 from navigation.route_cache import RouteCache
+
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def init_app(app: Flask) -> None:
@@ -22,11 +37,29 @@ def init_app(app: Flask) -> None:
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     namespace = f"carepath:route:{hashlib.sha256(database.encode()).hexdigest()[:12]}"
     app.extensions["carepath.routes"] = RouteCache(client, namespace)
+    app.extensions["carepath.code_stamp"] = _code_stamp()
     app.before_request(_forget_versions)
+    app.after_request(_patient_answers_are_not_stored)
 
 
 def _forget_versions() -> None:
     g.pop("map_versions", None)  # `g` may outlive a request (an app context held by tests)
+
+
+def _patient_answers_are_not_stored(response: Response) -> Response:
+    token = bearer_token()
+    if token and token.startswith("pt_"):
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def _code_stamp() -> str:
+    """This release's code: after an upgrade that changes what a view says, old ETags lapse."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.blake2b(digest_size=8)
+    for path in sorted([*root.glob("api/**/*.py"), *root.glob("navigation/**/*.py")]):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def route_cache() -> RouteCache:
@@ -40,3 +73,31 @@ def map_versions(site_id: int) -> routing.MapVersions | None:
     if site_id not in known:
         known[site_id] = routing.map_versions(db.session, site_id)
     return known[site_id]
+
+
+def journey_etag(journey: Journey) -> str:
+    stamp, versions = read_stamps.journey_stamp(db.session, journey)
+    g.setdefault("map_versions", {})[journey.site_id] = versions
+    return _etag("journey", journey.id, stamp)
+
+
+def queue_etag(journey: Journey, now: datetime) -> str:
+    return _etag("queue", journey.id, read_stamps.queue_stamp(db.session, journey, now))
+
+
+def _etag(kind: str, journey_id: int, stamp: tuple[Any, ...]) -> str:
+    code = current_app.extensions["carepath.code_stamp"]
+    return hashlib.blake2b(repr((kind, journey_id, code, stamp)).encode(), digest_size=12).hexdigest()
+
+
+def not_modified(etag: str) -> Response | None:
+    """304 if the caller already holds this ETag (weak or strong), else None."""
+    if not request.if_none_match.contains_weak(etag):
+        return None
+    response = Response(status=304, headers=NO_STORE)
+    response.set_etag(etag)
+    return response
+
+
+def fresh_headers(etag: str) -> dict[str, str]:
+    return {"ETag": f'"{etag}"', **NO_STORE}

@@ -21,6 +21,7 @@ from api.auth import BEARER
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
+from api.freshness import fresh_headers, not_modified, queue_etag
 from navigation import planning, progress, queues
 from navigation.errors import DomainError
 from navigation.models import Journey, QueueEntry, Role, Room, RoomStatus
@@ -489,9 +490,19 @@ class JourneyQueue(MethodView):
     @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.queue.read")
     @blp.response(200, PatientQueueSchema(many=True))
+    @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
     def get(self, journey_id: int):
-        """The patient's own tickets: room, desk when called, people ahead, estimated minutes."""
-        return queues.journey_queue(db.session, current_journey(), now())
+        """The patient's own tickets: room, desk when called, people ahead, estimated minutes.
+
+        With an `ETag` (send it back as `If-None-Match`: 304 while nothing changed). It changes
+        when anyone in the patient's lines moves, the room pauses, or the wait's minute turns."""
+        journey = current_journey()
+        etag = queue_etag(journey, now())  # stamped before reading: a change in between shows next time
+        return not_modified(etag) or (
+            queues.journey_queue(db.session, journey, now()),
+            200,
+            fresh_headers(etag),
+        )
 
 
 # ---- public signage ------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from api.access import STAFF_ROLES, actor_name, current_journey
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
-from api.freshness import map_versions, route_cache
+from api.freshness import fresh_headers, journey_etag, map_versions, not_modified, route_cache
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
@@ -39,10 +39,17 @@ class JourneyView(MethodView):
     @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.read")
     @blp.response(200, JourneySchema)
+    @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
     def get(self, journey_id: int):
         """The journey and its task list; the patient sends their access token as a bearer token.
-        A staff member's read is audit-logged (who looked at which patient, when)."""
-        return load_for_reading(db.session, current_journey().id)
+        A staff member's read is audit-logged (who looked at which patient, when).
+
+        The answer carries an `ETag`: send it back as `If-None-Match` and an unchanged journey
+        answers 304 with no body (any change to the steps, the places in line or the route's
+        closures changes it). Never stored by caches (`Cache-Control: no-store`)."""
+        journey = current_journey()
+        etag = journey_etag(journey)  # stamped before reading: a change in between shows next time
+        return not_modified(etag) or (load_for_reading(db.session, journey.id), 200, fresh_headers(etag))
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")

@@ -7,7 +7,10 @@ async function api(path, { method = "GET", token, body, headers = {} } = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  const response = await fetch(path, init);
+  return answer(await fetch(path, init));
+}
+
+async function answer(response) {
   const data = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
   if (!response.ok) {
     const error = new Error((data && data.message) || response.statusText);
@@ -15,6 +18,23 @@ async function api(path, { method = "GET", token, body, headers = {} } = {}) {
     error.details = data && data.errors;
     throw error;
   }
+  return data;
+}
+
+/* Reads the page repeats (a patient's journey, their place in line). Patient answers are
+   `no-store`, so the browser keeps nothing: the page keeps the last answer and its ETag, sends
+   If-None-Match, and an unchanged answer comes back as an empty 304. */
+const kept = new Map();
+async function apiKept(path, { token } = {}) {
+  const last = kept.get(path);
+  const headers = { Accept: "application/json" };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (last) headers["If-None-Match"] = last.etag;
+  const response = await fetch(path, { headers });
+  if (response.status === 304 && last) return last.data;
+  const data = await answer(response);
+  const etag = response.headers.get("ETag");
+  if (etag) kept.set(path, { etag, data });
   return data;
 }
 

@@ -178,8 +178,8 @@ async function act(task, action) {
 async function load() {
   try {
     [journey, tickets] = await Promise.all([
-      api(`/api/v1/journeys/${journeyId}`, { token }),
-      api(`/api/v1/queues/journeys/${journeyId}`, { token }),
+      apiKept(`/api/v1/journeys/${journeyId}`, { token }),
+      apiKept(`/api/v1/queues/journeys/${journeyId}`, { token }),
     ]);
     lang = lang || journey.patient.language;
     $("status").textContent = "";

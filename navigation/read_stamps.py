@@ -1,0 +1,107 @@
+"""What a patient's view was built from, as a few numbers read in one small query.
+
+The phone asks "what next?" every few seconds; most of the time nothing changed. A stamp
+answers "did anything change?" without loading the task list: every change to a step bumps its
+`version` (the ORM's version counter), every queue operation bumps its entry's `version`
+(`navigation.queues.lines.record`), a new map or a closure bumps the site map's versions. Sums
+of counters that only grow, with the row counts and the newest ids, change with any of them.
+The API turns a stamp into an ETag (If-None-Match -> 304).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation.models import (
+    Journey,
+    Patient,
+    QueueEntry,
+    Room,
+    RoomQueue,
+    RoomStatus,
+    ServiceTime,
+    Site,
+    SiteMapRecord,
+    Task,
+    TaskDependency,
+)
+from navigation.queues.lines import ACTIVE
+from navigation.routing import MapVersions
+
+
+def _counters(model: Any, where: sa.ColumnElement[bool], grows: Any) -> list[sa.ScalarSelect[Any]]:
+    """Rows, newest id and the sum of a growing counter: any insert, delete or bump moves one."""
+    return [
+        sa.select(sa.func.count()).select_from(model).where(where).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.max(model.id), 0)).where(where).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(grows), 0)).where(where).scalar_subquery(),
+    ]
+
+
+def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], MapVersions | None]:
+    """Everything the journey view shows, stamped: the journey's own fields, its patient and
+    site, its steps and their order rules, its places in line, and the map and closures its
+    route is drawn on. Returns the stamp and the map versions (the route uses the same ones)."""
+    row = session.execute(
+        sa.select(
+            Patient.name,
+            Patient.language,
+            Patient.mobility,
+            Site.code,
+            Site.timezone,
+            SiteMapRecord.version,
+            SiteMapRecord.closures_version,
+            *_counters(Task, Task.journey_id == journey.id, Task.version),
+            *_counters(TaskDependency, TaskDependency.journey_id == journey.id, TaskDependency.min_gap_min),
+            *_counters(QueueEntry, QueueEntry.journey_id == journey.id, QueueEntry.version),
+        )
+        .select_from(Patient)
+        .join(Site, Site.id == journey.site_id)
+        .outerjoin(SiteMapRecord, SiteMapRecord.site_id == Site.id)
+        .where(Patient.id == journey.patient_id)
+    ).one()
+    own = (
+        journey.status,
+        journey.priority,
+        journey.token_salt,
+        journey.last_meal_at,
+        journey.fasting_confirmed,
+        journey.completed_at,
+        journey.catalog_version,
+    )
+    versions = MapVersions(row.version, row.closures_version) if row.version is not None else None
+    return (*own, *row), versions
+
+
+def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any, ...]:
+    """The patient's places in line, stamped: their own entries, everyone in the lines they
+    stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
+    pauses, desks and learned service times, and the minute (waits count down with the clock)."""
+    lines = (
+        sa.select(QueueEntry.queue_id)
+        .where(QueueEntry.journey_id == journey.id, QueueEntry.status.in_(ACTIVE))
+        .scalar_subquery()
+    )
+    rooms = sa.select(RoomQueue.room_id).where(RoomQueue.id.in_(lines)).scalar_subquery()
+    in_rooms = Room.id.in_(rooms)
+    row = session.execute(
+        sa.select(
+            *_counters(QueueEntry, QueueEntry.journey_id == journey.id, QueueEntry.version),
+            *_counters(QueueEntry, QueueEntry.queue_id.in_(lines), QueueEntry.version),
+            *_counters(RoomQueue, RoomQueue.id.in_(lines), RoomQueue.last_ticket),
+            sa.select(sa.func.max(RoomQueue.paused_at)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
+            sa.select(sa.func.max(RoomQueue.paused_until)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(Room.stations), 0)).where(in_rooms).scalar_subquery(),
+            sa.select(sa.func.count(Room.status))
+            .where(in_rooms, Room.status != RoomStatus.OPEN)
+            .scalar_subquery(),
+            sa.select(sa.func.coalesce(sa.func.sum(ServiceTime.samples), 0))
+            .where(ServiceTime.room_id.in_(rooms))
+            .scalar_subquery(),
+        )
+    ).one()
+    return (*row, now.replace(second=0, microsecond=0))
