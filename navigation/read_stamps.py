@@ -42,27 +42,34 @@ def _counters(model: Any, where: sa.ColumnElement[bool], grows: Any) -> list[sa.
     ]
 
 
+JOURNEY: sa.BindParameter[int] = sa.bindparam("journey_id", type_=sa.Integer)
+_JOURNEY_STAMP = (  # built once: a statement this size takes longer to build than to run
+    sa.select(
+        Patient.name,
+        Patient.language,
+        Patient.mobility,
+        Site.code,
+        Site.timezone,
+        SiteMapRecord.version,
+        SiteMapRecord.closures_version,
+        *_counters(Task, Task.journey_id == JOURNEY, Task.version),
+        *_counters(TaskDependency, TaskDependency.journey_id == JOURNEY, TaskDependency.min_gap_min),
+        *_counters(QueueEntry, QueueEntry.journey_id == JOURNEY, QueueEntry.version),
+    )
+    .select_from(Patient)
+    .join(Site, Site.id == sa.bindparam("site_id"))
+    .outerjoin(SiteMapRecord, SiteMapRecord.site_id == Site.id)
+    .where(Patient.id == sa.bindparam("patient_id"))
+)
+
+
 def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], MapVersions | None]:
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
     site, its steps and their order rules, its places in line, and the map and closures its
     route is drawn on. Returns the stamp and the map versions (the route uses the same ones)."""
     row = session.execute(
-        sa.select(
-            Patient.name,
-            Patient.language,
-            Patient.mobility,
-            Site.code,
-            Site.timezone,
-            SiteMapRecord.version,
-            SiteMapRecord.closures_version,
-            *_counters(Task, Task.journey_id == journey.id, Task.version),
-            *_counters(TaskDependency, TaskDependency.journey_id == journey.id, TaskDependency.min_gap_min),
-            *_counters(QueueEntry, QueueEntry.journey_id == journey.id, QueueEntry.version),
-        )
-        .select_from(Patient)
-        .join(Site, Site.id == journey.site_id)
-        .outerjoin(SiteMapRecord, SiteMapRecord.site_id == Site.id)
-        .where(Patient.id == journey.patient_id)
+        _JOURNEY_STAMP,
+        {"journey_id": journey.id, "site_id": journey.site_id, "patient_id": journey.patient_id},
     ).one()
     own = (
         journey.status,
@@ -77,31 +84,36 @@ def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], 
     return (*own, *row), versions
 
 
-def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any, ...]:
-    """The patient's places in line, stamped: their own entries, everyone in the lines they
-    stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
-    pauses, desks and learned service times, and the minute (waits count down with the clock)."""
+def _queue_stamp_statement() -> sa.Select[Any]:
     lines = (
         sa.select(QueueEntry.queue_id)
-        .where(QueueEntry.journey_id == journey.id, QueueEntry.status.in_(ACTIVE))
+        .where(QueueEntry.journey_id == JOURNEY, QueueEntry.status.in_(ACTIVE))
         .scalar_subquery()
     )
     rooms = sa.select(RoomQueue.room_id).where(RoomQueue.id.in_(lines)).scalar_subquery()
     in_rooms = Room.id.in_(rooms)
-    row = session.execute(
-        sa.select(
-            *_counters(QueueEntry, QueueEntry.journey_id == journey.id, QueueEntry.version),
-            *_counters(QueueEntry, QueueEntry.queue_id.in_(lines), QueueEntry.version),
-            *_counters(RoomQueue, RoomQueue.id.in_(lines), RoomQueue.last_ticket),
-            sa.select(sa.func.max(RoomQueue.paused_at)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
-            sa.select(sa.func.max(RoomQueue.paused_until)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
-            sa.select(sa.func.coalesce(sa.func.sum(Room.stations), 0)).where(in_rooms).scalar_subquery(),
-            sa.select(sa.func.count(Room.status))
-            .where(in_rooms, Room.status != RoomStatus.OPEN)
-            .scalar_subquery(),
-            sa.select(sa.func.coalesce(sa.func.sum(ServiceTime.samples), 0))
-            .where(ServiceTime.room_id.in_(rooms))
-            .scalar_subquery(),
-        )
-    ).one()
+    return sa.select(
+        *_counters(QueueEntry, QueueEntry.journey_id == JOURNEY, QueueEntry.version),
+        *_counters(QueueEntry, QueueEntry.queue_id.in_(lines), QueueEntry.version),
+        *_counters(RoomQueue, RoomQueue.id.in_(lines), RoomQueue.last_ticket),
+        sa.select(sa.func.max(RoomQueue.paused_at)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
+        sa.select(sa.func.max(RoomQueue.paused_until)).where(RoomQueue.id.in_(lines)).scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(Room.stations), 0)).where(in_rooms).scalar_subquery(),
+        sa.select(sa.func.count(Room.status))
+        .where(in_rooms, Room.status != RoomStatus.OPEN)
+        .scalar_subquery(),
+        sa.select(sa.func.coalesce(sa.func.sum(ServiceTime.samples), 0))
+        .where(ServiceTime.room_id.in_(rooms))
+        .scalar_subquery(),
+    )
+
+
+_QUEUE_STAMP = _queue_stamp_statement()
+
+
+def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any, ...]:
+    """The patient's places in line, stamped: their own entries, everyone in the lines they
+    stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
+    pauses, desks and learned service times, and the minute (waits count down with the clock)."""
+    row = session.execute(_QUEUE_STAMP, {"journey_id": journey.id}).one()
     return (*row, now.replace(second=0, microsecond=0))

@@ -20,7 +20,17 @@ def statements(request: Callable[[], object]) -> Statements:
 
 def test_the_patients_journey_reads_in_four_queries_whatever_its_number_of_steps(client, check_in):
     short = check_in("ECG", visit="V-S", mrn="M-S")
-    long = check_in("GLU", "LIPID", "US-ABD", "ECG", "CT-ABD-C", "FOLLOWUP", visit="V-L", mrn="M-L")
+    long = check_in(
+        "GLU",
+        "LIPID",
+        "US-ABD",
+        "ECG",
+        "CT-ABD-C",
+        "FOLLOWUP",
+        visit="V-L",
+        mrn="M-L",
+        fasting_confirmed=True,
+    )
     for journey in (short, long):  # paid: the next step is a room, so the read includes the route
         client.post(
             f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'payment')['id']}/complete",
