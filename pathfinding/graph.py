@@ -13,7 +13,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from .model import STEP_KINDS, VERTICAL_KINDS, Edge, EdgeKind, Profile, SiteMap
+from .model import FLAT_KINDS, STEP_KINDS, VERTICAL_KINDS, Edge, EdgeKind, Profile, SiteMap
 
 #: Floor for an arc's cost, so that scipy never mistakes a zero for a missing arc.
 MIN_SECONDS = 1e-3
@@ -34,6 +34,7 @@ class SiteGraph:
     edge_kind: np.ndarray  # position in KINDS
     edge_oneway: np.ndarray
     edge_floors: np.ndarray  # floors climbed (vertical kinds only)
+    edge_suspect: np.ndarray  # a flat kind joining two floors the map did not confirm level
 
     @classmethod
     def from_site(cls, site: SiteMap) -> SiteGraph:
@@ -45,6 +46,8 @@ class SiteGraph:
         b = np.asarray([index[e.b] for e in edges], dtype=np.int64)
         kind = np.asarray([KINDS.index(e.kind) for e in edges], dtype=np.int8)
         vertical = np.isin(kind, [KINDS.index(k) for k in VERTICAL_KINDS])
+        flat = np.isin(kind, [KINDS.index(k) for k in FLAT_KINDS])
+        confirmed = np.asarray([e.step_free for e in edges], dtype=bool)
         return cls(
             ids=ids,
             index=index,
@@ -57,6 +60,7 @@ class SiteGraph:
             edge_kind=kind,
             edge_oneway=np.asarray([e.oneway for e in edges], dtype=bool),
             edge_floors=np.where(vertical, np.abs(ordinals[a] - ordinals[b]), 0),
+            edge_suspect=flat & (ordinals[a] != ordinals[b]) & ~confirmed,
         )
 
     @property
@@ -82,6 +86,8 @@ def edge_seconds(graph: SiteGraph, profile: Profile) -> np.ndarray:
             sec[sel] = floors[sel] * profile.escalator_s_per_floor
         else:
             sec[sel] = profile.elevator_wait_s + floors[sel] * profile.elevator_s_per_floor
+    if profile.step_free:
+        sec[graph.edge_suspect] = np.nan
     return sec
 
 

@@ -69,7 +69,14 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
         floors = tuple(Floor(f["name"], f["ordinal"]) for f in b["floors"])
         if _dupes([f.name for f in floors]):
             report.error("duplicate_id", f"building {b['code']} repeats a floor", [b["code"]])
-        buildings[b["code"]] = Building(b["code"], b.get("name_en", ""), b.get("name_zh", ""), floors)
+        buildings[b["code"]] = Building(
+            b["code"],
+            b.get("name_en", ""),
+            b.get("name_zh", ""),
+            floors,
+            outdoor=b.get("outdoor", False),
+            outline=tuple((float(p[0]), float(p[1])) for p in b.get("outline", ())),
+        )
     for kind in ("nodes", "edges", "elevators"):
         dupes = _dupes([item["id"] for item in data.get(kind, [])])
         if dupes:
@@ -102,6 +109,7 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
             name_zh=n.get("name_zh", ""),
             landmark_en=n.get("landmark_en", ""),
             landmark_zh=n.get("landmark_zh", ""),
+            category=n.get("category", ""),
         )
     edges: list[Edge] = []
     for e in data["edges"]:
@@ -117,7 +125,17 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
         length = e.get("length_m")
         if length is None:
             length = math.hypot(a.x - b.x, a.y - b.y)
-        edges.append(Edge(e["id"], EdgeKind(e["kind"]), a.id, b.id, float(length), e.get("oneway", False)))
+        edges.append(
+            Edge(
+                e["id"],
+                EdgeKind(e["kind"]),
+                a.id,
+                b.id,
+                float(length),
+                e.get("oneway", False),
+                e.get("step_free", False),
+            )
+        )
     elevators: list[Elevator] = []
     listed = {n["id"] for n in data["nodes"]}
     for car in data.get("elevators", []):
@@ -168,8 +186,9 @@ def dump_map(site: SiteMap) -> dict[str, Any]:
         "site": opt(code=site.code, name_en=site.name_en, name_zh=site.name_zh),
         "buildings": [
             {
-                **opt(code=b.code, name_en=b.name_en, name_zh=b.name_zh),
+                **opt(code=b.code, name_en=b.name_en, name_zh=b.name_zh, outdoor=b.outdoor),
                 "floors": [{"name": f.name, "ordinal": f.ordinal} for f in b.floors],
+                **({"outline": [[round(x, 3), round(y, 3)] for x, y in b.outline]} if b.outline else {}),
             }
             for b in site.buildings.values()
         ],
@@ -186,6 +205,7 @@ def dump_map(site: SiteMap) -> dict[str, Any]:
                     name_zh=n.name_zh,
                     landmark_en=n.landmark_en,
                     landmark_zh=n.landmark_zh,
+                    category=n.category,
                 ),
             }
             for n in site.nodes.values()
@@ -197,7 +217,7 @@ def dump_map(site: SiteMap) -> dict[str, Any]:
                 "from": e.a,
                 "to": e.b,
                 "length_m": round(e.length_m, 3),
-                **opt(oneway=e.oneway),
+                **opt(oneway=e.oneway, step_free=e.step_free),
             }
             for e in site.edges
         ],

@@ -33,6 +33,9 @@ class EdgeKind(StrEnum):
 
 #: Edge kinds a step-free profile may never use.
 STEP_KINDS = frozenset({EdgeKind.STAIRS, EdgeKind.ESCALATOR})
+#: Edge kinds that never change floor: one joining two floors is suspect (retyped stairs?)
+#: and kept from step-free routes unless the map marks it ``step_free``.
+FLAT_KINDS = frozenset({EdgeKind.CORRIDOR, EdgeKind.DOOR, EdgeKind.SKYBRIDGE})
 #: Edge kinds whose time is counted per floor rather than per metre.
 VERTICAL_KINDS = frozenset({EdgeKind.STAIRS, EdgeKind.ESCALATOR, EdgeKind.ELEVATOR})
 
@@ -50,6 +53,7 @@ class Building:
     name_zh: str
     floors: tuple[Floor, ...]
     outdoor: bool = False  # the paths between buildings, drawn and routed as their own level
+    outline: tuple[tuple[float, float], ...] = ()  # the footprint, in map metres (y north)
 
     def floor(self, name: str) -> Floor | None:
         return next((f for f in self.floors if f.name == name), None)
@@ -79,6 +83,7 @@ class Edge:
     b: str
     length_m: float
     oneway: bool = False  # only from a to b (escalators)
+    step_free: bool = False  # the map confirms a corridor/door/skybridge joining two floors is level
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,10 @@ from typing import Any
 
 import numpy as np
 from scipy.sparse.csgraph import connected_components, dijkstra
+from shapely.geometry import Point, Polygon
 
 from .graph import ProfileGraph, SiteGraph
-from .model import WALKING, WHEELCHAIR, NodeKind, SiteMap
+from .model import FLAT_KINDS, WALKING, WHEELCHAIR, EdgeKind, NodeKind, SiteMap
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +84,29 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
     if not site.nodes or not site.all_edges():
         report.error("nothing_walkable", "the map has no walkable connections", [site.code])
         return
-    for car in site.elevators:
-        floors = {(site.nodes[s].building, site.nodes[s].floor) for s in car.stops}
-        if len(floors) < 2:
-            report.warn("elevator_one_floor", f"elevator {car.id} serves only one floor", [car.id])
+    check_connectors(site, report)
+    check_outlines(site, report)
     graph = SiteGraph.from_site(site)
     entrances = [graph.index[n.id] for n in site.nodes.values() if n.kind is NodeKind.ENTRANCE]
+    if not entrances:
+        report.warn(
+            "no_entrance",
+            "the map marks no entrance: patients' first routes start nowhere; mark the doors "
+            "patients come in by as 'entrance' nodes",
+            [site.code],
+        )
     walk = ProfileGraph(site, graph, WALKING)
     _, labels = connected_components(walk.matrix(), directed=False)
     biggest = int(np.bincount(labels).argmax())
-    apart = sorted(
-        n.id for n in site.nodes.values() if n.kind is NodeKind.ROOM and labels[graph.index[n.id]] != biggest
-    )
+    apart = [n for n in site.nodes.values() if labels[graph.index[n.id]] != biggest]
     if apart:
+        rooms = sorted(n.id for n in apart if n.kind is NodeKind.ROOM)
+        parts = len({int(labels[graph.index[n.id]]) for n in apart})
         report.warn(
             "disconnected_parts",
-            f"{len(apart)} room(s) have no path at all to the main part of the map",
-            apart,
+            f"{parts} part(s) of the map have no path at all to the main part "
+            f"({len(rooms)} room(s), {len(apart)} node(s))",
+            rooms + sorted(n.id for n in apart if n.kind is not NodeKind.ROOM),
         )
     # no entrance marked: judge from the largest walkable part
     starts = entrances or [int(np.flatnonzero(labels == biggest)[0])]
@@ -132,3 +139,67 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
 def _reached(pg: ProfileGraph, starts: list[int]) -> np.ndarray:
     dist = dijkstra(pg.matrix(), indices=np.asarray(starts, dtype=np.int64), min_only=True)
     return np.isfinite(dist)
+
+
+def check_connectors(site: SiteMap, report: MapReport) -> None:
+    """Lifts, stairs and corridors that say one thing and join another."""
+    for car in site.elevators:
+        floors = {(site.nodes[s].building, site.nodes[s].floor) for s in car.stops}
+        if len(floors) < 2:
+            report.warn("elevator_one_floor", f"elevator {car.id} serves only one floor", [car.id])
+        buildings = sorted({site.nodes[s].building for s in car.stops})
+        if len(buildings) > 1:
+            report.error(
+                "elevator_in_two_buildings",
+                f"elevator {car.id} stops in buildings {', '.join(buildings)}; a car serves one "
+                "building (were two shafts merged?)",
+                [car.id, *car.stops],
+            )
+    suspect, level = [], []
+    for e in site.edges:
+        a, b = site.nodes[e.a], site.nodes[e.b]
+        if e.kind in FLAT_KINDS and a.ordinal != b.ordinal and not e.step_free:
+            suspect.append(e.id)
+        if e.kind is EdgeKind.STAIRS and a.ordinal == b.ordinal:
+            level.append(e.id)
+    if suspect:
+        report.warn(
+            "floor_change_on_flat_edge",
+            f"{len(suspect)} corridor/door/skybridge edge(s) join two floors: kept from wheelchair "
+            'routes until the edge says "step_free": true (or use stairs, ramp or elevator)',
+            suspect,
+        )
+    if level:
+        report.warn("stairs_on_one_floor", f"{len(level)} stairs edge(s) join two points of one floor", level)
+
+
+MIRROR_FIT = 0.9  # share of a floor's nodes inside the outline that makes a fit
+
+
+def check_outlines(site: SiteMap, report: MapReport) -> None:
+    """A floor whose nodes fit the building's outline only when turned upside down was read
+    from an image without flipping its y axis: every left and right would be swapped."""
+    for code, building in site.buildings.items():
+        if len(building.outline) < 3:
+            continue
+        outline = Polygon(building.outline).buffer(1.0)
+        _, y0, _, y1 = outline.bounds
+        flipped = Polygon([(x, y0 + y1 - y) for x, y in building.outline]).buffer(1.0)
+        mirrored = []
+        for floor in building.floors:
+            points = [
+                Point(n.x, n.y) for n in site.nodes.values() if n.building == code and n.floor == floor.name
+            ]
+            if not points:
+                continue
+            fit = sum(outline.covers(p) for p in points) / len(points)
+            fit_flipped = sum(flipped.covers(p) for p in points) / len(points)
+            if fit_flipped >= MIRROR_FIT and fit_flipped - fit >= 0.2:
+                mirrored.append(floor.name)
+        if mirrored:
+            report.warn(
+                "mirrored_floor",
+                f"building {code}: floor {', '.join(mirrored)} fits the outline only upside down "
+                "(was the y axis of the floor image not flipped? y grows north)",
+                [code],
+            )
