@@ -200,6 +200,10 @@ class RouteLegSchema(Schema):
     points = fields.List(fields.Dict())
     distance_m = fields.Float()
     seconds = fields.Float()
+    floor_title_en = fields.String(
+        metadata={"description": "Names the floor plan: 'Floor 2F of Outpatient Building'"}
+    )
+    floor_title_zh = fields.String(metadata={"description": "门诊楼2楼"})
 
 
 class RouteSchema(Schema):

@@ -55,17 +55,20 @@ def build_legs(
     def close() -> None:
         if current is None:
             return
-        b = site.buildings.get(current.building)
+        b_en, b_zh = building_words(site, current.building)
+        f_en, f_zh = floor_of_building(site, current)
         legs.append(
             Leg(
                 building=current.building,
-                building_name_en=b.name_en if b else current.building,
-                building_name_zh=b.name_zh if b else current.building,
+                building_name_en=b_en,
+                building_name_zh=b_zh,
                 floor=current.floor,
                 ordinal=current.ordinal,
                 points=list(points),
                 distance_m=round(dist, 2),
                 seconds=round(secs, 2),
+                floor_title_en=f"{f_en[0].upper()}{f_en[1:]}",
+                floor_title_zh=f_zh,
             )
         )
 

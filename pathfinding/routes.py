@@ -65,6 +65,8 @@ class Leg:
     points: list[RoutePoint]
     distance_m: float
     seconds: float
+    floor_title_en: str = ""  # "Floor 2F of Outpatient Building": names the floor plan
+    floor_title_zh: str = ""  # "门诊楼2楼"
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,8 @@ def test_patient_phone_page_shows_next_step_in_chinese_and_english(
     page.wait_for_function(
         "[...document.querySelectorAll('#route-maps img')].every(i => i.complete && i.naturalWidth > 0)"
     )
+    # each floor plan's text alternative names its floor
+    assert page.eval_on_selector_all("#route-maps img", "imgs => imgs.map(i => i.alt)") == ["门诊楼1楼"]
     page.click("#next-done")  # 我已缴费
     page.wait_for_function("document.querySelector('#next-name').textContent.includes('抽血')")
     assert "空腹" in page.inner_text("#next-name")

@@ -160,10 +160,15 @@ function renderRoute(route) {
   }
   $("route-summary").textContent = t().walk.replace("{m}", Math.max(1, Math.round(route.seconds / 60)));
   $("route-steps").replaceChildren(...route.steps.map((s) => el("li", {}, lang === "en" ? s.text_en : s.text_zh)));
-  const floors = new Set(route.legs.map((leg) => `${leg.building}/${leg.floor}`)).size;
+  // one plan per floor, in route order; its text alternative names the floor
+  const floors = [...new Map(route.legs.map((leg) => [`${leg.building}/${leg.floor}`, leg])).values()];
   const query = new URLSearchParams({ from: route.origin, to: route.destination, profile: route.profile, lang });
-  $("route-maps").replaceChildren(...Array.from({ length: floors }, (_, i) =>
-    el("img", { src: `/api/v1/sites/${journey.site}/route.svg?${query}&floor_index=${i}`, alt: "", class: "floor-map" })));
+  $("route-maps").replaceChildren(...floors.map((leg, i) =>
+    el("img", {
+      src: `/api/v1/sites/${journey.site}/route.svg?${query}&floor_index=${i}`,
+      alt: lang === "en" ? leg.floor_title_en : leg.floor_title_zh,
+      class: "floor-map",
+    })));
 }
 
 async function act(task, action) {

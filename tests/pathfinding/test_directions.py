@@ -154,5 +154,5 @@ def test_directions_never_leave_a_slot_empty_in_either_language(
         named = [m.group(1) for s in route.steps for m in TURN_AT.finditer(s.text_en)]
         assert len(named) == len(set(named)), named
         for building, floor in {(leg.building, leg.floor) for leg in route.legs}:
-            title = re.search(r"<title>(.*)</title>", floor_svg(site, building, floor, route, lang="zh"))
+            title = re.search(r"<title[^>]*>(.*)</title>", floor_svg(site, building, floor, route, lang="zh"))
             assert title and not title.group(1).startswith(" ") and floor in title.group(1).replace("楼", "F")
