@@ -52,10 +52,20 @@ def site_by_code(session: Session, code: str) -> Site:
     return site
 
 
-def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> dict:
-    """Validate and store a site's map: a CarePath JSON document or file, or an IMDF archive
-    (folder or zip), converted. Refused whole if it has errors; the site keeps its old map.
-    Returns the validation report (warnings included)."""
+@dataclass
+class ConvertedMap:
+    """A map checked and converted to the stored document, which has been loaded again."""
+
+    site_map: SiteMap
+    report: MapReport
+    document: dict[str, Any]
+    source: str  # "carepath" | "imdf"
+
+
+def convert_map(source: dict[str, Any] | Path) -> ConvertedMap:
+    """Check a CarePath JSON document or file, or an IMDF archive (folder or zip), and convert
+    it to the document the site would store. Refused (DomainError listing every error) unless
+    that document loads again: what import accepts is exactly what routing loads."""
     is_imdf = isinstance(source, Path) and source.suffix.lower() != ".json"
     if isinstance(source, Path) and is_imdf:
         site_map, report = check_imdf(source)
@@ -63,20 +73,27 @@ def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> 
         site_map, report = check_map(source)
     if site_map is None or not report.ok:
         raise _refused(report, "the map has")
-    return _store(session, site, site_map, report.to_dict(), "imdf" if is_imdf else "carepath")
-
-
-def _store(session: Session, site: Site, site_map: SiteMap, report: dict, source: str) -> dict:
     document = dump_map(site_map)
-    # Store only what loads again: the router reads this document, not the map checked above.
     _, reloaded = check_map(document)
     if not reloaded.ok:
         raise _refused(reloaded, "the converted map would not load again:")
+    return ConvertedMap(site_map, report, document, "imdf" if is_imdf else "carepath")
+
+
+def install_map(session: Session, site: Site, source: dict[str, Any] | Path) -> dict:
+    """Validate and store a site's map (see convert_map). Refused whole if it has errors; the
+    site keeps its old map. Returns the validation report (warnings included)."""
+    converted = convert_map(source)
+    return _store(session, site, converted)
+
+
+def _store(session: Session, site: Site, converted: ConvertedMap) -> dict:
+    site_map, report = converted.site_map, converted.report.to_dict()
     record = session.get(SiteMapRecord, site.id)
     if record is None:
         record = SiteMapRecord(site_id=site.id, version=0, closures_version=0)
         session.add(record)
-    record.document, record.source, record.report = document, source, report
+    record.document, record.source, record.report = converted.document, converted.source, report
     record.version += 1
     rooms = set(session.scalars(sa.select(Room.code).where(Room.site_id == site.id)))
     unmapped = sorted(rooms - set(site_map.rooms()))

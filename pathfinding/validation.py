@@ -100,13 +100,13 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
     biggest = int(np.bincount(labels).argmax())
     apart = [n for n in site.nodes.values() if labels[graph.index[n.id]] != biggest]
     if apart:
-        rooms = sorted(n.id for n in apart if n.kind is NodeKind.ROOM)
+        cut_rooms = sorted(n.id for n in apart if n.kind is NodeKind.ROOM)
         parts = len({int(labels[graph.index[n.id]]) for n in apart})
         report.warn(
             "disconnected_parts",
             f"{parts} part(s) of the map have no path at all to the main part "
-            f"({len(rooms)} room(s), {len(apart)} node(s))",
-            rooms + sorted(n.id for n in apart if n.kind is not NodeKind.ROOM),
+            f"({len(cut_rooms)} room(s), {len(apart)} node(s))",
+            cut_rooms + sorted(n.id for n in apart if n.kind is not NodeKind.ROOM),
         )
     # no entrance marked: judge from the largest walkable part
     starts = entrances or [int(np.flatnonzero(labels == biggest)[0])]

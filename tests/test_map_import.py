@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from api.cli import main
 from tests.conftest import SHARED_DATA
@@ -107,3 +108,47 @@ def test_an_upper_case_json_file_is_read_as_a_carepath_map(app, client, tmp_path
     result = import_map(app, str(path), "--site", "upper")
     assert result.exit_code == 0, result.output
     assert client.get("/api/v1/sites/upper/route?from=A2-01&to=B2-03").status_code == 200
+
+
+def test_check_says_what_would_change_and_stores_nothing(app, client, nurse, session, tmp_path):
+    from navigation.models import Site, SiteMapRecord
+
+    closed = client.post(
+        "/api/v1/sites/demo/closures", json={"target": "SKYBRIDGE-2F", "reason": "works"}, headers=nurse
+    )
+    assert closed.status_code == 201
+    document = _demo_map()
+    document["edges"] = [
+        e for e in document["edges"] if e["id"] != "SKYBRIDGE-2F" and "B2-05" not in (e["from"], e["to"])
+    ]
+    document["nodes"] = [n for n in document["nodes"] if n["id"] != "B2-05"]
+    document["nodes"].append({"id": "A1-99", "kind": "room", "building": "A", "floor": "1F", "x": 1, "y": 20})
+    document["edges"].append({"id": "A1-99~A1-C0", "kind": "door", "from": "A1-99", "to": "A1-C0"})
+    path = tmp_path / "next.json"
+    path.write_text(json.dumps(document), "utf-8")
+    site = session.scalar(sa.select(Site).where(Site.code == "demo"))
+    version = session.get(SiteMapRecord, site.id).version
+
+    result = import_map(app, str(path), "--site", "demo", "--check")
+    assert result.exit_code == 0, result.output
+    assert "rooms added (1): A1-99" in result.output
+    assert "rooms removed (1): B2-05" in result.output
+    assert "connectors removed (1): SKYBRIDGE-2F" in result.output
+    assert "closures that would point at nothing (1): SKYBRIDGE-2F" in result.output
+    assert "hospital rooms with no door on this map (1): B2-05" in result.output
+    assert "nothing was stored" in result.output
+    session.expire_all()
+    assert session.get(SiteMapRecord, site.id).version == version
+    assert client.get("/api/v1/sites/demo/route?from=A1-01&to=B2-05").status_code == 200
+
+
+def test_check_of_a_broken_map_lists_every_error_and_stores_nothing(app, client, tmp_path):
+    document = _demo_map()
+    document["edges"][0]["to"] = "GHOST"
+    document["nodes"][1]["x"] = "east"
+    path = tmp_path / "broken.json"
+    path.write_text(json.dumps(document), "utf-8")
+    result = import_map(app, str(path), "--site", "newsite", "--check")
+    assert result.exit_code != 0
+    assert "error schema (1)" in result.output and "/nodes/1/x" in result.output
+    assert client.get("/api/v1/sites/newsite/route?from=A1-01&to=B2-05").status_code == 404
