@@ -22,6 +22,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.extensions import db
 from navigation import aftercommit
+from navigation.models import utcnow
 from notifications import BackgroundDispatcher, Dispatcher, broker_from_environment, request_dispatch
 from notifications.jobs import QUEUE_NAME, transports_from_environment
 
@@ -49,7 +50,10 @@ def _start_inprocess_dispatcher() -> None:
     with _starting:
         if "carepath.dispatcher" in app.extensions:
             return
-        worker = BackgroundDispatcher(Dispatcher(sessionmaker(db.engine), transports_from_environment()))
+        clock = app.config.get("CLOCK", utcnow)  # the demo's clock may run at another hour
+        worker = BackgroundDispatcher(
+            Dispatcher(sessionmaker(db.engine), transports_from_environment(), clock=clock)
+        )
         app.extensions["carepath.dispatcher"] = worker
         worker.start()
         improver = PlanImprover(app._get_current_object())  # type: ignore[attr-defined]

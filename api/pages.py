@@ -4,9 +4,22 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
+from api.extensions import db
+from navigation.hospital import departments
+
 blp = Blueprint(
     "pages", __name__, template_folder="templates", static_folder="static", static_url_path="/static"
 )
+
+
+@blp.get("/")
+def index_page():
+    """A first visit: where each audience's pages are."""
+    sites = [
+        {"code": site.code, "name_en": site.name_en, "name_zh": site.name_zh, "groups": groups}
+        for site, groups in departments(db.session)
+    ]
+    return render_template("index.html", sites=sites)
 
 
 @blp.get("/p/<token>")

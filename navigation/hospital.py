@@ -117,3 +117,14 @@ def _load_rooms(
             room.status = RoomStatus.CLOSED
     if errors:
         raise DomainError("the hospital document is invalid", errors=errors)
+
+
+def departments(session: Session) -> list[tuple[Site, list[str]]]:
+    """Each site with its room types: the waiting-room screens there are to show."""
+    rows = session.execute(
+        sa.select(Site, Room.room_type).join(Room, Room.site_id == Site.id).distinct().order_by(Site.code)
+    )
+    found: dict[int, tuple[Site, list[str]]] = {}
+    for site, room_type in rows:
+        found.setdefault(site.id, (site, []))[1].append(room_type)
+    return [(site, sorted(groups)) for site, groups in found.values()]
