@@ -22,13 +22,13 @@ from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
 from api.freshness import fresh_headers, not_modified, queue_etag
-from navigation import planning, progress, queues
+from navigation import queues
 from navigation.errors import DomainError
-from navigation.models import Journey, QueueEntry, Role, Room, RoomStatus
+from navigation.models import QueueEntry, Role, Room, RoomStatus
 from navigation.queues.arrival import arrive_at_room
 from navigation.queues.notify import announce
 from navigation.queues.views import entry_history, entry_view
-from notifications import Event
+from navigation.replanning import replan_and_tell
 
 blp = Blueprint("nurse", __name__, description="Nurses: room queues; patients: room check-in; public signage")
 pages = flask.Blueprint("queue_pages", __name__, template_folder="templates")
@@ -244,14 +244,8 @@ def _done(
     touched_rooms = db.session.query(Room).filter(Room.id.in_(change.room_ids)).all()
     rooms = sorted(r.code for r in touched_rooms)
     if touched_rooms:
-        moved = planning.replan_touched(
-            db.session, touched_rooms[0].floor.building.site, change.journey_ids, now(), closed_room
-        )
-        for journey_id in sorted(moved - change.journey_ids):
-            progress.notify(db.session, db.session.get_one(Journey, journey_id), Event.PLAN_CHANGED, now())
-        change.journey_ids |= moved
-        for journey_id in sorted(moved):
-            progress.replanned(db.session, db.session.get_one(Journey, journey_id), now())
+        site = touched_rooms[0].floor.building.site
+        change.journey_ids |= replan_and_tell(db.session, site, change.journey_ids, now(), closed_room)
     announce(db.session, change.journey_ids, change.room_ids, now())  # live pages, after the commit
     commit()
     body = {

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 import segno
-from flask import Response, g, request
+from flask import Response, g, json, request, url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
@@ -13,16 +15,30 @@ from api import access
 from api.access import current_journey
 from api.auth import BEARER
 from api.context import commit, now
+from api.errors import problem
 from api.extensions import db
-from api.schemas import CheckInSchema, JourneySchema, access_url
-from navigation.checkin import PatientDetails, check_in
+from api.schemas import (
+    CheckInSchema,
+    JourneySchema,
+    JourneySearchArgs,
+    ReasonSchema,
+    WhereaboutsSchema,
+    access_url,
+)
+from navigation.cancellation import cancel_step, close_journey
+from navigation.checkin import AlreadyCheckedIn, PatientDetails, check_in
 from navigation.errors import DomainError
 from navigation.followups import Undelivered, undelivered_today
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
 from navigation.journeys import load_for_reading
 from navigation.models import Journey, Role
+from navigation.whereabouts import Whereabouts, find_journeys
 
-blp = Blueprint("reception", __name__, url_prefix="/api/v1", description="Reception: check-in")
+blp = Blueprint(
+    "reception", __name__, url_prefix="/api/v1", description="Reception: check-in, find a patient, reprint"
+)
+JOURNEY_ID = "<int(max=2147483647):journey_id>"
+TASK_ID = "<int(max=2147483647):task_id>"
 
 
 @blp.route("/journeys")
@@ -44,7 +60,8 @@ class Journeys(MethodView):
     @blp.response(201, JourneySchema)
     @blp.alt_response(200, schema=JourneySchema, description="An idempotent retry: the same journey")
     def post(self, body: dict):
-        """Check a patient in: their orders become the medical task list."""
+        """Check a patient in: their orders become the medical task list. A visit already
+        checked in answers 409 with that `journey` (its id and links): reprint its slip."""
         key = request.headers.get("Idempotency-Key")
         if key is not None and not 1 <= len(key) <= 128:
             raise DomainError("Idempotency-Key must be 1 to 128 characters", field="Idempotency-Key")
@@ -63,6 +80,70 @@ class Journeys(MethodView):
                 return replay, 200
             journey = _check_in_once(body, key, fingerprint)
         return load_for_reading(db.session, journey.id), 201
+
+    @blp.doc(security=BEARER)
+    @access.staff(*access.STAFF_ROLES, Role.REGIONAL_ADMIN, audit_read="journey.search")
+    @blp.arguments(JourneySearchArgs, location="query")
+    @blp.response(200, WhereaboutsSchema(many=True))
+    def get(self, args: dict) -> list[Whereabouts]:
+        """Where is everyone? Today's journeys at your site, newest first, matching every filter
+        given (`visit_number`, `mrn`, `q` = part of the name), each with the patient's current
+        step, its room and state. The read is audit-logged."""
+        return find_journeys(
+            db.session,
+            g.scope.named(args.get("site")),
+            now(),
+            visit_number=args.get("visit_number"),
+            mrn=args.get("mrn"),
+            name=args.get("q"),
+            limit=args["limit"],
+        )
+
+
+@blp.errorhandler(AlreadyCheckedIn)
+def already_checked_in(error: AlreadyCheckedIn):
+    """The 409 of a second check-in points at the journey, so the desk can reprint its slip."""
+    db.session.rollback()
+    response = problem(error.status, error.message, {"json": error.errors})
+    body = response.get_json()
+    body["journey"] = {
+        "id": error.journey_id,
+        "visit_number": error.visit_number,
+        "href": url_for("patient.JourneyView", journey_id=error.journey_id),
+        "qr": url_for("reception.JourneyQRCode", journey_id=error.journey_id),
+    }
+    response.set_data(json.dumps(body))
+    return response
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/cancel")
+class CancelStep(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*access.STAFF_ROLES)
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, JourneySchema)
+    def post(self, body: dict, journey_id: int, task_id: int):
+        """Take a step off the patient's day, with a reason (audited): they leave its line, the
+        day is re-planned and their phone is told."""
+        journey = current_journey()
+        cancel_step(db.session, journey, task_id, body["reason"], actor=g.staff, now=now())
+        commit()
+        return journey
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/close")
+class CloseJourney(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*access.STAFF_ROLES)
+    @blp.arguments(ReasonSchema)
+    @blp.response(200, JourneySchema)
+    def post(self, body: dict, journey_id: int):
+        """Close the visit now, with a reason (audited): every open step is cancelled, the
+        patient leaves any line and their phone is told."""
+        journey = current_journey()
+        close_journey(db.session, journey, body["reason"], actor=g.staff, now=now())
+        commit()
+        return journey
 
 
 class UndeliveredSchema(Schema):
@@ -87,7 +168,7 @@ class UndeliveredMessages(MethodView):
         return undelivered_today(db.session, g.scope.site().id, now())
 
 
-@blp.route("/journeys/<int(max=2147483647):journey_id>/qr.svg")
+@blp.route(f"/journeys/{JOURNEY_ID}/qr.svg")
 class JourneyQRCode(MethodView):
     @blp.doc(
         security=BEARER,
@@ -97,8 +178,12 @@ class JourneyQRCode(MethodView):
     def get(self, journey_id: int):
         """The patient's access link as a QR code to print or show on the desk screen."""
         journey = current_journey()
-        svg = segno.make(access_url(journey), error="m").svg_inline(scale=6, title="CarePath")
-        return Response(svg, mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+        out = io.BytesIO()
+        # A viewBox and no size: the desk screen and the printed slip each scale it to fit.
+        segno.make(access_url(journey), error="m").save(
+            out, kind="svg", scale=1, omitsize=True, xmldecl=False, title="CarePath QR", svgclass="qr-code"
+        )
+        return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:

@@ -215,3 +215,56 @@ class RouteSchema(Schema):
     nodes = fields.List(fields.String())
     legs = fields.List(fields.Nested(RouteLegSchema))
     steps = fields.List(fields.Nested(RouteStepSchema))
+
+
+class JourneySearchArgs(Schema):
+    visit_number = fields.String(validate=validate.Length(min=1, max=64))
+    mrn = fields.String(validate=validate.Length(min=1, max=64))
+    q = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "Part of the patient's name"}
+    )
+    site = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "Site code; defaults to the staff's own"},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class CurrentStepSchema(Schema):
+    id = fields.Integer(attribute="step.id")
+    name_en = fields.String(attribute="step.name_en")
+    name_zh = fields.String(attribute="step.name_zh")
+    kind = fields.String(attribute="step.kind")
+    status = fields.Function(lambda w: w.step.status.value, metadata={"description": "FHIR Task.status"})
+    business_status = fields.String(attribute="step.business_status", allow_none=True)
+    planned_start = fields.DateTime(attribute="step.planned_start", allow_none=True)
+    room = fields.String(
+        allow_none=True, metadata={"description": "The room of the patient's line, else the planned room"}
+    )
+    ticket = fields.String(allow_none=True)
+    queue_status = fields.String(
+        allow_none=True,
+        metadata={"description": "waiting, called, in_service... when the patient is in a line"},
+    )
+
+
+class WhereaboutsSchema(Schema):
+    id = fields.Integer(attribute="journey.id")
+    visit_number = fields.String(attribute="journey.visit_number")
+    status = fields.Function(
+        lambda w: w.journey.status.value, metadata={"enum": ["active", "completed", "cancelled"]}
+    )
+    created_at = fields.DateTime(attribute="journey.created_at")
+    patient = fields.Nested(PatientOutSchema, attribute="journey.patient")
+    current_step = fields.Method("_current", allow_none=True)
+
+    def _current(self, found) -> dict | None:
+        return CurrentStepSchema().dump(found) if found.step is not None else None
+
+
+class ReasonSchema(Schema):
+    reason = fields.String(
+        required=True,
+        validate=[validate.Length(min=1, max=400), validate.Regexp(r"(?s).*\S", error="give a reason")],
+        metadata={"description": "Why: kept in the audit log and shown to staff"},
+    )

@@ -34,6 +34,17 @@ from navigation.task_states import FINISHED, refresh_readiness
 ROOM_BOUND_KINDS = {"exam", "blood_draw", "return_visit", "pickup"}
 
 
+class AlreadyCheckedIn(Conflict):
+    """The visit has its journey: reception reprints that one rather than checking in again."""
+
+    def __init__(self, journey_id: int, visit_number: str):
+        super().__init__(
+            f"visit {visit_number} is already checked in (journey {journey_id}): reprint its slip",
+            field="visit_number",
+        )
+        self.journey_id, self.visit_number = journey_id, visit_number
+
+
 @dataclass(frozen=True)
 class PatientDetails:
     mrn: str
@@ -66,9 +77,7 @@ def check_in(
         sa.select(Journey.id).where(Journey.site_id == site.id, Journey.visit_number == visit_number)
     )
     if duplicate is not None:
-        raise Conflict(
-            f"visit {visit_number} is already checked in (journey {duplicate})", field="visit_number"
-        )
+        raise AlreadyCheckedIn(duplicate, visit_number)
     catalog = active_catalog(session)
     plan = expand_orders(catalog, order_codes, on_file, now)
     rooms = usable_rooms(session, site.id)

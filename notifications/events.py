@@ -19,6 +19,7 @@ class Event(StrEnum):
     MAY_EAT = "may_eat"
     REPORT_READY = "report_ready"
     JOURNEY_COMPLETE = "journey_complete"
+    JOURNEY_CLOSED = "journey_closed"  # staff closed the visit before its steps were done
 
 
 class Priority(StrEnum):
@@ -45,6 +46,7 @@ POLICIES: dict[Event, DeliveryPolicy] = {
     Event.MAY_EAT: DeliveryPolicy(Priority.NORMAL, 2 * _HOUR),
     Event.REPORT_READY: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
     Event.JOURNEY_COMPLETE: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
+    Event.JOURNEY_CLOSED: DeliveryPolicy(Priority.NORMAL, 2 * _HOUR),
 }
 
 

@@ -36,6 +36,7 @@ PARAMS: dict[Event, dict[str, Param]] = {
     Event.MAY_EAT: {},
     Event.REPORT_READY: {},
     Event.JOURNEY_COMPLETE: {},
+    Event.JOURNEY_CLOSED: {},
 }
 
 _LOCK_SCREEN: dict[str, dict[Event, str]] = {
@@ -48,6 +49,7 @@ _LOCK_SCREEN: dict[str, dict[Event, str]] = {
         Event.MAY_EAT: "An update about your visit",
         Event.REPORT_READY: "An update about your visit",
         Event.JOURNEY_COMPLETE: "Your visit is complete",
+        Event.JOURNEY_CLOSED: "Your visit has been closed",
     },
     "zh": {
         Event.JOURNEY_STARTED: "您的就诊已开始",
@@ -58,6 +60,7 @@ _LOCK_SCREEN: dict[str, dict[Event, str]] = {
         Event.MAY_EAT: "您的就诊有新消息",
         Event.REPORT_READY: "您的就诊有新消息",
         Event.JOURNEY_COMPLETE: "您的就诊已完成",
+        Event.JOURNEY_CLOSED: "您的就诊已结束",
     },
 }
 
@@ -73,6 +76,7 @@ _DETAIL: dict[str, dict[Event, str]] = {
         Event.MAY_EAT: "Your fasting exams are done. You may eat and drink now.",
         Event.REPORT_READY: "A report is ready. Ask at the desk or view it in CarePath.",
         Event.JOURNEY_COMPLETE: "Your visit is complete. Thank you.",
+        Event.JOURNEY_CLOSED: "The hospital has closed today's visit. If you did not expect this, please ask at reception.",
     },
     "zh": {
         Event.JOURNEY_STARTED: "欢迎。您的就诊安排已就绪。",
@@ -83,6 +87,7 @@ _DETAIL: dict[str, dict[Event, str]] = {
         Event.MAY_EAT: "您的空腹检查已完成，现在可以进食饮水。",
         Event.REPORT_READY: "报告已出，可在服务台领取或在 CarePath 查看。",
         Event.JOURNEY_COMPLETE: "您的就诊已完成，谢谢。",
+        Event.JOURNEY_CLOSED: "医院已结束您今天的就诊。如有疑问，请到服务台咨询。",
     },
 }
 
