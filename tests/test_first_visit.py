@@ -35,9 +35,8 @@ def test_the_demo_clock_starts_at_the_chosen_local_time_and_runs_in_real_time():
 
 def test_carepath_demo_clock_plans_a_check_in_at_the_demo_hour(tmp_path, monkeypatch):
     """`carepath demo --clock 14:10` at whatever real hour: the day is planned from 14:10."""
-    from click.testing import CliRunner
-
     import werkzeug.serving
+    from click.testing import CliRunner
 
     from api.cli import main
 

@@ -16,6 +16,7 @@ async function answer(response) {
     const error = new Error((data && data.message) || response.statusText);
     error.status = response.status;
     error.details = data && data.errors;
+    error.body = data;
     throw error;
   }
   return data;
@@ -43,4 +44,10 @@ function el(tag, attrs = {}, ...children) {
   Object.entries(attrs).forEach(([k, v]) => (k === "class" ? (node.className = v) : node.setAttribute(k, v)));
   children.forEach((c) => node.append(c));
   return node;
+}
+
+/* "08:35" in the hospital's time zone (not the device's, not UTC). */
+function hospitalTime(iso, timeZone) {
+  return new Intl.DateTimeFormat("en-GB", { hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone })
+    .format(new Date(iso));
 }

@@ -1,9 +1,13 @@
-/* Reception desk: sign in, scan or type the visit number, tick the orders, print the QR link. */
+/* Reception desk: sign in, scan or type the visit number, tick the orders, print the slip;
+   find today's patients, reprint a slip, cancel a step or close a visit with a reason. */
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("carepath-staff");
 
-function show(id) { ["login", "checkin", "result"].forEach((x) => ($(x).hidden = x !== id)); }
+function show(id) {
+  ["login", "checkin", "result"].forEach((x) => ($(x).hidden = x !== id));
+  $("find").hidden = id === "login";
+}
 
 function showErrors(form, error) {
   const details = error.details && error.details.json ? Object.entries(error.details.json)
@@ -40,6 +44,39 @@ async function start() {
   show("checkin");
 }
 
+function signedOut(error) {
+  if (error.status !== 401) return false;
+  sessionStorage.removeItem("carepath-staff");
+  token = null;
+  show("login");
+  return true;
+}
+
+/* The slip: name, visit number, first step and its time (hospital time), the QR code. */
+async function showSlip(journey) {
+  const first = journey.tasks.find((task) => task.id === journey.next_step_id);
+  $("slip-name").textContent = journey.patient.name;
+  $("slip-visit").textContent = `就诊号 Visit ${journey.visit_number}`;
+  $("slip-first").textContent = first
+    ? `第一步 First step: ${first.name_zh} · ${first.name_en}${first.room ? ` → ${first.room.code}` : ""}`
+      + (first.planned_start ? ` · ${hospitalTime(first.planned_start, journey.timezone)}` : "")
+    : "";
+  $("link").href = $("link").textContent = journey.access_url;
+  const qr = await fetch(`/api/v1/journeys/${journey.id}/qr.svg`, { headers: { Authorization: `Bearer ${token}` } });
+  $("qr").innerHTML = qr.ok ? await qr.text() : "";
+  const svg = $("qr").querySelector("svg");
+  if (svg) { svg.setAttribute("role", "img"); svg.setAttribute("aria-label", "QR code of the patient's link · 患者链接二维码"); }
+  $("result-steps").replaceChildren(...journey.tasks.map((task) =>
+    el("li", {}, `${task.name_en} · ${task.name_zh}${task.room ? ` → ${task.room.code}` : ""}`)));
+  show("result");
+}
+
+async function reprint(journeyId) {
+  try {
+    await showSlip(await api(`/api/v1/journeys/${journeyId}`, { token }));
+  } catch (error) { if (!signedOut(error)) $("find-status").textContent = error.message; }
+}
+
 $("login").onsubmit = async (event) => {
   event.preventDefault();
   const form = event.target;
@@ -74,17 +111,88 @@ $("checkin").onsubmit = async (event) => {
     const journey = await api("/api/v1/journeys", { method: "POST", token, body,
       headers: { "Idempotency-Key": form.dataset.key } });
     delete form.dataset.key;
-    $("link").href = $("link").textContent = journey.access_url;
-    const qr = await fetch(`/api/v1/journeys/${journey.id}/qr.svg`, { headers: { Authorization: `Bearer ${token}` } });
-    $("qr").innerHTML = qr.ok ? await qr.text() : "";
-    $("result-steps").replaceChildren(...journey.tasks.map((task) =>
-      el("li", {}, `${task.name_en} · ${task.name_zh}${task.room ? ` → ${task.room.code}` : ""}`)));
-    show("result");
+    await showSlip(journey);
   } catch (error) {
-    if (error.status === 401) { sessionStorage.removeItem("carepath-staff"); token = null; return show("login"); }
+    if (signedOut(error)) return;
     showErrors(form, error);
+    const existing = error.status === 409 && error.body && error.body.journey;
+    $("reprint-existing").hidden = !existing;
+    if (existing) $("reprint-existing").onclick = () => reprint(existing.id);
   }
 };
 
-$("again").onclick = () => { $("checkin").reset(); show("checkin"); $("checkin").visit_number.focus(); };
+$("again").onclick = () => {
+  $("checkin").reset();
+  $("reprint-existing").hidden = true;
+  $("checkin").querySelector(".error").textContent = "";
+  show("checkin");
+  $("checkin").visit_number.focus();
+};
+$("print").onclick = () => window.print();
+
+const STATES = {
+  waiting: "Waiting · 候诊中", called: "Called · 已叫号", in_service: "In the room · 检查中", no_show: "Not here · 过号",
+  skipped: "Waiting · 候诊中", on_hold: "On hold · 暂缓", active: "Active · 进行中", completed: "Finished · 已完成",
+  cancelled: "Closed · 已结束",
+};
+
+function stepFacts(found) {
+  const step = found.current_step;
+  if (!step) return STATES[found.status] || found.status;
+  const where = step.room ? ` → ${step.room}` : "";
+  const state = step.ticket ? `${step.ticket} · ${STATES[step.queue_status] || step.queue_status}`
+    : (step.business_status || step.status);
+  return `${step.name_zh} · ${step.name_en}${where} · ${state}`;
+}
+
+/* Today's patients matching the search, each with where they are and what staff can do. */
+async function find() {
+  const form = $("find-form");
+  const value = form.value.value.trim();
+  const query = value ? `?${new URLSearchParams({ [form.by.value]: value })}` : "";
+  try {
+    const found = await api(`/api/v1/journeys${query}`, { token });
+    $("find-status").textContent = found.length ? "" : "No one found today · 今日无匹配患者";
+    $("found").replaceChildren(...found.map((j) => {
+      const actions = el("div", { class: "actions" });
+      const button = (label, onclick) => { const b = el("button", { type: "button" }, label); b.onclick = onclick; actions.append(b); };
+      button(`Reprint slip · 补打凭条 (${j.visit_number})`, () => reprint(j.id));
+      if (j.status === "active" && j.current_step) {
+        button(`Cancel step · 取消此步 (${j.current_step.name_en})`,
+          () => askReason(`Cancel “${j.current_step.name_zh} · ${j.current_step.name_en}” for ${j.patient.name}`,
+            `/api/v1/journeys/${j.id}/tasks/${j.current_step.id}/cancel`));
+      }
+      if (j.status === "active") {
+        button(`Close visit · 结束就诊 (${j.visit_number})`,
+          () => askReason(`Close the visit of ${j.patient.name} (${j.visit_number})`, `/api/v1/journeys/${j.id}/close`));
+      }
+      return el("li", { "data-visit": j.visit_number },
+        el("strong", {}, `${j.visit_number} · ${j.patient.name} · ${j.patient.mrn}`),
+        el("div", { class: "facts" }, stepFacts(j)), actions);
+    }));
+  } catch (error) { if (!signedOut(error)) $("find-status").textContent = error.message; }
+}
+
+$("find-form").onsubmit = (event) => { event.preventDefault(); find(); };
+
+function askReason(title, path) {
+  const form = $("reason-form");
+  form.reset();
+  $("reason-title").textContent = title;
+  form.dataset.path = path;
+  form.hidden = false;
+  form.reason.focus();
+}
+
+$("reason-cancel").onclick = () => { $("reason-form").hidden = true; };
+$("reason-form").onsubmit = async (event) => {
+  event.preventDefault();
+  const form = event.target;
+  try {
+    await api(form.dataset.path, { method: "POST", token, body: { reason: form.reason.value.trim() } });
+    form.hidden = true;
+    await find();
+    $("find-status").textContent = "Done · 已完成";
+  } catch (error) { if (!signedOut(error)) $("find-status").textContent = error.message; }
+};
 start();

@@ -1,0 +1,80 @@
+"""The reception desk in a real browser: the printed slip a phone can scan, finding a patient,
+reprinting their slip, closing a visit."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, live_server: str) -> None:
+    page.goto(f"{live_server}/reception")
+    page.fill("#login [name=username]", "reception")
+    page.fill("#login [name=password]", "demo")
+    page.click("#login button")
+    page.wait_for_selector("#checkin:not([hidden])")
+
+
+def scanned(page) -> str:
+    """What a phone camera reads from the slip's QR code, as printed."""
+    zxingcpp = pytest.importorskip("zxingcpp")
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(page.locator("#qr svg").screenshot()))
+    [code] = zxingcpp.read_barcodes(image)
+    return code.text
+
+
+def test_the_printed_slip_names_the_patient_and_first_step_and_its_qr_code_scans(live_server, page):
+    sign_in(page, live_server)
+    page.fill("[name=visit_number]", "V2026-0100")
+    page.fill("[name=mrn]", "MRN-100")
+    page.fill("[name=name]", "Wang Fang")
+    page.check("input[value=ECG]")
+    page.click("#checkin button[type=submit]")
+    page.wait_for_selector("#result:not([hidden]) #qr svg")
+    link = page.inner_text("#link")
+    page.emulate_media(media="print")
+    assert page.is_hidden("header") and page.is_hidden("#result-steps") and page.is_hidden("#print")
+    assert page.inner_text("#slip-name") == "Wang Fang"
+    assert "V2026-0100" in page.inner_text("#slip-visit")
+    first = page.inner_text("#slip-first")
+    assert "缴费" in first and re.search(r"· \d\d:\d\d$", first)  # hospital time, no ISO timestamp
+    assert "T0" not in first and "+00:00" not in first
+    assert scanned(page) == link
+    box = page.locator("#qr svg").bounding_box()
+    modules = int(page.get_attribute("#qr svg", "viewBox").split()[2])
+    millimetres = box["width"] / 96 * 25.4
+    assert 40 <= millimetres <= 50 and millimetres / modules >= 0.8  # big enough for any phone camera
+
+
+def test_reception_finds_a_patient_reprints_their_slip_and_closes_the_visit(live_server, page, check_in):
+    journey = check_in("ECG", visit="V2026-0200", name="Zhang Xiuying")
+    sign_in(page, live_server)
+    page.fill("[name=visit_number]", "V2026-0200")  # checked in again by mistake
+    page.fill("[name=mrn]", "MRN001")
+    page.fill("[name=name]", "Zhang Xiuying")
+    page.check("input[value=ECG]")
+    page.click("#checkin button[type=submit]")
+    page.wait_for_selector("#reprint-existing:not([hidden])")
+    assert "already checked in" in page.inner_text("#checkin .error")
+    page.click("#reprint-existing")
+    page.wait_for_selector("#result:not([hidden]) #qr svg")
+    assert page.inner_text("#link") == journey["access_url"]
+    assert scanned(page) == journey["access_url"]
+
+    page.select_option("#find-form [name=by]", "q")
+    page.fill("#find-form [name=value]", "xiuying")
+    page.click("#find-form button")
+    row = page.locator("#found li[data-visit='V2026-0200']")
+    row.wait_for()
+    assert "缴费" in row.inner_text() and "Zhang Xiuying" in row.inner_text()
+    row.get_by_role("button", name=re.compile("Close visit")).click()
+    page.fill("#reason-form [name=reason]", "went home unwell")
+    page.click("#reason-form button[type=submit]")
+    page.wait_for_function("document.querySelector('#find-status').textContent.includes('Done')")
+    assert "Closed" in page.inner_text("#found li[data-visit='V2026-0200']")
