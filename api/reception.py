@@ -82,7 +82,7 @@ class Journeys(MethodView):
         return load_for_reading(db.session, journey.id), 201
 
     @blp.doc(security=BEARER)
-    @access.staff(*access.STAFF_ROLES, Role.REGIONAL_ADMIN, audit_read="journey.search")
+    @access.staff(*access.STAFF_ROLES, audit_read="journey.search")
     @blp.arguments(JourneySearchArgs, location="query")
     @blp.response(200, WhereaboutsSchema(many=True))
     def get(self, args: dict) -> list[Whereabouts]:
