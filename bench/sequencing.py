@@ -6,7 +6,7 @@ Prints JSON lines: one per policy per generated day (the keys of `carepath simul
 --json`, with the day's `lower_bound_min` and each policy's `gap_closed`), then `checkin`,
 `replan` (per event `replan_seconds`, `replan_touched_patients`, `replan_moved_pct`; one event
 closes the busiest room at 09:00 for the rest of the day) and `improve` figures. Takes several
-minutes. `--only shape` runs the day of another shape in bench/scenarios/ (two buildings, two
+minutes. `--only shape` runs the day of another shape in bench/scenarios/ (two buildings, four
 ultrasound rooms, most patients fasting, a fifth in wheelchairs, arrivals packed into two
 morning hours). Two more parts say how far the day could be improved at all (`--only bounds`,
 300 patients, about five minutes): `capacity_bound`, an older and looser bound than

@@ -13,12 +13,13 @@ arrival, fasting window, prerequisites and their result waits).
 
 What it relaxes: rooms of a type are pooled and preemptive (a step may be split across slots
 and rooms), a step's end is bounded by its mean busy time plus half its duration (time measured
-from the start of each slot), walking takes no time, desks and self-service steps take no
+from the start of each slot), desks and self-service steps take no
 capacity and keep no hours, room pauses are ignored, and no-shows stay 0 minutes; walking
 counts only as the shortest walk between the rooms of two steps linked by a rule (or from the
-entrance to a first step), overlapping any gap the rule asks for. So no plan
-of the day that does every plannable step can have a lower mean stay; a policy that leaves
-steps undone (turned away, sent home at closing) can.
+entrance to a first step), overlapping any gap the rule asks for. Room work beyond what the
+rooms of a type can do in the day counts as done at their closing (so an overloaded day has
+a bound too). So no plan of the day that does every plannable step can have a lower mean
+stay; a policy that leaves steps undone (turned away, sent home at closing) can.
 """
 
 from __future__ import annotations
@@ -154,6 +155,7 @@ def lower_bound(scenario: Scenario) -> float:
     if not stays_lb:
         return 0.0
     capacity = _capacity(scenario)
+    closing = {kind: max(slots) + SLOT_MIN for kind, slots in capacity.items()}
     n_stay = len(stays_lb)
     columns: list[tuple[int, str, int, float]] = []  # job, type, slot start, max minutes
     for j, job in enumerate(jobs):
@@ -162,6 +164,8 @@ def lower_bound(scenario: Scenario) -> float:
                 room_left = min(SLOT_MIN, start + SLOT_MIN - job.head)
                 if open_min > 0 and room_left > 0:
                     columns.append((j, kind, start, float(min(room_left, open_min))))
+            # more work than the rooms can do today: the rest waits until closing
+            columns.append((j, kind, closing[kind], job.minutes[kind]))
     n = n_stay + len(columns)
     cost = np.zeros(n)
     cost[:n_stay] = 1.0 / n_stay
@@ -198,8 +202,9 @@ def lower_bound(scenario: Scenario) -> float:
     by_slot: dict[tuple[str, int], list[int]] = defaultdict(list)
     by_patient_slot: dict[tuple[int, int], list[int]] = defaultdict(list)
     for col, (j, kind, start, _) in enumerate(columns, start=n_stay):
-        by_slot[(kind, start)].append(col)
-        by_patient_slot[(jobs[j].patient, start)].append(col)
+        if start < closing[kind]:
+            by_slot[(kind, start)].append(col)
+            by_patient_slot[(jobs[j].patient, start)].append(col)
     for (kind, start), cols in by_slot.items():
         ub_rows += [row] * len(cols)
         ub_cols += cols

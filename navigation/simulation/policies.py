@@ -82,10 +82,11 @@ class WalkIn:
     """Unguided: the printed order, the nearest room, first come first served.
 
     Patients pay first, then take their exams as printed, each in the nearest department of
-    its type (they cannot see the queues elsewhere; in its waiting area, the shortest one); they eat as soon as the next exam on the slip
-    does not say "fasting" (the fasting exam after it is then refused), drink water when the
-    scan desk tells them to, then collect reports and see the doctor. A department that
-    sends them for a missing prerequisite first sends them there next.
+    its type (they cannot see the queues elsewhere; in its waiting area, the shortest one);
+    they eat as soon as the next exam on the slip does not say "fasting" (the fasting exam
+    after it is then refused), drink water when the scan desk tells them to, then collect
+    reports and see the doctor. A department that sends them for a missing prerequisite
+    first sends them there next.
     """
 
     name = "walk_in"
@@ -186,7 +187,9 @@ class WalkIn:
 class PlannedOptions:
     checkin_seconds: float = 0.2
     improve_every_min: int = 15
-    improve_seconds: float = 1.1
+    # background improvement every `improve_every_min`: off, since it did not pay for its
+    # time (docs/sequencing.md: within run-to-run noise, about 40 s more solver time a day)
+    improve_seconds: float = 0.0
     lns_solve_seconds: float = 0.05  # time limit of each small solve in the improvement
     replan_seconds: float = 0.3
     late_min: int = 10  # a step ending this much later than planned triggers a re-plan
@@ -423,6 +426,8 @@ class Planned:
             return
         self._sync(day)
         self._refresh(day, 0)
+        if self.options.improve_seconds <= 0:
+            return
         self._timed(
             improve,
             self.state,

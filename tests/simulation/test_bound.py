@@ -93,3 +93,16 @@ def test_a_step_that_cannot_end_before_closing_leaves_the_bound_defined() -> Non
         }
     )
     assert 0 < lower_bound(scenario) < 200
+
+
+def test_an_overloaded_day_still_has_a_bound() -> None:
+    # thirty 30-minute echoes for one echo room: more than the room can do in a day
+    scenario = parse_scenario(
+        {
+            "format": "carepath-scenario/1",
+            "service_time_cv": 0,
+            "hospital": _hospital(),
+            "arrivals": [_fed(f"P{i}", "08:00", ["ECHO"]) for i in range(30)],
+        }
+    )
+    assert lower_bound(scenario) > 4 * 60, "most of them wait for hours"

@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.bound import lower_bound
 from navigation.simulation.command import simulate_command
-from navigation.simulation.kpis import kpis
+from navigation.simulation.kpis import add_bound, kpis
 from navigation.simulation.policies import PlannedOptions
 from navigation.simulation.run import run_day
 from navigation.simulation.scenario import generate
@@ -23,7 +24,9 @@ QUICK = PlannedOptions(checkin_seconds=0.1, improve_seconds=0.15, replan_seconds
 def small_day() -> dict[str, dict]:
     scenario = generate(45, 11)
     walking = StraightLineWalking.for_rooms(scenario.rooms)
-    return {r.policy: kpis(r, walking) for r in run_day(scenario, options=QUICK)}
+    rows = [kpis(r, walking) for r in run_day(scenario, options=QUICK)]
+    add_bound(rows, lower_bound(scenario))
+    return {row["policy"]: row for row in rows}
 
 
 def test_carepath_keeps_every_rule(small_day: dict[str, dict]) -> None:
@@ -34,10 +37,15 @@ def test_carepath_keeps_every_rule(small_day: dict[str, dict]) -> None:
     assert small_day["walk_in"]["revisit_patients"] > small_day["carepath"]["revisit_patients"]
 
 
-def test_carepath_beats_the_fcfs_plan(small_day: dict[str, dict]) -> None:
-    care, fcfs = small_day["carepath"], small_day["fcfs"]
-    assert care["mean_time_in_hospital_min"] < fcfs["mean_time_in_hospital_min"]
-    assert care["p90_time_in_hospital_min"] <= fcfs["p90_time_in_hospital_min"] + 15
+def test_plans_beat_the_fixed_order_plan(small_day: dict[str, dict]) -> None:
+    # CarePath and the strong FCFS are within a few minutes of each other (docs/sequencing.md);
+    # both beat planning every patient in the catalog's fixed order
+    fixed = small_day["fcfs_catalog_order"]
+    for policy in ("fcfs", "carepath"):
+        row = small_day[policy]
+        assert row["mean_time_in_hospital_min"] < fixed["mean_time_in_hospital_min"], policy
+        assert row["p90_time_in_hospital_min"] <= fixed["p90_time_in_hospital_min"] + 15, policy
+        assert row["gap_closed"] > 0, policy
 
 
 def test_same_draws_for_every_policy() -> None:
