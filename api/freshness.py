@@ -4,6 +4,9 @@
   a phone sending the ETag it holds (If-None-Match) of an unchanged one gets 304 and the task
   list is never loaded. The stamp covers everything the answer shows, so a nurse's call shows
   on the patient's next read.
+- An answer once built is kept a minute under its ETag: a phone that lost its ETag (a reload,
+  a second phone of the family) reading an unchanged journey gets the same bytes, not a
+  rebuild. The ETag changes with the journey, so a kept answer is as fresh as a 304.
 - Patient JSON is `Cache-Control: no-store`: no shared cache or browser keeps it; the page
   keeps the last answer and its ETag itself.
 - The site's map versions are read once per request, and the route to the next step comes
@@ -13,6 +16,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -25,6 +29,7 @@ from api.access import bearer_token
 from api.extensions import db
 from navigation import read_stamps, routing
 from navigation.models import Journey
+from navigation.recent import Recent
 from navigation.route_cache import RouteCache
 
 NO_STORE = {"Cache-Control": "no-store"}
@@ -37,6 +42,7 @@ def init_app(app: Flask) -> None:
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     namespace = f"carepath:route:{hashlib.sha256(database.encode()).hexdigest()[:12]}"
     app.extensions["carepath.routes"] = RouteCache(client, namespace)
+    app.extensions["carepath.answers"] = Recent[bytes](size=4096, ttl_seconds=60)
     app.extensions["carepath.code_stamp"] = _code_stamp()
     app.before_request(_forget_versions)
     app.after_request(_patient_answers_are_not_stored)
@@ -60,6 +66,13 @@ def _code_stamp() -> str:
     for path in sorted([*root.glob("api/**/*.py"), *root.glob("navigation/**/*.py")]):
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def forget(app: Flask) -> None:
+    """Drop the routes and answers this process keeps (a database restored to an earlier
+    state repeats versions already seen: tests; in production versions only grow)."""
+    app.extensions["carepath.routes"].clear()
+    app.extensions["carepath.answers"].clear()
 
 
 def route_cache() -> RouteCache:
@@ -90,14 +103,19 @@ def _etag(kind: str, journey_id: int, stamp: tuple[Any, ...]) -> str:
     return hashlib.blake2b(repr((kind, journey_id, code, stamp)).encode(), digest_size=12).hexdigest()
 
 
-def not_modified(etag: str) -> Response | None:
-    """304 if the caller already holds this ETag (weak or strong), else None."""
-    if not request.if_none_match.contains_weak(etag):
-        return None
-    response = Response(status=304, headers=NO_STORE)
-    response.set_etag(etag)
-    return response
-
-
-def fresh_headers(etag: str) -> dict[str, str]:
-    return {"ETag": f'"{etag}"', **NO_STORE}
+def fresh_answer(etag: str, build: Callable[[], Any]) -> Response:
+    """304 if the caller holds `etag`; else the JSON answer for it, built by `build` unless an
+    answer with the same ETag was built in the last minute."""
+    if request.if_none_match.contains_weak(etag):
+        response = Response(status=304, headers=NO_STORE)
+        response.set_etag(etag)
+        return response
+    answers: Recent[bytes] = current_app.extensions["carepath.answers"]
+    key = (etag, request.host_url)  # the access link in a journey names the host asked
+    body = answers.get(key)
+    if body is None:
+        body = (current_app.json.dumps(build()) + "\n").encode()
+        answers.put(key, body)
+    return current_app.response_class(
+        body, mimetype="application/json", headers={"ETag": f'"{etag}"', **NO_STORE}
+    )

@@ -21,7 +21,7 @@ from api.auth import BEARER
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
-from api.freshness import fresh_headers, not_modified, queue_etag
+from api.freshness import fresh_answer, queue_etag
 from navigation import queues
 from navigation.errors import DomainError
 from navigation.models import QueueEntry, Role, Room, RoomStatus
@@ -492,10 +492,8 @@ class JourneyQueue(MethodView):
         when anyone in the patient's lines moves, the room pauses, or the wait's minute turns."""
         journey = current_journey()
         etag = queue_etag(journey, now())  # stamped before reading: a change in between shows next time
-        return not_modified(etag) or (
-            queues.journey_queue(db.session, journey, now()),
-            200,
-            fresh_headers(etag),
+        return fresh_answer(
+            etag, lambda: PatientQueueSchema(many=True).dump(queues.journey_queue(db.session, journey, now()))
         )
 
 

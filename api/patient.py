@@ -15,7 +15,7 @@ from api.access import STAFF_ROLES, actor_name, current_journey
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
-from api.freshness import fresh_headers, journey_etag, map_versions, not_modified, route_cache
+from api.freshness import fresh_answer, journey_etag, map_versions, route_cache
 from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
@@ -49,7 +49,7 @@ class JourneyView(MethodView):
         closures changes it). Never stored by caches (`Cache-Control: no-store`)."""
         journey = current_journey()
         etag = journey_etag(journey)  # stamped before reading: a change in between shows next time
-        return not_modified(etag) or (load_for_reading(db.session, journey.id), 200, fresh_headers(etag))
+        return fresh_answer(etag, lambda: JourneySchema().dump(load_for_reading(db.session, journey.id)))
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")

@@ -67,10 +67,14 @@ def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], 
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
     site, its steps and their order rules, its places in line, and the map and closures its
     route is drawn on. Returns the stamp and the map versions (the route uses the same ones)."""
-    row = session.execute(
-        _JOURNEY_STAMP,
-        {"journey_id": journey.id, "site_id": journey.site_id, "patient_id": journey.patient_id},
-    ).one()
+    row = (
+        session.connection()
+        .execute(  # Core, not the ORM: nothing here becomes an object
+            _JOURNEY_STAMP,
+            {"journey_id": journey.id, "site_id": journey.site_id, "patient_id": journey.patient_id},
+        )
+        .one()
+    )
     own = (
         journey.status,
         journey.priority,
@@ -115,5 +119,5 @@ def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any,
     """The patient's places in line, stamped: their own entries, everyone in the lines they
     stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
     pauses, desks and learned service times, and the minute (waits count down with the clock)."""
-    row = session.execute(_QUEUE_STAMP, {"journey_id": journey.id}).one()
+    row = session.connection().execute(_QUEUE_STAMP, {"journey_id": journey.id}).one()
     return (*row, now.replace(second=0, microsecond=0))

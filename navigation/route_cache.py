@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
-from collections import OrderedDict
 from dataclasses import astuple, dataclass
 from typing import Any
 
 import redis
+
+from navigation.recent import Recent
 
 logger = logging.getLogger(__name__)
 
@@ -47,18 +47,14 @@ class RouteCache:
     ) -> None:
         self._client = client
         self._namespace = namespace
-        self._size = size
         self._ttl = ttl_seconds
-        self._local: OrderedDict[RouteKey, dict[str, Any]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._local: Recent[dict[str, Any]] = Recent(size)
         self._generation = 0
 
     def get(self, key: RouteKey) -> dict[str, Any] | None:
-        with self._lock:
-            found = self._local.get(key)
-            if found is not None:
-                self._local.move_to_end(key)
-                return found
+        found = self._local.get(key)
+        if found is not None:
+            return found
         if self._client is None:
             return None
         try:
@@ -69,11 +65,11 @@ class RouteCache:
         if raw is None:
             return None
         found = json.loads(raw)
-        self._remember(key, found)
+        self._local.put(key, found)
         return found
 
     def put(self, key: RouteKey, route: dict[str, Any]) -> None:
-        self._remember(key, route)
+        self._local.put(key, route)
         if self._client is None:
             return
         try:
@@ -86,16 +82,8 @@ class RouteCache:
     def clear(self) -> None:
         """Forget every route this process knows and stop reading the routes shared so far
         (for a database restored to an earlier state, where versions repeat: tests)."""
-        with self._lock:
-            self._local.clear()
-            self._generation += 1
-
-    def _remember(self, key: RouteKey, route: dict[str, Any]) -> None:
-        with self._lock:
-            self._local[key] = route
-            self._local.move_to_end(key)
-            while len(self._local) > self._size:
-                self._local.popitem(last=False)
+        self._local.clear()
+        self._generation += 1
 
     def _shared_key(self, key: RouteKey) -> str:
         generation = f":g{self._generation}" if self._generation else ""

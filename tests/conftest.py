@@ -110,6 +110,7 @@ def clock() -> Clock:
 def app(_app, clock: Clock):
     """The app with the demo hospital; every test starts from the same rows."""
     from api.extensions import db
+    from api.freshness import forget
     from navigation.routing import forget_routers
 
     flask_app, snapshot = _app
@@ -120,7 +121,7 @@ def app(_app, clock: Clock):
         _restore(db.engine, snapshot)
         # The restored rows repeat map and closure versions already seen: forget what was
         # cached under them (production versions only ever grow).
-        flask_app.extensions["carepath.routes"].clear()
+        forget(flask_app)
         forget_routers()
 
 

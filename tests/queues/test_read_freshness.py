@@ -125,3 +125,25 @@ def test_the_phone_page_asks_with_its_etag_and_shows_a_call_at_once(
         "document.querySelector('#next-note').textContent.includes('desk 1')", timeout=10000
     )
     assert answers[-1][0] == 200
+
+
+def test_a_phone_without_its_etag_gets_the_kept_answer_until_the_journey_changes(
+    client, nurse, waiting_patient
+):
+    me = waiting_patient("PFT")
+    url = f"/api/v1/journeys/{me['journey']['id']}"
+    first = read(client, url, me["journey"])
+    db.session.remove()
+    with counting(db.engine) as seen:
+        again = read(client, url, me["journey"])  # a reload: no ETag
+    assert (
+        again.status_code == 200
+        and again.data == first.data
+        and again.headers["ETag"] == first.headers["ETag"]
+    )
+    assert len(seen) <= 2, str(seen)  # the link and the stamp: the kept answer, not a rebuild
+
+    call_next(client, nurse, me["room"])
+    after = read(client, url, me["journey"])
+    assert after.headers["ETag"] != first.headers["ETag"]
+    assert next(t for t in after.json["tasks"] if t["id"] == me["task"]["id"])["business_status"] == "called"
