@@ -52,7 +52,7 @@ def test_patient_phone_page_shows_next_step_in_chinese_and_english(
 
 def test_patient_page_with_a_forged_link_says_so(live_server, page):
     page.goto(f"{live_server}/p/pt_1_{'x' * 43}")
-    page.wait_for_function("document.querySelector('#status').textContent.includes('服务台')")
+    page.wait_for_function("document.querySelector('#invalid-text').textContent.includes('服务台')")
     assert page.is_hidden("#next")
 
 

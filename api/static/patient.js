@@ -54,10 +54,17 @@ function place(room) {
   return `${building} ${floor} · ${room.code} ${lang === "en" ? room.name_en : room.name_zh}`;
 }
 
-function render() {
-  document.documentElement.lang = lang;
+/* The page's language, and the button that names the other language in that language. */
+function showLanguage() {
+  document.documentElement.lang = lang || "zh";
   $("lang").textContent = t().other;
+  $("lang").lang = lang === "en" ? "zh" : "en";
+}
+
+function render() {
+  showLanguage();
   $("list-title").textContent = t().all;
+  $("list-title").hidden = false;
   renderFastingQuestion();
   const next = journey.tasks.find((task) => task.id === journey.next_step_id);
   $("finished").hidden = journey.status !== "completed";
@@ -190,14 +197,24 @@ async function load() {
     $("status").textContent = "";
     render();
   } catch (error) {
-    $("status").textContent = error.status === 404 || error.status === 401 ? t().notFound : t().offline;
+    const invalid = [401, 404, 410].includes(error.status); // forged, or ended: ask at the desk
+    $("status").textContent = invalid ? "" : t().offline;
+    $("invalid").hidden = !invalid;
+    renderInvalid();
   }
+}
+
+/* A forged or revoked link: say so, as the page's heading, in the chosen language. */
+function renderInvalid() {
+  showLanguage();
+  $("invalid-text").textContent = t().notFound;
 }
 
 $("lang").onclick = () => {
   lang = lang === "en" ? "zh" : "en";
   localStorage.setItem("carepath-lang", lang);
   if (journey) render();
+  else if (!$("invalid").hidden) renderInvalid();
 };
 async function listen() {
   // Live updates: the page reloads its journey the moment anything changes. A slow poll
