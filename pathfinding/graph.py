@@ -35,11 +35,23 @@ class SiteGraph:
     edge_oneway: np.ndarray
     edge_floors: np.ndarray  # floors climbed (vertical kinds only)
     edge_suspect: np.ndarray  # a flat kind joining two floors the map did not confirm level
+    # A place closed to through traffic is two graph nodes with the same id: the one in
+    # `index` is only entered (routes end there), its copy `out_of[i]` is only left (routes
+    # start there), so no route passes through it. For other places both are the same node.
+    out_of: np.ndarray  # graph node a route starting at node i starts from
+    in_of: np.ndarray  # the place's own node, for each graph node (its copy maps back)
 
     @classmethod
     def from_site(cls, site: SiteMap) -> SiteGraph:
         ids = list(site.nodes)
         index = {nid: i for i, nid in enumerate(ids)}
+        closed = [index[n.id] for n in site.nodes.values() if n.closed_to_through_traffic]
+        out_of = np.arange(len(ids) + len(closed), dtype=np.int64)
+        in_of = out_of.copy()
+        for k, i in enumerate(closed):
+            out_of[i] = len(ids) + k
+            in_of[len(ids) + k] = i
+        ids += [ids[i] for i in closed]
         edges = site.all_edges()
         ordinals = np.asarray([n.ordinal for n in site.nodes.values()], dtype=np.int64)
         a = np.asarray([index[e.a] for e in edges], dtype=np.int64)
@@ -61,6 +73,8 @@ class SiteGraph:
             edge_oneway=np.asarray([e.oneway for e in edges], dtype=bool),
             edge_floors=np.where(vertical, np.abs(ordinals[a] - ordinals[b]), 0),
             edge_suspect=flat & (ordinals[a] != ordinals[b]) & ~confirmed,
+            out_of=out_of,
+            in_of=in_of,
         )
 
     @property
@@ -101,7 +115,8 @@ class ProfileGraph:
         usable = np.flatnonzero(~np.isnan(sec))
         back = usable[~graph.edge_oneway[usable]]
         owner = np.concatenate([usable, back])
-        t_arr = np.concatenate([graph.edge_a[usable], graph.edge_b[back]])
+        self.out_of, self.in_of = graph.out_of, graph.in_of
+        t_arr = graph.out_of[np.concatenate([graph.edge_a[usable], graph.edge_b[back]])]
         h_arr = np.concatenate([graph.edge_b[usable], graph.edge_a[back]])
         c_arr = np.maximum(sec[owner], MIN_SECONDS)
         order = np.lexsort((c_arr, h_arr, t_arr))
@@ -128,8 +143,13 @@ class ProfileGraph:
     def arcs(self) -> int:
         return len(self.cost)
 
+    def closure_mask(self, edge_closed: np.ndarray, node_closed: np.ndarray) -> np.ndarray:
+        """Arcs closed by closed edges and places (a place's copy closes with it)."""
+        node_closed = node_closed[self.in_of]
+        return edge_closed[self.edge] | node_closed[self.tails] | node_closed[self.heads]
+
     def apply_closures(self, edge_closed: np.ndarray, node_closed: np.ndarray) -> None:
-        mask = edge_closed[self.edge] | node_closed[self.tails] | node_closed[self.heads]
+        mask = self.closure_mask(edge_closed, node_closed)
         self.state = ClosureState.of(self, mask)  # one assignment: readers see old or new
 
     @property

@@ -33,6 +33,20 @@ STACK_OVERLAP = 0.3  # share of the smaller outline two stacked units must have 
 OUTDOOR_DETOUR = 1.3  # outdoor paths are longer than the straight line between entrances
 WALKWAY = frozenset({"walkway", "lobby", "corridor", "foyer", "concourse", "ramp", "opentobelow"})
 PEDESTRIAN = frozenset({"pedestrian", "pedestrian.principal", "pedestrian.transit"})
+#: IMDF unit categories (before any ".subcategory") -> CarePath room categories.
+ROOM_CATEGORY = {
+    "restroom": "restroom",
+    "foodservice": "cafe",
+    "shop": "shop",
+    "retail": "shop",
+    "laboratory": "laboratory",
+    "office": "office",
+    "administration": "office",
+    "information": "information",
+    "waitingroom": "waiting",
+    "medical": "exam",
+    "pharmacy": "pharmacy",
+}
 VERTICAL = {
     "elevator": NodeKind.ELEVATOR,
     "stairs": NodeKind.STAIRS,
@@ -296,6 +310,7 @@ class _Importer:
                 name_zh=u.name_zh,
                 landmark_en=u.name_en if kind is NodeKind.ROOM else "",
                 landmark_zh=u.name_zh if kind is NodeKind.ROOM else "",
+                category=ROOM_CATEGORY.get(u.category.split(".")[0], "") if kind is NodeKind.ROOM else "",
             )
             polys = getattr(u.geom, "geoms", [u.geom])
             for poly in polys:

@@ -82,7 +82,8 @@ def build_index(
             block = np.full((len(rows), n), none, dtype=dtype)
             block[rr, uu] = (arcs - pg.indptr[uu]).astype(dtype)
             trees[rows] = block
-            seconds[rows] = dist[:, dests]
+            seconds[rows] = dist[:, pg.out_of[dests]]  # from each room, leaving by its own node
+            seconds[rows, rows] = 0.0
     flat, view = _flat(trees)
     del trees
     return TreeIndex(

@@ -110,6 +110,7 @@ def _build(data: dict[str, Any], report: MapReport) -> SiteMap:
             landmark_en=n.get("landmark_en", ""),
             landmark_zh=n.get("landmark_zh", ""),
             category=n.get("category", ""),
+            no_through_traffic=n.get("no_through_traffic"),
         )
     edges: list[Edge] = []
     for e in data["edges"]:
@@ -207,6 +208,7 @@ def dump_map(site: SiteMap) -> dict[str, Any]:
                     landmark_zh=n.landmark_zh,
                     category=n.category,
                 ),
+                **({} if n.no_through_traffic is None else {"no_through_traffic": n.no_through_traffic}),
             }
             for n in site.nodes.values()
         ],

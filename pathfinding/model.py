@@ -36,6 +36,8 @@ STEP_KINDS = frozenset({EdgeKind.STAIRS, EdgeKind.ESCALATOR})
 #: Edge kinds that never change floor: one joining two floors is suspect (retyped stairs?)
 #: and kept from step-free routes unless the map marks it ``step_free``.
 FLAT_KINDS = frozenset({EdgeKind.CORRIDOR, EdgeKind.DOOR, EdgeKind.SKYBRIDGE})
+#: Rooms that are never a corridor unless the map says otherwise.
+NO_THROUGH_CATEGORIES = frozenset({"restroom", "consulting"})
 #: Edge kinds whose time is counted per floor rather than per metre.
 VERTICAL_KINDS = frozenset({EdgeKind.STAIRS, EdgeKind.ESCALATOR, EdgeKind.ELEVATOR})
 
@@ -73,6 +75,14 @@ class Node:
     landmark_en: str = ""  # something a patient can see here ("Café")
     landmark_zh: str = ""
     category: str = ""  # what kind of room (restroom, pharmacy...): words.CATEGORY_WORDS
+    no_through_traffic: bool | None = None  # None: as its category says (NO_THROUGH_CATEGORIES)
+
+    @property
+    def closed_to_through_traffic(self) -> bool:
+        """Never walked through on the way elsewhere (reached and left, yes)."""
+        if self.no_through_traffic is not None:
+            return self.no_through_traffic
+        return self.category in NO_THROUGH_CATEGORIES
 
 
 @dataclass(frozen=True, slots=True)

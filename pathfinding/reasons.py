@@ -121,8 +121,7 @@ def _closures_that_restore(router: Router, pg: ProfileGraph, src: int, dst: int)
             for stop in stops:
                 if stop not in still:
                     node_closed[g.index[stop]] = False
-        mask = edge_closed[pg.edge] | node_closed[pg.tails] | node_closed[pg.heads]
-        state = ClosureState.of(pg, mask)
+        state = ClosureState.of(pg, pg.closure_mask(edge_closed, node_closed))
         if np.isfinite(dijkstra(pg.matrix(state=state), indices=src)[dst]):
             out.append(closure)
     return out

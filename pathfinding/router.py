@@ -156,7 +156,10 @@ class Router:
     def path(self, origin: str, destination: str, profile: str | Profile = "walking") -> PathResult:
         """The bare shortest path (node ids, edge ids, seconds, metres): the fast core."""
         prof = get_profile(profile)
-        src, dst = self._node_index(origin), self._node_index(destination)
+        place, dst = self._node_index(origin), self._node_index(destination)
+        if place == dst:
+            return PathResult(prof.name, [origin], [], 0.0, 0.0, from_index=True)  # nothing to search
+        src = int(self.graph.out_of[place])  # a route leaves a no-through room by its own node
         pg = self.profile_graph(prof)
         state, index = self._serving.get(prof.name) or (pg.state, None)
         arcs: list[int] | None | Literal["stale"] = _STALE
@@ -229,7 +232,9 @@ class Router:
             # index.seconds[i, j]: from room j to room i
             sub = index.seconds[np.ix_(rows, rows)].T
         else:
-            sub = dijkstra(self.profile_graph(prof).matrix(), indices=np.asarray(idx))[:, idx]
+            starts = self.graph.out_of[np.asarray(idx, dtype=np.int64)]
+            sub = dijkstra(self.profile_graph(prof).matrix(), indices=starts)[:, idx]
+            np.fill_diagonal(sub, 0.0)
         return {a: {b: float(sub[i, j]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
 
 

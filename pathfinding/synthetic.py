@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import random
 import string
+from typing import Any
 
 from .model import Building, Edge, EdgeKind, Elevator, Floor, Node, NodeKind, SiteMap
 
@@ -41,7 +42,7 @@ def synthetic_hospital(
     elevators: list[Elevator] = []
     site_buildings: dict[str, Building] = {}
 
-    def add(nid: str, kind: NodeKind, b: str, f: int, x: float, y: float, **kw: str) -> str:
+    def add(nid: str, kind: NodeKind, b: str, f: int, x: float, y: float, **kw: Any) -> str:
         nodes[nid] = Node(nid, kind, b, f"{f}F", f, x, y, **kw)
         return nid
 

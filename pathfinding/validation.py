@@ -137,7 +137,8 @@ def check_graph(site: SiteMap, report: MapReport) -> None:
 
 
 def _reached(pg: ProfileGraph, starts: list[int]) -> np.ndarray:
-    dist = dijkstra(pg.matrix(), indices=np.asarray(starts, dtype=np.int64), min_only=True)
+    origins = pg.out_of[np.asarray(starts, dtype=np.int64)]
+    dist = dijkstra(pg.matrix(), indices=origins, min_only=True)
     return np.isfinite(dist)
 
 

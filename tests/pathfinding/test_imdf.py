@@ -245,3 +245,11 @@ def test_relationship_file_names_the_elevator_car(tmp_path: Path) -> None:
     with pytest.raises(MapError) as err:
         load_imdf(write(tmp_path / "wrong", files))
     assert {"rel-lift", "lift-9"} <= set(err.value.errors[0].ids)
+
+
+def test_campus_units_keep_their_category(campus: Any) -> None:
+    """IMDF restrooms become restrooms (closed to through traffic), the coffee shops cafés."""
+    site, _ = campus
+    restrooms = [n for n in site.nodes.values() if n.category == "restroom"]
+    assert len(restrooms) == 20 and all(n.closed_to_through_traffic for n in restrooms)
+    assert sum(n.category == "cafe" for n in site.nodes.values()) == 2
