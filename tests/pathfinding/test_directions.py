@@ -156,3 +156,69 @@ def test_directions_never_leave_a_slot_empty_in_either_language(
         for building, floor in {(leg.building, leg.floor) for leg in route.legs}:
             title = re.search(r"<title[^>]*>(.*)</title>", floor_svg(site, building, floor, route, lang="zh"))
             assert title and not title.group(1).startswith(" ") and floor in title.group(1).replace("楼", "F")
+
+
+def test_outdoor_paths_as_their_own_level_read_leave_a_enter_b() -> None:
+    data = _two_buildings_and_a_path(segments=4)
+    data["buildings"].append(
+        {
+            "code": "OUT",
+            "name_en": "Campus paths",
+            "name_zh": "院内道路",
+            "outdoor": True,
+            "floors": [{"name": "G", "ordinal": 1}],
+        }
+    )
+    for node in data["nodes"]:
+        if node["id"].startswith("P"):
+            node["building"], node["floor"] = "OUT", "G"
+    for e in data["edges"]:
+        if e["kind"] == "outdoor" and e["from"].startswith("P") and e["to"].startswith("P"):
+            e["kind"] = "corridor"  # paths on the outdoor level are plain paths
+    site, report = load_map(data)
+    assert report.ok
+    route = Router(site).route("A-101", "B-101")
+    outdoor = [s for s in route.steps if s.kind == "outdoor"]
+    assert len(outdoor) == 1
+    assert "leave Clinic A and walk 60 m outside to floor 1 of Clinic B" in outdoor[0].text_en
+    assert "离开A诊楼，在室外步行60米到B诊楼1楼" in outdoor[0].text_zh
+    assert ("OUT", "G") in {(leg.building, leg.floor) for leg in route.legs}
+
+
+def test_a_split_elevator_bank_names_each_car_ridden() -> None:
+    """A low-rise car (floors 1-2) and a high-rise car (floors 1, 4) share the lobby stop."""
+    floors = [{"name": f"{k}F", "ordinal": k} for k in (1, 2, 3, 4)]
+    nodes = [
+        {"id": "E1", "kind": "elevator", "building": "A", "floor": "1F", "x": 0, "y": 0},
+        {"id": "E2", "kind": "elevator", "building": "A", "floor": "2F", "x": 0, "y": 0},
+        {"id": "E4", "kind": "elevator", "building": "A", "floor": "4F", "x": 0, "y": 0},
+        {"id": "R2", "kind": "room", "building": "A", "floor": "2F", "x": 10, "y": 0},
+        {"id": "R4", "kind": "room", "building": "A", "floor": "4F", "x": 10, "y": 0},
+        {"id": "IN", "kind": "entrance", "building": "A", "floor": "1F", "x": -10, "y": 0},
+    ]
+    edges = [
+        {"id": "d2", "kind": "corridor", "from": "E2", "to": "R2"},
+        {"id": "d4", "kind": "corridor", "from": "E4", "to": "R4"},
+        {"id": "d1", "kind": "corridor", "from": "IN", "to": "E1"},
+    ]
+    cars = [
+        {"id": "LOW", "name_en": "Low-rise elevator", "name_zh": "低区电梯", "stops": ["E1", "E2"]},
+        {"id": "HIGH", "name_en": "High-rise elevator", "name_zh": "高区电梯", "stops": ["E1", "E4"]},
+    ]
+    site, report = load_map(
+        {
+            "format": "carepath-map",
+            "version": 1,
+            "site": {"code": "bank"},
+            "buildings": [{"code": "A", "name_en": "Tower", "floors": floors}],
+            "nodes": nodes,
+            "edges": edges,
+            "elevators": cars,
+        }
+    )
+    assert report.ok, report.to_dict()
+    route = Router(site).route("R2", "R4", "wheelchair")
+    text = " ".join(s.text_en for s in route.steps)
+    assert "take Low-rise elevator to floor 1F" in text.replace("Take", "take")
+    assert "take High-rise elevator to floor 4F" in text.replace("Take", "take")
+    assert "乘坐高区电梯到4楼" in "".join(s.text_zh for s in route.steps)
