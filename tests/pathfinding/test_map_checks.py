@@ -167,3 +167,14 @@ def test_the_docs_state_every_rule_of_the_schema() -> None:
     missing = sorted(k for k in keys | values if not any(f"{q}{k}{e}" in docs for q, e in QUOTED))
     assert missing == []
     assert "no whitespace" in docs
+
+
+def test_the_campus_and_demo_maps_raise_only_warnings_the_docs_explain(campus_dir) -> None:
+    from pathfinding.imdf import load_imdf
+
+    docs = (DEMO_MAP.parents[2] / "docs" / "map-format.md").read_text("utf-8")
+    _, campus = load_imdf(campus_dir)
+    _, demo_report = load_map(demo())
+    assert demo_report.warnings == []
+    unexplained = sorted({w.code for w in campus.warnings} - {c for c in campus.codes() if f"`{c}`" in docs})
+    assert unexplained == []
