@@ -12,11 +12,8 @@ Coordinates (WGS84) are projected to metres around the venue.
 
 from __future__ import annotations
 
-import json
 import math
-import zipfile
 from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +21,13 @@ import shapely
 from shapely.geometry import LineString, Point, shape
 from shapely.geometry.base import BaseGeometry
 
-from .model import Building, Edge, EdgeKind, Elevator, Floor, Node, NodeKind, Outline, SiteMap
+from .imdf_archive import Unit, read_archive, text_of
+from .imdf_vertical import vertical_connectors
+from .model import Building, Edge, EdgeKind, Floor, Node, NodeKind, Outline, SiteMap
 from .validation import MapReport, check_graph
 
 EARTH_M = 6_371_008.8
 TOUCH_M = 0.15  # an opening belongs to every unit within this distance
-STACK_OVERLAP = 0.3  # share of the smaller outline two stacked units must have in common
 OUTDOOR_DETOUR = 1.3  # outdoor paths are longer than the straight line between entrances
 WALKWAY = frozenset({"walkway", "lobby", "corridor", "foyer", "concourse", "ramp", "opentobelow"})
 PEDESTRIAN = frozenset({"pedestrian", "pedestrian.principal", "pedestrian.transit"})
@@ -73,53 +71,6 @@ def check_imdf(source: str | Path) -> tuple[SiteMap | None, MapReport]:
         return None, report
     check_graph(site, report)
     return (None if report.errors else site), report
-
-
-def read_archive(path: Path, report: MapReport) -> dict[str, list[dict[str, Any]]]:
-    """Feature lists by file stem (``unit``, ``level``...), from a folder or a zip."""
-    raw: dict[str, bytes] = {}
-    if path.is_dir():
-        for f in path.rglob("*.geojson"):
-            raw[f.stem] = f.read_bytes()
-    elif zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as z:
-            for name in z.namelist():
-                if name.endswith(".geojson") and not name.startswith("__MACOSX"):
-                    raw[Path(name).stem] = z.read(name)
-    else:
-        report.error("unreadable", f"{path} is neither a folder nor a zip archive", [str(path)])
-        return {}
-    files: dict[str, list[dict[str, Any]]] = {}
-    for stem, data in raw.items():
-        try:
-            files[stem] = list(json.loads(data).get("features") or [])
-        except (ValueError, AttributeError):
-            report.error("unreadable", f"{stem}.geojson is not a GeoJSON feature collection", [stem])
-    for needed in ("level", "unit", "opening"):
-        if needed not in files:
-            report.error("nothing_walkable", f"the archive has no {needed}.geojson", [needed])
-    return files
-
-
-def _text(value: Any, lang: str) -> str:
-    """A label from an IMDF language map ({"en": ..., "zh": ...})."""
-    if not isinstance(value, dict):
-        return ""
-    if lang == "zh":
-        return str(next((v for k, v in value.items() if k.lower().startswith("zh")), ""))
-    return str(value.get("en") or next(iter(value.values()), ""))
-
-
-@dataclass
-class _Unit:
-    id: str
-    category: str
-    level: str
-    geom: BaseGeometry  # projected
-    point: tuple[float, float]
-    name_en: str = ""
-    name_zh: str = ""
-    openings: list[str] = field(default_factory=list)
 
 
 class _Importer:
@@ -198,15 +149,16 @@ class _Importer:
             props = buildings_raw.get(bid, {}).get("properties") or {}
             floors = tuple(sorted({fl for b, fl in levels.values() if b == bid}, key=lambda x: x.ordinal))
             name = props.get("name")
-            buildings[bid] = Building(bid, _text(name, "en") or bid, _text(name, "zh"), floors)
-        elevators = self._vertical(units, levels)
+            buildings[bid] = Building(bid, text_of(name, "en") or bid, text_of(name, "zh"), floors)
+        elevators, flights = vertical_connectors(self.files, units, levels, self.nodes, rep)
+        self.edges += flights
         self._entrances(units, levels, buildings)
         venue = (f.get("venue") or [{}])[0]
         vprops = venue.get("properties") or {}
         return SiteMap(
             code=str(venue.get("id", "imdf")),
-            name_en=_text(vprops.get("name"), "en"),
-            name_zh=_text(vprops.get("name"), "zh"),
+            name_en=text_of(vprops.get("name"), "en"),
+            name_zh=text_of(vprops.get("name"), "zh"),
             buildings=buildings,
             nodes=self.nodes,
             edges=self.edges,
@@ -233,7 +185,7 @@ class _Importer:
                 )
                 continue
             bid = bids[0] if bids else "site"
-            name = _text(props.get("short_name"), "en") or _text(props.get("name"), "en")
+            name = text_of(props.get("short_name"), "en") or text_of(props.get("name"), "en")
             name = name or str(ordinal)
             names[(bid, name)] += 1
             if names[(bid, name)] > 1:
@@ -241,7 +193,7 @@ class _Importer:
             out[lid] = (bid, Floor(name, ordinal))
         return out
 
-    def _units(self, levels: dict[str, tuple[str, Floor]]) -> dict[str, _Unit]:
+    def _units(self, levels: dict[str, tuple[str, Floor]]) -> dict[str, Unit]:
         occupants: dict[str, dict[str, Any]] = {}
         anchors = {a.get("id"): a for a in self.files.get("anchor", [])}
         for occ in self.files.get("occupant", []):
@@ -249,7 +201,7 @@ class _Importer:
             unit_id = ((anchor or {}).get("properties") or {}).get("unit_id")
             if unit_id:
                 occupants[unit_id] = occ.get("properties") or {}
-        units: dict[str, _Unit] = {}
+        units: dict[str, Unit] = {}
         for u in self.files.get("unit", []):
             uid = str(u.get("id"))
             props = u.get("properties") or {}
@@ -261,18 +213,18 @@ class _Importer:
                 continue
             point = geom.representative_point()
             name = props.get("name") or (occupants.get(uid) or {}).get("name")
-            units[uid] = _Unit(
+            units[uid] = Unit(
                 uid,
                 str(props.get("category") or "unspecified"),
                 props["level_id"],
                 geom,
                 (point.x, point.y),
-                _text(name, "en"),
-                _text(name, "zh"),
+                text_of(name, "en"),
+                text_of(name, "zh"),
             )
         return units
 
-    def _references(self, units: dict[str, _Unit]) -> None:
+    def _references(self, units: dict[str, Unit]) -> None:
         """Anchors, occupants and amenities must point at features that exist."""
         unit_ids = {u.get("id") for u in self.files.get("unit", [])}
         anchor_ids = {a.get("id") for a in self.files.get("anchor", [])}
@@ -289,7 +241,7 @@ class _Importer:
                     "dangling_reference", "amenity in an unknown unit", [str(am.get("id")), *bad]
                 )
 
-    def _unit_nodes(self, units: dict[str, _Unit], levels: dict[str, tuple[str, Floor]]) -> None:
+    def _unit_nodes(self, units: dict[str, Unit], levels: dict[str, tuple[str, Floor]]) -> None:
         for u in units.values():
             bid, floor = levels[u.level]
             if u.category in VERTICAL:
@@ -324,8 +276,8 @@ class _Importer:
                     )
                 )
 
-    def _openings(self, units: dict[str, _Unit], levels: dict[str, tuple[str, Floor]]) -> None:
-        by_level: dict[str, list[_Unit]] = defaultdict(list)
+    def _openings(self, units: dict[str, Unit], levels: dict[str, tuple[str, Floor]]) -> None:
+        by_level: dict[str, list[Unit]] = defaultdict(list)
         for u in units.values():
             by_level[u.level].append(u)
         trees = {lid: shapely.STRtree([u.geom for u in us]) for lid, us in by_level.items()}
@@ -377,91 +329,9 @@ class _Importer:
                             Edge(f"{a.id}~{b.id}", EdgeKind.CORRIDOR, a.id, b.id, round(length, 2))
                         )
 
-    def _stacks(
-        self,
-        units: list[_Unit],
-        levels: dict[str, tuple[str, Floor]],
-        links: list[tuple[str, str]] | None = None,
-    ) -> list[list[_Unit]]:
-        """Groups of units joined by ``links`` or, without links, stacked over each other
-        (same building, outlines overlapping) on different floors."""
-        parent = {u.id: u.id for u in units}
-
-        def find(x: str) -> str:
-            while parent[x] != x:
-                parent[x] = parent[parent[x]]
-                x = parent[x]
-            return x
-
-        if links is not None:
-            for a_id, b_id in links:
-                if a_id in parent and b_id in parent:
-                    parent[find(a_id)] = find(b_id)
-        else:
-            for i, a in enumerate(units):
-                for b in units[i + 1 :]:
-                    (ba, fa), (bb, fb) = levels[a.level], levels[b.level]
-                    if ba != bb or fa.ordinal == fb.ordinal:
-                        continue
-                    common = a.geom.intersection(b.geom).area
-                    if common > STACK_OVERLAP * min(a.geom.area, b.geom.area):
-                        parent[find(a.id)] = find(b.id)
-        groups: dict[str, list[_Unit]] = defaultdict(list)
-        for u in units:
-            groups[find(u.id)].append(u)
-        return [sorted(g, key=lambda u: levels[u.level][1].ordinal) for g in groups.values()]
-
-    def _relationship_links(self, units: dict[str, _Unit]) -> dict[str, list[tuple[str, str]]]:
-        """Unit pairs joined by relationship features, by category (elevator, stairs...)."""
-        out: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        for rel in self.files.get("relationship", []):
-            rid = str(rel.get("id"))
-            props = rel.get("properties") or {}
-            refs = [props.get("origin"), *(props.get("intermediary") or []), props.get("destination")]
-            ids = [str(r.get("id")) for r in refs if isinstance(r, dict)]
-            missing = [i for i in ids if i not in units and i not in self.nodes]
-            if missing:
-                self.report.error(
-                    "dangling_reference",
-                    f"relationship {rid} names unknown features",
-                    [rid, *missing],
-                )
-                continue
-            unit_ids = [i for i in ids if i in units]
-            out[str(props.get("category"))].extend(zip(unit_ids, unit_ids[1:], strict=False))
-        return out
-
-    def _vertical(self, units: dict[str, _Unit], levels: dict[str, tuple[str, Floor]]) -> list[Elevator]:
-        has_relationships = "relationship" in self.files
-        links = self._relationship_links(units)
-        elevators: list[Elevator] = []
-        lifts = [u for u in units.values() if u.category == "elevator"]
-        lift_links = links.get("elevator") if has_relationships else None
-        for n, stack in enumerate(self._stacks(lifts, levels, lift_links or None), start=1):
-            elevators.append(
-                Elevator(
-                    f"elevator:{stack[0].id}",
-                    stack[0].name_en or f"elevator {n}",
-                    stack[0].name_zh or f"{n}号电梯",
-                    tuple(u.id for u in stack),
-                )
-            )
-        for category, kind in (
-            ("stairs", EdgeKind.STAIRS),
-            ("steps", EdgeKind.STAIRS),
-            ("escalator", EdgeKind.ESCALATOR),
-        ):
-            flights = [u for u in units.values() if u.category == category]
-            flight_links = links.get(category) if has_relationships else None
-            for stack in self._stacks(flights, levels, flight_links or None):
-                for lo, hi in zip(stack, stack[1:], strict=False):
-                    if levels[lo.level][1].ordinal != levels[hi.level][1].ordinal:
-                        self.edges.append(Edge(f"{lo.id}^{hi.id}", kind, lo.id, hi.id, 10.0))
-        return elevators
-
     def _entrances(
         self,
-        units: dict[str, _Unit],
+        units: dict[str, Unit],
         levels: dict[str, tuple[str, Floor]],
         buildings: dict[str, Building],
     ) -> None:
