@@ -14,7 +14,21 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # must not load the web app, the solver and the router (see api/cli.py).
     from flask import Flask, jsonify, send_from_directory
 
-    from api import access, admin, auth, background, fhir, freshness, live, nurse, pages, patient, reception
+    from api import (
+        access,
+        admin,
+        auth,
+        background,
+        fhir,
+        freshness,
+        live,
+        log_privacy,
+        nurse,
+        pages,
+        patient,
+        reception,
+        staff,
+    )
     from api.config import from_environment
     from api.errors import ProblemApi, register_error_handlers
     from api.extensions import db, jwt, limiter, migrate
@@ -32,7 +46,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     limiter.init_app(app)
     api = ProblemApi(app)
     api.spec.components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer"})
-    for blueprint in (auth.blp, reception.blp, patient.blp, admin.blp, nurse.blp, live.blp, fhir.blp):
+    for blueprint in (
+        auth.blp,
+        reception.blp,
+        patient.blp,
+        admin.blp,
+        staff.blp,
+        nurse.blp,
+        live.blp,
+        fhir.blp,
+    ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.blp)
     auth.register_jwt_errors()
@@ -50,6 +73,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return send_from_directory(app.config["SWAGGER_UI_ASSETS"], filename)
 
     access.check_declared(app)  # no API operation without declared callers and site scope
+    log_privacy.install()
 
     return app
 

@@ -47,8 +47,8 @@ class SiteScope:
     home_id: int | None
     every_site: bool = False
 
-    def includes(self, site_id: int) -> bool:
-        return self.every_site or site_id == self.home_id
+    def includes(self, site_id: int | None) -> bool:
+        return self.every_site or (site_id is not None and site_id == self.home_id)
 
     def site(self) -> Site:
         """The caller's own site; a regional admin has none and must name one."""
@@ -70,7 +70,7 @@ class SiteScope:
 class Owner:
     """The site a record belongs to, and its journey when it is a patient's."""
 
-    site_id: int
+    site_id: int | None  # None: a regional admin's account, of no one site
     journey_id: int | None = None
 
 
@@ -113,6 +113,11 @@ def _closure(session: Session, closure_id: int, _scope: SiteScope) -> Owner | No
     return Owner(closure.site_id) if closure else None
 
 
+def _staff_account(session: Session, username: str, _scope: SiteScope) -> Owner | None:
+    user = session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
+    return Owner(user.site_id) if user else None
+
+
 OWNERS: dict[str, Callable[[Session, Any, SiteScope], Owner | None]] = {
     "site": _site,
     "journey_id": _journey,
@@ -121,6 +126,7 @@ OWNERS: dict[str, Callable[[Session, Any, SiteScope], Owner | None]] = {
     "room_code": _room_code,
     "room_id": _room_id,
     "closure_id": _closure,
+    "username": _staff_account,
 }
 # Path values that name no record of a site (a kind of room, a public screen's group).
 NOT_RECORDS = frozenset({"room_type", "group"})
@@ -235,8 +241,10 @@ def current_staff() -> StaffUser:
 
 
 def patient_journey(token: str) -> Journey:
-    """The journey a patient's link opens."""
-    journey = journey_for_token(db.session, current_app.config["SECRET_KEY"], token)
+    """The journey a patient's link opens; a replaced or expired link answers 410."""
+    config = current_app.config
+    now = config.get("CLOCK", _utcnow)()
+    journey = journey_for_token(db.session, config["SECRET_KEY"], token, now, config["PATIENT_LINK_GRACE"])
     if journey is None:
         raise NotFound("no journey for this link")
     return journey

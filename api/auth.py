@@ -12,8 +12,9 @@ from api import access
 from api.access import Unauthorized
 from api.errors import problem
 from api.extensions import db, jwt, limiter
+from navigation.errors import Forbidden
 from navigation.models import Site
-from navigation.staff import authenticate
+from navigation.staff import authenticate, password_fit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Staff sign-in")
 BEARER = [{"bearerAuth": []}]
@@ -44,6 +45,12 @@ class Login(MethodView):
         user = authenticate(db.session, body["username"], body["password"])
         if user is None:
             raise Unauthorized("wrong username or password", field="password")
+        if current_app.config["CAREPATH_ENV"] == "production" and not password_fit(body["password"]):
+            raise Forbidden(
+                "this password is not fit for production (a demo or weak one): an administrator "
+                "sets a new one with `carepath staff reset-password`",
+                field="password",
+            )
         expires = current_app.config["JWT_ACCESS_TOKEN_EXPIRES"]
         token = create_access_token(identity=str(user.id), additional_claims={"role": user.role.value})
         site = db.session.get(Site, user.site_id) if user.site_id else None

@@ -19,6 +19,7 @@ COMMANDS = {
     "map": "api.commands.maps:map_group",
     "plan": "api.commands.plan:plan_group",
     "simulate": "navigation.simulation.command:simulate_command",
+    "staff": "api.commands.staff:staff_group",
     "worker": "api.commands.worker:worker_command",
 }
 

@@ -36,6 +36,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         # background improvement of each site's day: how often, and the solver's budget per round
         "IMPROVE_EVERY": timedelta(seconds=int(env.get("CAREPATH_IMPROVE_EVERY_S", "300"))),
         "IMPROVE_SECONDS": float(env.get("CAREPATH_IMPROVE_SECONDS", "5")),
+        # a patient's link works until this long after the journey's last visit day
+        "PATIENT_LINK_GRACE": timedelta(days=float(env.get("CAREPATH_PATIENT_LINK_GRACE_DAYS", "3"))),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TITLE": "CarePath",

@@ -25,6 +25,8 @@ from api.schemas import (
     WhereaboutsSchema,
     access_url,
 )
+from navigation import audit
+from navigation.access import replace_link
 from navigation.cancellation import cancel_step, close_journey
 from navigation.checkin import AlreadyCheckedIn, PatientDetails, check_in
 from navigation.errors import DomainError
@@ -184,6 +186,30 @@ class JourneyQRCode(MethodView):
             out, kind="svg", scale=1, omitsize=True, xmldecl=False, title="CarePath QR", svgclass="qr-code"
         )
         return Response(out.getvalue(), mimetype="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@blp.route("/journeys/<int(max=2147483647):journey_id>/link")
+class JourneyLink(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(Role.RECEPTION, Role.ADMIN)
+    @blp.response(200, JourneySchema)
+    def post(self, journey_id: int):
+        """A new link for a patient who lost their phone; the old link answers 410 "go to the
+        desk" from now on. Audit-logged."""
+        journey = current_journey()
+        replace_link(journey)
+        audit.record(
+            db.session,
+            g.staff,
+            "journey.link.replace",
+            "journey",
+            journey.id,
+            site_id=journey.site_id,
+            patient_id=journey.patient_id,
+            now=now(),
+        )
+        commit()
+        return journey
 
 
 def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:

@@ -2,7 +2,9 @@
 
 The token is an HMAC of the journey id and a per-journey salt under the server's secret, so
 reception can reprint the same link at any time and no token is ever stored in the database.
-Rotating the salt revokes a link.
+A lost phone gets a new link: the salt changes and the old one is kept, so the old link can say
+"go to the desk" (410) instead of looking like a wrong one. A link also ends a grace period after
+the journey's last visit day (its check-in, or a later planned step such as a return visit).
 """
 
 from __future__ import annotations
@@ -12,29 +14,74 @@ import hashlib
 import hmac
 import re
 import secrets
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
+import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from navigation.models import Journey
+from navigation.errors import DomainError
+from navigation.models import Journey, Site, Task
 
 TOKEN_PATTERN = re.compile(r"^pt_(\d{1,18})_([A-Za-z0-9_-]{43})$")
+GO_TO_THE_DESK = "请到服务台领取新链接 / Please ask at the reception desk for a new link."
+
+
+class LinkGone(DomainError):
+    """A link that was good once: replaced, or past its journey's last day."""
+
+    status = 410
 
 
 def new_salt() -> str:
     return secrets.token_hex(16)
 
 
+def _token(secret: str, journey_id: int, salt: str) -> str:
+    mac = hmac.new(secret.encode(), f"journey:{journey_id}:{salt}".encode(), hashlib.sha256)
+    return f"pt_{journey_id}_{base64.urlsafe_b64encode(mac.digest()).decode().rstrip('=')}"
+
+
 def access_token(secret: str, journey: Journey) -> str:
-    mac = hmac.new(secret.encode(), f"journey:{journey.id}:{journey.token_salt}".encode(), hashlib.sha256)
-    return f"pt_{journey.id}_{base64.urlsafe_b64encode(mac.digest()).decode().rstrip('=')}"
+    return _token(secret, journey.id, journey.token_salt)
 
 
-def journey_for_token(session: Session, secret: str, token: str) -> Journey | None:
-    """The journey a token opens, or None; constant-time comparison against the expected token."""
+def replace_link(journey: Journey) -> None:
+    """A new link for the journey (a lost phone); the old one answers 410 from now on."""
+    journey.replaced_salts = [*journey.replaced_salts, journey.token_salt]
+    journey.token_salt = new_salt()
+
+
+def last_visit_day(created_at: datetime, steps: list[datetime | None], timezone: str) -> datetime:
+    """The end of the journey's last day in the hospital's time: its check-in day, or the day of
+    its latest planned or finished step (`steps`; a booked return visit moves it on)."""
+    zone = ZoneInfo(timezone)
+    day = max(m.astimezone(zone).date() for m in [created_at, *steps] if m is not None)
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def journey_for_token(
+    session: Session, secret: str, token: str, now: datetime, grace: timedelta
+) -> Journey | None:
+    """The journey a token opens, or None; constant-time comparison against the expected token.
+    A replaced or expired link raises LinkGone. One query: a phone asks every few seconds."""
     match = TOKEN_PATTERN.match(token)
     if not match:
         return None
-    journey = session.get(Journey, int(match.group(1)))
-    if journey is None:
+    planned = sa.select(sa.func.max(Task.planned_end)).where(Task.journey_id == Journey.id)
+    done = sa.select(sa.func.max(Task.completed_at)).where(Task.journey_id == Journey.id)
+    found = session.execute(
+        sa.select(Journey, Site.timezone, planned.scalar_subquery(), done.scalar_subquery())
+        .join(Site, Site.id == Journey.site_id)
+        .where(Journey.id == int(match.group(1)))
+    ).first()
+    if found is None:
         return None
-    return journey if hmac.compare_digest(access_token(secret, journey), token) else None
+    journey, timezone, last_planned, last_done = found
+    if hmac.compare_digest(access_token(secret, journey), token):
+        if now >= last_visit_day(journey.created_at, [last_planned, last_done], timezone) + grace:
+            raise LinkGone(f"此链接已过期 / This link has expired. {GO_TO_THE_DESK}")
+        return journey
+    if any(hmac.compare_digest(_token(secret, journey.id, salt), token) for salt in journey.replaced_salts):
+        raise LinkGone(f"此链接已被更换 / This link was replaced. {GO_TO_THE_DESK}")
+    return None

@@ -8,7 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from navigation.errors import Conflict, DomainError, NotFound
-from navigation.models import Role, StaffUser
+from navigation.models import Role, Site, StaffUser
 
 MIN_PASSWORD_LENGTH = 12
 # Compared against when the username is unknown, so a wrong username costs as long as a wrong
@@ -26,6 +26,14 @@ def check_password_rules(password: str) -> None:
         raise DomainError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters", field="password")
     if zxcvbn(password[:100])["score"] < 3:
         raise DomainError("this password is too common or too easy to guess", field="password")
+
+
+def password_fit(password: str) -> bool:
+    try:
+        check_password_rules(password)
+    except DomainError:
+        return False
+    return True
 
 
 def create_user(
@@ -47,6 +55,21 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+def create_account(
+    session: Session, username: str, password: str, role: Role, site_code: str | None, display_name: str = ""
+) -> StaffUser:
+    """A real account (the CLI and the admin API): a good password, an existing site."""
+    check_password_rules(password)
+    if not 1 <= len(username) <= 64 or not username.isprintable() or username != username.strip():
+        raise DomainError("a username has 1 to 64 printable characters", field="username")
+    site_id = None
+    if site_code is not None:
+        site_id = session.scalar(sa.select(Site.id).where(Site.code == site_code))
+        if site_id is None:
+            raise NotFound(f"no site {site_code!r}", field="site")
+    return create_user(session, username, password, role, site_id, display_name)
 
 
 def set_password(user: StaffUser, password: str) -> None:

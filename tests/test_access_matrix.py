@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 
-from navigation.models import AuditRecord, Closure, Site
+from navigation.access import access_token
+from navigation.models import AuditRecord, Closure, Journey, Site
 from tests.conftest import check_in_body
 
 CALLERS = (
@@ -57,6 +58,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /api/v1/journeys": DESK | {"north_admin"},
     "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/cancel": DESK,
     "POST /api/v1/journeys/{journey_id}/close": DESK,
+    "POST /api/v1/journeys/{journey_id}/link": frozenset({"reception", "admin"}),
     "GET /api/v1/journeys/{journey_id}": PATIENT_A | DESK,
     "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/complete": PATIENT_A | DESK,
     "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/arrive": PATIENT_A | DESK,
@@ -99,6 +101,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /api/v1/signage/{site}/{group}": EVERYONE,
     "GET /api/v1/sites/{site}/code-mappings": frozenset({"reception", "admin", "regional"}),
     "PUT /api/v1/sites/{site}/code-mappings": frozenset({"admin", "regional"}),
+    # the own site's accounts (another site's admin sees and creates only their own)
+    "GET /api/v1/staff": frozenset({"admin", "regional", "north_admin"}),
+    "POST /api/v1/staff": frozenset({"admin", "regional"}),
+    "PATCH /api/v1/staff/{username}": frozenset({"admin", "regional"}),
     # orders from the hospital's systems, into the caller's own site
     "POST /fhir/r4": frozenset({"reception", "admin", "interface", "north_admin"}),
 }
@@ -158,6 +164,10 @@ def world(client, check_in, north, session):
 
     return {
         "callers": callers,
+        # A's link as it is now (reception may have replaced it in the row before)
+        "current_a": lambda: {
+            "Authorization": f"Bearer {access_token('test-secret', session.get(Journey, a['id']))}"
+        },
         "path": {
             "site": lambda: "demo",
             "journey_id": lambda: a["id"],
@@ -168,6 +178,7 @@ def world(client, check_in, north, session):
             "room_type": lambda: "ecg",
             "group": lambda: "ecg",
             "closure_id": fresh_closure,
+            "username": lambda: "nurse",
         },
         "arrive_task": ecg["id"],
         "bodies": {
@@ -175,6 +186,13 @@ def world(client, check_in, north, session):
             "PUT /api/v1/sites/{site}/code-mappings": lambda: [
                 {"system": "http://loinc.org", "code": "11524-6", "exam_code": "ECG"}
             ],
+            "POST /api/v1/staff": lambda: {
+                "username": f"new-nurse-{next(visits)}",
+                "role": "nurse",
+                "site": "demo",
+                "password": "a ward kettle sings at nine",
+            },
+            "PATCH /api/v1/staff/{username}": lambda: {"display_name": "Nurse on ward 3"},
             "POST /fhir/r4": lambda: {"resourceType": "Bundle", "type": "transaction", "entry": []},
             "PUT /api/v1/catalog": demo_catalog_document,
             "PUT /api/v1/hospital": lambda: _demo("hospital.json"),
@@ -221,7 +239,7 @@ def _call(client, operation: str, caller: str, world: dict) -> tuple[int, bytes]
         method=method,
         json=body() if body else None,
         query_string=world["query"].get(operation),
-        headers=world["callers"][caller],
+        headers=world["current_a"]() if caller == "patient_a" else world["callers"][caller],
     )
     return response.status_code, response.get_data()
 

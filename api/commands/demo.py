@@ -35,12 +35,18 @@ def _local_time(_ctx: click.Context, _param: click.Parameter, value: str | None)
 )
 @with_appcontext
 def demo_command(host: str, port: int, no_serve: bool, clock_at: time | None) -> None:
-    """Create or upgrade the database, load the demo hospital, then serve it."""
+    """Create or upgrade the database, load the demo hospital, then serve it (never in production:
+    its accounts have a published password)."""
+    if current_app.config["CAREPATH_ENV"] == "production":
+        raise click.ClickException(
+            "the demo refuses to run with CAREPATH_ENV=production: its staff accounts have a published "
+            "password. Create real accounts with `carepath staff create`."
+        )
     from flask_migrate import upgrade
     from werkzeug.serving import run_simple
 
     from api.extensions import db
-    from navigation.demo import DEMO_PASSWORD, load_demo
+    from navigation.demo import DEMO_PASSWORD, DEMO_STAFF, load_demo
     from navigation.demo.clock import OffsetClock
 
     upgrade()
@@ -50,7 +56,8 @@ def demo_command(host: str, port: int, no_serve: bool, clock_at: time | None) ->
         current_app.config["CLOCK"] = OffsetClock(clock_at, site.timezone)
         click.echo(f"Hospital clock: {clock_at:%H:%M} {site.timezone} now, running in real time.")
     click.echo(
-        f"Demo hospital '{site.code}' ready. Staff accounts reception, nurse, admin; password {DEMO_PASSWORD!r}."
+        f"Demo hospital '{site.code}' ready. Staff accounts {', '.join(DEMO_STAFF)}; "
+        f"password {DEMO_PASSWORD!r} (unless changed since)."
     )
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     if not no_serve:

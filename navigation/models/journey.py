@@ -68,6 +68,7 @@ class Journey(Base):
     )
     priority: Mapped[int] = mapped_column(default=0)
     token_salt: Mapped[str] = mapped_column(sa.String(32))
+    replaced_salts: Mapped[list[Any]] = mapped_column(default=list)  # links replaced (navigation/access.py)
     catalog_version: Mapped[str] = mapped_column(sa.String(64))
     last_meal_at: Mapped[datetime | None]
     # Last meal unknown: fasting exams are planned only if the patient confirms fasting overnight.
