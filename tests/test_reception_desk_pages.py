@@ -8,15 +8,9 @@ import re
 
 import pytest
 
+from tests.staff_pages import sign_in
+
 pytestmark = pytest.mark.browser
-
-
-def sign_in(page, live_server: str) -> None:
-    page.goto(f"{live_server}/reception")
-    page.fill("#login [name=username]", "reception")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#checkin:not([hidden])")
 
 
 def scanned(page) -> str:
@@ -30,7 +24,7 @@ def scanned(page) -> str:
 
 
 def test_the_printed_slip_names_the_patient_and_first_step_and_its_qr_code_scans(live_server, page):
-    sign_in(page, live_server)
+    sign_in(page, live_server, "/reception", "reception")
     page.fill("[name=visit_number]", "V2026-0100")
     page.fill("[name=mrn]", "MRN-100")
     page.fill("[name=name]", "Wang Fang")
@@ -54,7 +48,7 @@ def test_the_printed_slip_names_the_patient_and_first_step_and_its_qr_code_scans
 
 def test_reception_finds_a_patient_reprints_their_slip_and_closes_the_visit(live_server, page, check_in):
     journey = check_in("ECG", visit="V2026-0200", name="Zhang Xiuying")
-    sign_in(page, live_server)
+    sign_in(page, live_server, "/reception", "reception")
     page.fill("[name=visit_number]", "V2026-0200")  # checked in again by mistake
     page.fill("[name=mrn]", "MRN001")
     page.fill("[name=name]", "Zhang Xiuying")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from navigation.models import AuditRecord, Role, Site
+from navigation.models import AuditRecord, Site
 from tests.queues.conftest import as_patient, step
 
 SEARCH = "/api/v1/journeys"
@@ -51,17 +51,9 @@ def test_staff_find_a_patient_by_visit_mrn_or_name_and_see_step_room_and_state(
     assert {r.site_id for r in reads} == {demo}
 
 
-def test_staff_of_another_site_find_nobody_here(client, reception, session, waiting_patient):
-    from navigation.staff import create_user
-
+def test_staff_of_another_site_find_nobody_here(client, reception, north, waiting_patient):
     patient = waiting_patient("ECG")
-    other = Site(code="north", name_en="North", name_zh="北院", timezone="Asia/Shanghai")
-    session.add(other)
-    session.flush()
-    create_user(session, "north-desk", "pw", Role.RECEPTION, other.id)
-    session.commit()
-    token = client.post("/api/v1/auth/login", json={"username": "north-desk", "password": "pw"}).json
-    elsewhere = {"Authorization": f"Bearer {token['access_token']}"}
+    elsewhere = north["nurse"]
     visit = patient["journey"]["visit_number"]
     assert client.get(SEARCH, query_string={"visit_number": visit}, headers=elsewhere).json == []
     assert client.get(SEARCH, query_string={"site": "demo"}, headers=elsewhere).status_code == 404
