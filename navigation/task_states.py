@@ -25,6 +25,7 @@ ALLOWED: dict[TaskStatus, frozenset[TaskStatus]] = {
 }
 FINISHED = frozenset({S.COMPLETED, S.CANCELLED, S.FAILED})
 OPEN = frozenset({S.READY, S.IN_PROGRESS, S.ON_HOLD})
+IN_LINE = frozenset({"arrived", "called", "in-service", "on-hold"})  # business statuses of a live ticket
 
 
 def transition(
@@ -159,8 +160,13 @@ def next_step(journey: Journey) -> Task | None:
     plan may put a later step of the list first when its room is free); else the first still
     waiting. Steps that cannot be done today come last, so they never block the rest.
 
+    A step the patient is in line for, or in the middle of, stays the next step whatever the
+    plan says of the others: a patient moved to another room keeps following that line.
     While the fasting question is unanswered the next thing to do is to answer it (paying
     may come first): nothing else, since the answer decides the order of the day."""
+    current = in_hand(journey)
+    if current is not None:
+        return current
     if awaits_fasting_answer(journey):
         return next((t for t in journey.tasks if t.kind == "payment" and t.status in OPEN), None)
     open_today = [t for t in journey.tasks if t.status in OPEN and is_today(t)]
@@ -175,6 +181,18 @@ def next_step(journey: Journey) -> Task | None:
                 if task.status in wanted and is_today(task) == today:
                     return task
     return None
+
+
+def in_hand(journey: Journey) -> Task | None:
+    """The step the patient is in line for (or being served, or paused in), if any."""
+    return next(
+        (
+            t
+            for t in journey.tasks
+            if t.status in OPEN and (t.status != S.READY or t.business_status in IN_LINE)
+        ),
+        None,
+    )
 
 
 def is_today(task: Task) -> bool:

@@ -396,6 +396,25 @@ def active_entry(session: Session, task: Task) -> QueueEntry | None:
     )
 
 
+def _refuse_a_second_line(session: Session, task: Task) -> None:
+    """One line at a time: a patient in line elsewhere is told where their ticket is."""
+    elsewhere = session.scalar(
+        sa.select(QueueEntry)
+        .where(
+            QueueEntry.journey_id == task.journey_id,
+            QueueEntry.task_id != task.id,
+            QueueEntry.status.in_([*LINE, E.ON_HOLD, *BUSY]),
+        )
+        .limit(1)
+    )
+    if elsewhere is not None:
+        raise Conflict(
+            f"you are in line at {where(elsewhere.queue.room)} with ticket {elsewhere.ticket} "
+            f"for '{elsewhere.task.name_en}'; one line at a time",
+            field="task_id",
+        )
+
+
 def join(
     session: Session,
     task: Task,
@@ -427,6 +446,7 @@ def join(
                 f"This is room {here.code}. Please go to {where(room)} for '{task.name_en}'.", field="room"
             )
         room = here
+    _refuse_a_second_line(session, task)
     change = QueueChange()
     existing = active_entry(session, task)
     if existing is not None and existing.status != E.NO_SHOW:

@@ -13,12 +13,14 @@ from navigation import audit, progress
 from navigation.errors import Conflict, DomainError
 from navigation.models import (
     EntryStatus,
+    Journey,
     QueueEntry,
     QueueEvent,
     Room,
     RoomQueue,
     RoomStatus,
     StaffUser,
+    Task,
     TaskStatus,
 )
 from navigation.queues import notify
@@ -513,9 +515,7 @@ def pause(
         if choices:
             target = min(choices, key=lambda q: (load[q.id], q.room.code))
             load[target.id] += 1 / max(1, target.room.stations)
-            _move_entry(
-                session, change, entry, locked[target.id], actor, now, f"room {room.code} paused: {reason}"
-            )
+            _move_entry(session, change, entry, locked[target.id], actor, now, _pause_note(room, reason))
             moved += 1
         else:  # nowhere else: later, and told so
             task = entry.task
@@ -527,7 +527,7 @@ def pause(
                 )
                 task.planned_start = queue.paused_until
                 task.planned_end = queue.paused_until + (length or timedelta(minutes=task.duration_min))
-            sync_step(entry, actor, now, f"room {room.code} paused: {reason}", tell=True)
+            sync_step(entry, actor, now, _pause_note(room, reason), tell=True)
             change.touch(entry)
             notify.plan_changed(session, entry, now)
     for target in target_queues.values():
@@ -566,6 +566,7 @@ def resume(
     if queue.paused_at is None:
         raise Conflict(f"room {room.code} is not paused", field="room")
     paused_minutes = round((now - queue.paused_at).total_seconds() / 60)
+    told = _pause_note(room, queue.pause_reason)
     queue.paused_at = queue.paused_until = queue.pause_reason = None
     room.status = RoomStatus.OPEN
     session.add(
@@ -583,8 +584,18 @@ def resume(
     change.touch(room_id=room.id)
     for entry in line(session, [queue.id]) + entries_in(session, queue.id, BUSY):
         change.touch(entry)
+    for task in session.scalars(  # the pause is over: its note leaves the phones it was on
+        sa.select(Task).join(Journey).where(Journey.site_id == room.site_id, Task.status_reason == told)
+    ):
+        task.status_reason = None
+        change.journey_ids.add(task.journey_id)
     notify.turn_soon(session, queue, now, soon_ahead)
     return change
+
+
+def _pause_note(room: Room, reason: str | None) -> str:
+    """What the steps of the patients a pause moved or delayed say, until the room resumes."""
+    return f"room {room.code} paused: {reason}"
 
 
 # ---- undo ----------------------------------------------------------------------------------
