@@ -141,6 +141,10 @@ class QueueChangeSchema(Schema):
 
 class QueueCallNextSchema(Schema):
     desk = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
+    confirm = fields.Boolean(
+        load_default=False,
+        metadata={"description": "Call although the desk still has a patient called or in service"},
+    )
     from_service = fields.Boolean(
         load_default=False, metadata={"description": "Call from the shared line of every room of this type"}
     )
@@ -326,7 +330,8 @@ class CallNext(MethodView):
     @blp.arguments(QueueCallNextSchema)
     @blp.response(200, QueueChangeSchema)
     def post(self, body: dict, room_code: str):
-        """Call the next patient to a desk (409 when nobody is waiting or the room is paused)."""
+        """Call the next patient to a desk (409 when nobody is waiting, the room is paused, or the
+        desk still has a patient: send `confirm` to take a second one)."""
         change = queues.call_next(
             db.session,
             _room(room_code),
@@ -334,6 +339,7 @@ class CallNext(MethodView):
             actor=g.staff,
             now=now(),
             from_service=body["from_service"],
+            confirm=body["confirm"],
         )
         return _done(change)
 

@@ -133,7 +133,7 @@ def _call_until_empty(
         start.wait()
         while True:
             try:
-                queues.call_next(session, room, desk, actor=nurse, now=utcnow())
+                queues.call_next(session, room, desk, actor=nurse, now=utcnow(), confirm=True)
                 session.commit()
                 calls += 1
             except queues.QueueEmpty:

@@ -183,7 +183,13 @@ async function roomAction(action, body) {
   try {
     const result = await call(`/api/v1/queues/rooms/${encodeURIComponent(room().code)}/${action}`, { body });
     say(result.message);
-  } catch (error) { say(error.message); }
+  } catch (error) {
+    // a desk still holding a patient: the server asks first, and so do we
+    if (error.status === 409 && error.details?.json?.confirm && !body.confirm && window.confirm(error.message)) {
+      return roomAction(action, { ...body, confirm: true });
+    }
+    say(error.message);
+  }
   await load();
 }
 

@@ -77,10 +77,12 @@ def call_next(
     now: datetime,
     from_service: bool = False,
     soon_ahead: int = TURN_SOON_AHEAD,
+    confirm: bool = False,
 ) -> QueueChange:
     """Call the first patient in line to `desk`. With `from_service`, the first of every room
     that performs the same service (patients who can be served here), so shared rooms share
-    one line. Serialised per queue: two nurses never call the same patient or skip one."""
+    one line. Serialised per queue: two nurses never call the same patient or skip one.
+    A desk still holding a patient (called or in service) takes another only with `confirm`."""
     _check_desk(room, desk)
     queue = queue_for_room(session, room)
     pool = [queue.id]
@@ -93,6 +95,8 @@ def call_next(
     queue = locked[queue.id]
     if queue.paused_at is not None:
         raise Conflict(f"room {room.code} is paused ({queue.pause_reason}); resume it first", field="room")
+    if not confirm:
+        _refuse_busy_desk(session, queue, desk)
     entry = next(
         (
             e
@@ -120,6 +124,17 @@ def call_next(
         notify.turn_soon(session, touched, now, soon_ahead)
     change.message = f"ticket {entry.ticket} called to desk {desk}"
     return change
+
+
+def _refuse_busy_desk(session: Session, queue: RoomQueue, desk: int) -> None:
+    held = next((e for e in entries_in(session, queue.id, BUSY) if e.desk == desk), None)
+    if held is not None:
+        status = held.status.value.replace("_", " ")
+        raise Conflict(
+            f"desk {desk} still has ticket {held.ticket} ({status}); complete, skip or mark them "
+            "not here first, or call again with confirm to take a second patient",
+            field="confirm",
+        )
 
 
 def recall(

@@ -27,7 +27,7 @@ def test_patients_are_called_in_arrival_order_to_the_nurses_desk(client, nurse, 
     assert called.headers["ETag"] == f'"{entry["version"]}"'
     turn = messages(first["journey"]["id"], "turn_now")
     assert [m.detail for m in turn] == ["轮到您了：B5-01 室，1 号台。"]  # a room number, never the exam
-    assert call(client, nurse, room).json["entry"]["ticket"] == "002"
+    assert call(client, nurse, room, confirm=True).json["entry"]["ticket"] == "002"
     page = client.get(f"/api/v1/journeys/{first['journey']['id']}", headers=as_patient(first["journey"])).json
     assert next(t for t in page["tasks"] if t["id"] == first["task"]["id"])["business_status"] == "called"
 
@@ -110,9 +110,9 @@ def test_a_shared_line_lets_a_free_room_call_the_first_patient_of_the_service(cl
     room = first["room"]  # the plan spreads the two over the ECG rooms
     assert second["room"] != room
     client.post(f"/api/v1/queues/rooms/{room}/call-next", json={"desk": 1}, headers=nurse)
-    alone = call(client, nurse, room)
+    alone = call(client, nurse, room, confirm=True)
     assert alone.status_code == 409  # its own line is empty
-    shared = call(client, nurse, room, from_service=True)
+    shared = call(client, nurse, room, from_service=True, confirm=True)
     assert shared.status_code == 200
     entry = shared.json["entry"]
     assert (entry["journey_id"], entry["room"], entry["ticket"]) == (second["journey"]["id"], room, "001")
@@ -120,3 +120,17 @@ def test_a_shared_line_lets_a_free_room_call_the_first_patient_of_the_service(cl
     assert [r["room"] for r in service["rooms"]] == ["A2-08", "A2-09", "B5-02"]
     statuses = {r["room"]: [e["status"] for e in r["entries"]] for r in service["rooms"]}
     assert statuses[room] == ["called", "called"]
+
+
+def test_calling_next_onto_a_busy_desk_asks_first(client, nurse, waiting_patient):
+    [waiting_patient("PFT") for _ in range(2)]
+    first = call(client, nurse, "B5-01").json["entry"]
+    client.post(f"/api/v1/queues/entries/{first['id']}/start", json={}, headers=nurse)
+    busy = call(client, nurse, "B5-01")
+    assert busy.status_code == 409
+    assert "desk 1" in busy.json["message"] and first["ticket"] in busy.json["message"]
+    assert "confirm" in busy.json["errors"]["json"]
+    board = client.get("/api/v1/queues/rooms/B5-01", headers=nurse).json["entries"]
+    assert [e["status"] for e in board].count("called") == 0  # nobody else was called
+    confirmed = call(client, nurse, "B5-01", confirm=True)
+    assert confirmed.status_code == 200 and confirmed.json["entry"]["ticket"] == "002"

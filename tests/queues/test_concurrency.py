@@ -51,7 +51,7 @@ def test_many_nurses_calling_at_once_call_everyone_exactly_once_in_order(app, wa
                 barrier.wait()
                 while True:
                     try:
-                        queues.call_next(own, room, desk % 6 + 1, actor=nurse, now=clock_now)
+                        queues.call_next(own, room, desk % 6 + 1, actor=nurse, now=clock_now, confirm=True)
                         own.commit()
                     except queues.QueueEmpty:
                         own.rollback()
@@ -94,7 +94,7 @@ def _call_in_own_session(engine: sa.Engine, now, room_code: str) -> int:
     with Session(engine) as own:
         nurse = own.scalars(sa.select(StaffUser).where(StaffUser.username == "nurse")).one()
         room = own.scalars(sa.select(Room).where(Room.code == room_code)).one()
-        change = queues.call_next(own, room, 1, actor=nurse, now=now)
+        change = queues.call_next(own, room, 1, actor=nurse, now=now, confirm=True)
         entry_id = change.entry.id
         own.commit()
         return entry_id
@@ -131,7 +131,7 @@ def test_a_second_call_waits_for_the_first_and_gets_the_next_patient(waiting_pat
     with Session(db.engine) as one:
         nurse = one.scalars(sa.select(StaffUser).where(StaffUser.username == "nurse")).one()
         room = one.scalars(sa.select(Room).where(Room.code == "B5-01")).one()
-        assert queues.call_next(one, room, 1, actor=nurse, now=clock.now).entry.id == first
+        assert queues.call_next(one, room, 1, actor=nurse, now=clock.now, confirm=True).entry.id == first
         thread, result = _in_thread(_call_in_own_session, db.engine, clock.now, "B5-01")
         thread.join(timeout=0.5)
         assert thread.is_alive()  # the queue row is locked until the first call commits

@@ -41,7 +41,7 @@ def test_improver_nurses_and_reception_at_once(app, session, waiting_patient, nu
         with app.test_client() as client:
             while time.monotonic() < stop:
                 called = client.post(
-                    f"/api/v1/queues/rooms/{room}/call-next", json={"desk": 1}, headers=nurse
+                    f"/api/v1/queues/rooms/{room}/call-next", json={"desk": 1, "confirm": True}, headers=nurse
                 )
                 statuses.append(called.status_code)
                 if called.status_code in (404, 409):

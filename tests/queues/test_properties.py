@@ -48,7 +48,7 @@ def test_any_sequence_of_operations_keeps_the_line_honest(session, clock, line_o
             before = snapshot(target)
             try:
                 if op == "call":
-                    change = queues.call_next(session, room, 1, actor=nurse, now=now)
+                    change = queues.call_next(session, room, 1, actor=nurse, now=now, confirm=True)
                     assert line and change.entry.id == line[0].id  # always the head of the line
                 elif op == "undo":
                     queues.undo(session, room, actor=nurse, now=now)
