@@ -62,7 +62,8 @@ def _start_inprocess_dispatcher() -> None:
 
 
 class PlanImprover:
-    """A thread that asks, every half minute, whether a site's plan is due for improvement."""
+    """A thread that asks, every half minute, whether a site's plan is due for improvement
+    (and, in the demo, which results are out)."""
 
     POLL_SECONDS = 30.0
 
@@ -81,10 +82,12 @@ class PlanImprover:
             self.thread.join(timeout)
 
     def run_once(self) -> dict[str, str]:
-        from api.jobs import improve_due_sites
+        from api.jobs import improve_due_sites, release_demo_results
 
         with self.app.app_context():
             try:
+                if self.app.config.get("DEMO_RESULTS"):
+                    release_demo_results()
                 return improve_due_sites(self.app.config["IMPROVE_EVERY"], self.app.config["IMPROVE_SECONDS"])
             finally:
                 db.session.remove()

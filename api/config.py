@@ -38,6 +38,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "IMPROVE_SECONDS": float(env.get("CAREPATH_IMPROVE_SECONDS", "5")),
         # a patient's link works until this long after the journey's last visit day
         "PATIENT_LINK_GRACE": timedelta(days=float(env.get("CAREPATH_PATIENT_LINK_GRACE_DAYS", "3"))),
+        # no lab system (the demo): results are ready when the catalog's turnaround has passed
+        "DEMO_RESULTS": env.get("CAREPATH_DEMO_RESULTS") == "1",
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TITLE": "CarePath",

@@ -14,6 +14,7 @@ from api.extensions import db
 from navigation import planning, progress, routing
 from navigation.models import Journey, JourneyStatus, Site, utcnow
 from navigation.planning import Improvement
+from navigation.results import release_due_results
 from notifications import Event
 
 logger = logging.getLogger(__name__)
@@ -67,3 +68,12 @@ def improve_due_sites(every: timedelta, seconds: float) -> dict[str, str]:
         result = improvement.result
         outcome[code] = f"cost {result.cost_before} -> {result.cost_after}, {len(improvement.moved)} told"
     return outcome
+
+
+def release_demo_results() -> int:
+    """The demo hospital's lab: each finished exam's results are ready once its turnaround has
+    passed (a real site marks them ready through the API). Returns how many became ready."""
+    now = current_app.config.get("CLOCK", utcnow)()
+    ready = sum(release_due_results(db.session, site, now) for site in db.session.scalars(sa.select(Site)))
+    db.session.commit()
+    return ready

@@ -20,6 +20,8 @@ from api.schemas import JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service, load_for_reading, report_fasting
+from navigation.models import Role
+from navigation.results import mark_result_ready
 from notifications import delivery_states, register_device, unregister_device
 from pathfinding import NoRouteError, Route, UnknownPlaceError
 from pathfinding.svg import route_svgs
@@ -61,6 +63,19 @@ class CompleteStep(MethodView):
         """Mark a self-service step done (paid, ate, drank the water, collected the report). Staff
         may do it for the patient (a payment made at the cashier); that is audit-logged."""
         task = complete_self_service(db.session, current_journey(), task_id, now(), actor=actor_name())
+        commit()
+        return task
+
+
+@blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/result-ready")
+class ResultReady(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(Role.NURSE, Role.ADMIN)
+    @blp.response(200, TaskOutSchema)
+    def post(self, journey_id: int, task_id: int):
+        """Staff: this finished exam's results are out, so its report may be collected (the
+        patient is told; audit-logged). Until then "collect your reports" is not offered."""
+        task = mark_result_ready(db.session, current_journey(), task_id, access.current_staff(), now())
         commit()
         return task
 

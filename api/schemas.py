@@ -5,10 +5,12 @@ from __future__ import annotations
 from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
+from api.context import now as clock_now
 from api.extensions import db
 from api.freshness import map_versions, route_cache
 from navigation.access import access_token
 from navigation.models import Journey, Language, Mobility, Task
+from navigation.opening import come_back
 from navigation.task_states import awaits_fasting_answer, next_step
 from navigation.wayfinding import next_route
 
@@ -123,6 +125,13 @@ class JourneySchema(Schema):
     access_token = fields.Method("_token", metadata={"description": "The patient's bearer token"})
     access_url = fields.Method("_url", metadata={"description": "The link to print as a QR code"})
     next_step_id = fields.Method("_next", allow_none=True)
+    come_back = fields.Method(
+        "_come_back",
+        allow_none=True,
+        metadata={
+            "description": "Nothing can start today: {at: 'HH:MM' tomorrow (hospital time), fasting: come without eating}"
+        },
+    )
     pending_question = fields.Method(
         "_question",
         allow_none=True,
@@ -148,11 +157,16 @@ class JourneySchema(Schema):
     def _route(self, journey: Journey) -> dict | None:
         return next_route(db.session, journey, route_cache(), map_versions(journey.site_id))
 
+    def _come_back(self, journey: Journey) -> dict | None:
+        return come_back(db.session, journey, clock_now())
+
     def _question(self, journey: Journey) -> str | None:
+        if self._come_back(journey) is not None:
+            return None  # nothing to plan today: they come back fasting
         return "fasting" if awaits_fasting_answer(journey) else None
 
     def _next(self, journey: Journey) -> int | None:
-        step = next_step(journey)
+        step = None if self._come_back(journey) is not None else next_step(journey)
         return step.id if step else None
 
 

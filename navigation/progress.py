@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from navigation.aftercommit import defer
 from navigation.models import Journey, JourneyStatus, Task
+from navigation.opening import come_back
 from navigation.task_states import FINISHED, next_step, refresh_readiness
 from navigation.wayfinding import next_route
 from notifications import Event, enqueue, journey_channel, room_queue_channel
@@ -77,7 +78,7 @@ def replanned(session: Session, journey: Journey, now: datetime) -> None:
 
 
 def _announce_next(session: Session, journey: Journey, now: datetime) -> None:
-    step = next_step(journey)
+    step = None if come_back(session, journey, now) is not None else next_step(journey)
     if step is None or step.planned_room is None or step.kind in ("meal", "report"):
         return
     route = next_route(session, journey)

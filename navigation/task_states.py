@@ -107,14 +107,23 @@ def earliest_start(task: Task) -> tuple[datetime | None, str]:
     kidney result an hour after the draw), or the fast since the patient's last meal."""
     journey = task.journey
     limits = [
-        (d.before.completed_at + timedelta(minutes=d.min_gap_min), d.reason)
+        (_awaited_until(d, done), d.reason)
         for d in journey.dependencies
-        if d.after_id == task.id and d.before.status == S.COMPLETED and d.before.completed_at
+        if d.after_id == task.id and d.before.status == S.COMPLETED and (done := d.before.completed_at)
     ]
     if task.fasting_hours > 0 and journey.last_meal_at is not None:
         fasted = journey.last_meal_at + timedelta(hours=task.fasting_hours)
         limits.append((fasted, f"{task.fasting_hours:g} h without food since the last meal"))
     return max(limits, key=lambda limit: limit[0], default=(None, ""))
+
+
+def _awaited_until(dep: TaskDependency, done: datetime) -> datetime:
+    """When what `dep.after` needs from the finished `dep.before` exists: its report, once
+    ready (the catalog's turnaround is only the plan's estimate); else the rule's gap."""
+    before = dep.before
+    if dep.after.kind == "report" and before.result_ready_at is not None:
+        return before.result_ready_at
+    return done + timedelta(minutes=dep.min_gap_min)
 
 
 def refuse_early(task: Task, now: datetime, slack: timedelta = timedelta(0)) -> None:
@@ -143,6 +152,8 @@ def _holds_back(dep: TaskDependency, journey: Journey) -> bool:
     """An unfinished step holds the next one back, unless it only orders them and cannot be
     done today (the meal need not wait for a fasting test that will not happen)."""
     before = dep.before
+    if dep.after.kind == "report" and before.status == S.COMPLETED:
+        return before.result_ready_at is None  # no report to collect before the results exist
     if before.status in FINISHED:
         return False
     return dep.hard or is_today(before)

@@ -15,6 +15,8 @@ const TEXT = {
     status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
               completed: "已完成", cancelled: "已取消", failed: "未完成" },
     floor: "层", other: "English",
+    comeBack: "今天已无法进行检查。请明天 {t} 前再来。",
+    comeBackFasting: "今天已无法进行检查。请明天 {t} 前空腹再来（今晚 22:00 后请勿进食，可少量饮水）。",
   },
   en: {
     next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
@@ -31,6 +33,8 @@ const TEXT = {
     status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
               completed: "Done", cancelled: "Cancelled", failed: "Not done" },
     floor: "Floor", other: "中文",
+    comeBack: "No exams can be done today. Please come back tomorrow before {t}.",
+    comeBackFasting: "No exams can be done today. Please come back tomorrow before {t} without eating (nothing after 22:00 tonight; sips of water are fine).",
   },
 };
 const token = decodeURIComponent(location.pathname.split("/").pop());
@@ -67,8 +71,11 @@ function render() {
   $("list-title").hidden = false;
   renderFastingQuestion();
   const next = journey.tasks.find((task) => task.id === journey.next_step_id);
-  $("finished").hidden = journey.status !== "completed";
-  $("finished-text").textContent = t().finished;
+  const back = journey.come_back;
+  $("finished").hidden = journey.status !== "completed" && !back;
+  $("finished-text").textContent = back
+    ? (back.fasting ? t().comeBackFasting : t().comeBack).replace("{t}", back.at)
+    : t().finished;
   $("next").hidden = !next;
   if (next) renderNext(next);
   $("steps").replaceChildren(...journey.tasks.map((task) => {

@@ -113,6 +113,8 @@ class Task(Base):
     plan_note: Mapped[str | None] = mapped_column(sa.String(400))  # why the plan cannot fit it in today
     started_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    # when this exam's results (its report) exist: marked by staff, or in the demo when due
+    result_ready_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
     journey: Mapped[Journey] = relationship(back_populates="tasks")
     planned_room: Mapped[Room | None] = relationship()
