@@ -103,6 +103,7 @@ def test_journey_completes_when_every_step_is_done(session, check_in, clock):
         else:
             transition(task, TaskStatus.IN_PROGRESS, actor="staff:nurse", now=clock.now)
             transition(task, TaskStatus.COMPLETED, actor="staff:nurse", now=clock.advance(minutes=10))
+            task.result_ready_at = clock.now  # the lab says the result is out
             refresh_readiness(journey, clock.now)
     assert journey.status == JourneyStatus.COMPLETED
 
