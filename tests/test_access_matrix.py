@@ -63,6 +63,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/complete": PATIENT_A | DESK,
     "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/arrive": PATIENT_A | DESK,
     "POST /api/v1/journeys/{journey_id}/fasting": PATIENT_A | DESK,
+    "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/result-ready": NURSES,
     "POST /api/v1/journeys/{journey_id}/devices": PATIENT_A,
     "DELETE /api/v1/journeys/{journey_id}/devices": PATIENT_A,
     "GET /api/v1/journeys/{journey_id}/notifications": DESK,
