@@ -13,6 +13,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top, so that `import api.cli` stays light: a command's help
     # must not load the web app, the solver and the router (see api/cli.py).
     from flask import Flask, jsonify, send_from_directory
+    from werkzeug.middleware.proxy_fix import ProxyFix
 
     from api import (
         access,
@@ -37,6 +38,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.config.update(from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config["PROXY_HOPS"]:  # the client's address, not the proxy's, for limits and delays
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # Chinese names stay readable in responses and logs
 

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from flask import current_app
+import math
+from datetime import timedelta
+
+from flask import current_app, request
 from flask.views import MethodView
 from flask_jwt_extended import create_access_token
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api import access
 from api.access import Unauthorized
+from api.context import commit, now
 from api.errors import problem
 from api.extensions import db, jwt, limiter
-from navigation.errors import Forbidden
+from navigation import sign_in
+from navigation.errors import DomainError, Forbidden
 from navigation.models import Site
 from navigation.staff import authenticate, password_fit
 
@@ -21,8 +26,20 @@ BEARER = [{"bearerAuth": []}]
 
 
 class LoginSchema(Schema):
-    username = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(max=200))
+
+
+class TryLater(DomainError):
+    status = 429
+
+    def __init__(self, wait: timedelta):
+        seconds = max(1, math.ceil(wait.total_seconds()))
+        super().__init__(
+            f"too many wrong passwords for this account from here: try again in {seconds} s",
+            field="password",
+        )
+        self.headers = {"Retry-After": str(seconds)}
 
 
 class TokenSchema(Schema):
@@ -41,10 +58,20 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, body: dict) -> dict:
-        """Sign in with a staff account; send the token as `Authorization: Bearer <token>`."""
-        user = authenticate(db.session, body["username"], body["password"])
+        """Sign in with a staff account; send the token as `Authorization: Bearer <token>`. After
+        three wrong passwords for an account from one address, that address waits before each
+        further try (1, 2, 4 ... up to 30 seconds; 429 with Retry-After)."""
+        username, source = body["username"], request.remote_addr or "unknown"
+        wait = sign_in.wait_needed(db.session, username, source, now())
+        if wait:
+            raise TryLater(wait)
+        user = authenticate(db.session, username, body["password"])
         if user is None:
+            sign_in.failed(db.session, username, source, now())
+            commit()
             raise Unauthorized("wrong username or password", field="password")
+        sign_in.succeeded(db.session, username, source)
+        commit()
         if current_app.config["CAREPATH_ENV"] == "production" and not password_fit(body["password"]):
             raise Forbidden(
                 "this password is not fit for production (a demo or weak one): an administrator "

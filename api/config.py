@@ -40,6 +40,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "PATIENT_LINK_GRACE": timedelta(days=float(env.get("CAREPATH_PATIENT_LINK_GRACE_DAYS", "3"))),
         # no lab system (the demo): results are ready when the catalog's turnaround has passed
         "DEMO_RESULTS": env.get("CAREPATH_DEMO_RESULTS") == "1",
+        # proxies in front of the app (nginx, a load balancer) whose X-Forwarded-* headers to trust
+        "PROXY_HOPS": int(env.get("CAREPATH_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TITLE": "CarePath",

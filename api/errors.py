@@ -41,7 +41,7 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(DomainError)
     def domain_error(error: DomainError):
         errors = {"json": error.errors} if error.errors else None
-        return problem(error.status, error.message, errors)
+        return problem(error.status, error.message, errors, getattr(error, "headers", None))
 
     @app.errorhandler(StaleDataError)
     def stale(_: StaleDataError):

@@ -16,7 +16,7 @@ from navigation.models.journey import (
 )
 from navigation.models.queue import EntryStatus, QueueEntry, QueueEvent, RoomQueue, ServiceTime  # noqa: F401
 from navigation.models.routing import Closure, SiteMapRecord
-from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, Role, StaffUser
+from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, LoginFailure, Role, StaffUser
 
 __all__ = [
     "AuditRecord",
@@ -32,6 +32,7 @@ __all__ = [
     "JourneyOrder",
     "JourneyStatus",
     "Language",
+    "LoginFailure",
     "Mobility",
     "OrderStatus",
     "Patient",

@@ -31,6 +31,16 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class LoginFailure(Base):
+    """Failed sign-ins of one account from one address (navigation/sign_in.py)."""
+
+    __tablename__ = "login_failure"
+    username: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    source: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failure_at: Mapped[datetime]
+
+
 class AuditRecord(Base):
     """Who did what to which record, when (HIPAA 164.312(b)); appended, never updated."""
 
