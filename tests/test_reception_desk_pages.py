@@ -72,3 +72,24 @@ def test_reception_finds_a_patient_reprints_their_slip_and_closes_the_visit(live
     page.click("#reason-form button[type=submit]")
     page.wait_for_function("document.querySelector('#find-status').textContent.includes('Done')")
     assert "Closed" in page.inner_text("#found li[data-visit='V2026-0200']")
+
+
+def test_a_lost_phone_gets_a_new_link_on_a_new_slip_and_the_old_link_ends(
+    live_server, page, check_in, client, session
+):
+    journey = check_in("ECG", visit="V2026-0300", name="Sun Li")
+    sign_in(page, live_server, "/reception", "reception")
+    page.fill("#find-form [name=value]", "V2026-0300")
+    page.click("#find-form button")
+    row = page.locator("#found li[data-visit='V2026-0300']")
+    row.get_by_role("button", name=re.compile("New link")).click()
+    page.wait_for_function(
+        "document.querySelector('#slip-note').textContent.includes('old one no longer opens')"
+    )
+    new_link = page.inner_text("#link")
+    assert new_link != journey["access_url"] and scanned(page) == new_link
+    session.expire_all()  # the browser changed the journey through the live server
+    old = {"Authorization": f"Bearer {journey['access_token']}"}
+    assert client.get(f"/api/v1/journeys/{journey['id']}", headers=old).status_code == 410
+    new = {"Authorization": f"Bearer {new_link.rsplit('/', 1)[1]}"}
+    assert client.get(f"/api/v1/journeys/{journey['id']}", headers=new).status_code == 200

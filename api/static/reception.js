@@ -54,6 +54,7 @@ function signedOut(error) {
 
 /* The slip: name, visit number, first step and its time (hospital time), the QR code. */
 async function showSlip(journey) {
+  $("slip-note").textContent = "";
   const first = journey.tasks.find((task) => task.id === journey.next_step_id);
   $("slip-name").textContent = journey.patient.name;
   $("slip-visit").textContent = `就诊号 Visit ${journey.visit_number}`;
@@ -69,6 +70,14 @@ async function showSlip(journey) {
   $("result-steps").replaceChildren(...journey.tasks.map((task) =>
     el("li", {}, `${task.name_en} · ${task.name_zh}${task.room ? ` → ${task.room.code}` : ""}`)));
   show("result");
+}
+
+/* A lost phone: a new link on a new slip; the old link answers "go to the desk" from now on. */
+async function newLink(journeyId) {
+  try {
+    await showSlip(await api(`/api/v1/journeys/${journeyId}/link`, { method: "POST", token }));
+    $("slip-note").textContent = "New link: the old one no longer opens · 已换发新链接，旧链接已失效";
+  } catch (error) { if (!signedOut(error)) $("find-status").textContent = error.message; }
 }
 
 async function reprint(journeyId) {
@@ -157,6 +166,7 @@ async function find() {
       const actions = el("div", { class: "actions" });
       const button = (label, onclick) => { const b = el("button", { type: "button" }, label); b.onclick = onclick; actions.append(b); };
       button(`Reprint slip · 补打凭条 (${j.visit_number})`, () => reprint(j.id));
+      if (j.status === "active") button(`New link, lost phone · 换发新链接 (${j.visit_number})`, () => newLink(j.id));
       if (j.status === "active" && j.current_step) {
         button(`Cancel step · 取消此步 (${j.current_step.name_en})`,
           () => askReason(`Cancel “${j.current_step.name_zh} · ${j.current_step.name_en}” for ${j.patient.name}`,
