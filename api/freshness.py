@@ -4,7 +4,7 @@
   a phone sending the ETag it holds (If-None-Match) of an unchanged one gets 304 and the task
   list is never loaded. The stamp covers everything the answer shows, so a nurse's call shows
   on the patient's next read.
-- An answer once built is kept a minute under its ETag: a phone that lost its ETag (a reload,
+- An answer once built is kept ten minutes under its ETag: a phone that lost its ETag (a reload,
   a second phone of the family) reading an unchanged journey gets the same bytes, not a
   rebuild. The ETag changes with the journey, so a kept answer is as fresh as a 304.
 - Patient JSON is `Cache-Control: no-store`: no shared cache or browser keeps it; the page
@@ -42,7 +42,7 @@ def init_app(app: Flask) -> None:
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     namespace = f"carepath:route:{hashlib.sha256(database.encode()).hexdigest()[:12]}"
     app.extensions["carepath.routes"] = RouteCache(client, namespace)
-    app.extensions["carepath.answers"] = Recent[bytes](size=4096, ttl_seconds=60)
+    app.extensions["carepath.answers"] = Recent[bytes](size=4096, ttl_seconds=600)
     app.extensions["carepath.code_stamp"] = _code_stamp()
     app.before_request(_forget_versions)
     app.after_request(_patient_answers_are_not_stored)
@@ -105,7 +105,7 @@ def _etag(kind: str, journey_id: int, stamp: tuple[Any, ...]) -> str:
 
 def fresh_answer(etag: str, build: Callable[[], Any]) -> Response:
     """304 if the caller holds `etag`; else the JSON answer for it, built by `build` unless an
-    answer with the same ETag was built in the last minute."""
+    answer with the same ETag was built in the last ten minutes."""
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304, headers=NO_STORE)
         response.set_etag(etag)

@@ -27,6 +27,7 @@ import json
 import os
 import random
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -370,6 +371,7 @@ class Morning:
         self.day, self.nurse, self.reception = day, nurse, reception
         self.random = random.Random(1)
         self.etags: dict[str, str] = {}  # path -> the ETag the phone holds
+        self._polling: list[tuple[str, str, str]] = []
         self.called: list[int] = []  # entries called, to complete
         self.visits = itertools.count()
         self.desks = itertools.count()
@@ -394,9 +396,15 @@ class Morning:
 
     def not_modified(self) -> Call:
         """A phone polling its journey with the ETag it holds; nothing changed since."""
-        journey_id, auth = self._patient()
-        path = f"/api/v1/journeys/{journey_id}"
-        return Call("GET", path, {**auth, "If-None-Match": self.etags.get(path, '""')}, expect=(304,))
+        if not self._polling:
+            tokens = dict(self.day.journeys)
+            self._polling = [
+                (path, tokens[int(path.rsplit("/", 1)[1])], etag)
+                for path, etag in self.etags.items()
+                if path.startswith("/api/v1/journeys/")
+            ]
+        path, token, etag = self.random.choice(self._polling)
+        return Call("GET", path, {"Authorization": f"Bearer {token}", "If-None-Match": etag}, expect=(304,))
 
     def board(self) -> Call:
         return Call("GET", f"/api/v1/queues/rooms/{self.random.choice(self.day.rooms)}", self.nurse)
@@ -447,11 +455,12 @@ class Morning:
             self.day.checked_in.append(call.body["visit_number"] if call.body else "")
 
 
-async def warm_up(port: int, day: Day, morning: Morning, limit_s: float = 90.0) -> None:
-    """Not measured: every phone reads its journey and place in line once (the morning is
-    under way: routes are cached, each phone holds its ETags)."""
+async def warm_up(port: int, day: Day, morning: Morning, limit_s: float = 240.0) -> None:
+    """Not measured: every phone reads its journey and place in line, twice (so that each
+    worker is likely to have seen it): the morning is under way, routes are cached, each phone
+    holds its ETags. Bounded in time on a slow machine."""
     calls = [Call("GET", f"/api/v1/{kind}/{j}", {"Authorization": f"Bearer {t}"})
-             for j, t in day.journeys for kind in ("journeys", "queues/journeys")]  # fmt: skip
+             for _ in range(2) for j, t in day.journeys for kind in ("journeys", "queues/journeys")]  # fmt: skip
     queue: asyncio.Queue[Call] = asyncio.Queue()
     for call in calls:
         queue.put_nowait(call)
@@ -464,6 +473,22 @@ async def warm_up(port: int, day: Day, morning: Morning, limit_s: float = 90.0) 
         conn.close()
 
     await asyncio.gather(*(connection() for _ in range(32)))
+    print(f"warm-up: {len(calls) - queue.qsize()} of {len(calls)} reads", file=sys.stderr)
+
+
+def yardstick(port: int, seconds: float) -> None:
+    """If Debian's `wrk` is installed: /healthz as a C client sees it, on stderr, to tell a
+    slow client from a slow server (the JSON lines stay this client's figures)."""
+    if shutil.which("wrk") is None:
+        return
+    found = subprocess.run(
+        ["wrk", "-t1", "-c32", f"-d{max(1, int(seconds))}s", f"http://{HOST}:{port}/healthz"],
+        capture_output=True,
+        text=True,
+        timeout=seconds + 30,
+    ).stdout
+    rate = next((line.split()[1] for line in found.splitlines() if line.startswith("Requests/sec")), "?")
+    print(f"wrk yardstick, /healthz with 32 connections: {rate} req/s", file=sys.stderr)
 
 
 async def run_cases(port: int, day: Day, seconds: float, mixed_seconds: float) -> list[dict]:
@@ -485,6 +510,7 @@ async def run_cases(port: int, day: Day, seconds: float, mixed_seconds: float) -
         )
         print(f"INVALID RUN: {healthz['invalid']}", file=sys.stderr)
     lines.append(healthz)
+    yardstick(port, seconds)
 
     for case, connections, make in (
         ("journey_read", 32, morning.journey),
