@@ -23,6 +23,8 @@ from typing import Any
 
 import redis
 from flask import Flask, Response, current_app, g, request
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 from sqlalchemy.engine import make_url
 
 from api.access import bearer_token
@@ -37,7 +39,11 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 def init_app(app: Flask) -> None:
     url = app.config["REDIS_URL"]
-    client = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5) if url else None
+    client = (  # a cache fails fast: no retries, the route is computed instead
+        redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0))
+        if url
+        else None
+    )
     # One Redis may serve several hospitals' databases: their routes never mix.
     database = make_url(app.config["SQLALCHEMY_DATABASE_URI"]).render_as_string(hide_password=True)
     namespace = f"carepath:route:{hashlib.sha256(database.encode()).hexdigest()[:12]}"

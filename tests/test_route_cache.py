@@ -6,6 +6,8 @@ from __future__ import annotations
 import fakeredis
 import redis
 import sqlalchemy as sa
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from navigation.route_cache import RouteCache, RouteKey
 
@@ -26,9 +28,8 @@ def test_a_route_computed_by_one_process_is_read_by_another_through_redis():
 
 
 def test_redis_trouble_never_fails_a_route():
-    down = RouteCache(
-        redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2), "carepath:route:test"
-    )
+    nobody = redis.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2, retry=Retry(NoBackoff(), 0))
+    down = RouteCache(nobody, "carepath:route:test")
     key = RouteKey(1, 1, 0, "A", "B", "walking")
     assert down.get(key) is None
     down.put(key, {"seconds": 1.0})  # kept in this process all the same
