@@ -59,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         nurse.blp,
         live.blp,
         fhir.blp,
+        fhir.journeys_blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.blp)

@@ -7,9 +7,10 @@ OperationOutcome whose `expression` names the faulty element, as FHIR clients ex
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, g, request
+from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.exc import IntegrityError
@@ -18,15 +19,21 @@ from api import access
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
+from navigation import audit
 from navigation.errors import DomainError
+from navigation.integration.capability import capability_statement
 from navigation.integration.fhir_answers import operation_outcome, transaction_response
+from navigation.integration.fhir_journey import bundle, journey_resources, step_task
 from navigation.integration.fhir_orders import BundleRefused, read_bundle
 from navigation.integration.receive import receive_orders
 from navigation.integration.replays import earlier_answer, remember_answer
+from navigation.integration.task_search import TaskQuery, find_tasks
 from navigation.models import Role, Site
 
 blp = Blueprint("fhir", __name__, url_prefix="/fhir/r4", description="FHIR R4: orders in, journeys out")
+journeys_blp = Blueprint("fhir_journeys", __name__, url_prefix="/api/v1", description="A journey as FHIR")
 FHIR_JSON = "application/fhir+json"
+RELEASED = datetime(2026, 11, 30, tzinfo=UTC)  # when this capability statement last changed
 
 
 def fhir_response(resource: dict[str, Any], status: int = 200) -> Response:
@@ -79,3 +86,64 @@ def _take_in(site: Site, document: dict, message) -> dict:
 def _site() -> Site:
     """The signed-in account's site."""
     return g.scope.site()
+
+
+def _base_url() -> str:
+    return (current_app.config["PUBLIC_BASE_URL"] or request.host_url).rstrip("/")
+
+
+@blp.route("/metadata")
+class Metadata(MethodView):
+    @access.public("the FHIR capability statement: what this server does, no patient data")
+    @blp.doc(responses={"200": {"description": "CapabilityStatement", "content": {FHIR_JSON: {}}}})
+    def get(self):
+        """What this FHIR endpoint does (FHIR 4.0.1): transactions in, Task search out."""
+        return fhir_response(capability_statement(_base_url(), RELEASED))
+
+
+@blp.route("/Task")
+class TaskSearch(MethodView):
+    @blp.doc(
+        security=BEARER,
+        parameters=[
+            {"in": "query", "name": name, "required": False, "schema": {"type": "string"}}
+            for name in ("group-identifier", "status", "code", "_count")
+        ],
+        responses={"200": {"description": "searchset Bundle of Tasks", "content": {FHIR_JSON: {}}}},
+    )
+    @access.staff(Role.RECEPTION, Role.NURSE, Role.ADMIN)
+    def get(self):
+        """Steps of journeys at the caller's site as FHIR Tasks (the read is audit-logged)."""
+        scope = g.scope
+        try:
+            query = TaskQuery.from_params(request.args, site_id=scope.home_id)
+        except DomainError as exc:
+            return fhir_response(operation_outcome(exc.message, exc.field, "invalid"), 400)
+        tasks = find_tasks(db.session, query)
+        audit.record(
+            db.session,
+            g.staff,
+            "fhir.task.search",
+            "site",
+            scope.home_id or "*",
+            site_id=scope.home_id,
+            now=now(),
+            found=len(tasks),
+            journeys=sorted({t.journey_id for t in tasks}),
+        )
+        commit()
+        return fhir_response(bundle([step_task(t) for t in tasks], f"{_base_url()}/fhir/r4", "searchset"))
+
+
+@journeys_blp.route("/journeys/<int(max=2147483647):journey_id>/fhir")
+class JourneyAsFhir(MethodView):
+    @journeys_blp.doc(
+        security=BEARER,
+        responses={"200": {"description": "collection Bundle", "content": {FHIR_JSON: {}}}},
+    )
+    @access.staff(Role.RECEPTION, Role.NURSE, Role.ADMIN, audit_read="journey.fhir.read")
+    def get(self, journey_id: int):
+        """The journey as a FHIR R4 collection Bundle: Patient, a parent Task and one per step,
+        Appointments for planned slots, Locations of the rooms (the read is audit-logged)."""
+        journey = access.current_journey()
+        return fhir_response(bundle(journey_resources(journey), f"{_base_url()}/fhir/r4"))

@@ -108,6 +108,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "PATCH /api/v1/staff/{username}": frozenset({"admin", "regional"}),
     # orders from the hospital's systems, into the caller's own site
     "POST /fhir/r4": frozenset({"reception", "admin", "interface", "north_admin"}),
+    # journeys back out as FHIR: the capability statement is public; Tasks are the caller's site's
+    "GET /fhir/r4/metadata": EVERYONE,
+    "GET /fhir/r4/Task": DESK | {"north_admin"},
+    "GET /api/v1/journeys/{journey_id}/fhir": DESK,
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
