@@ -16,6 +16,7 @@ from flask.cli import FlaskGroup
 COMMANDS = {
     "codes": "api.commands.codes:codes_group",
     "demo": "api.commands.demo:demo_command",
+    "hl7": "api.commands.hl7:hl7_group",
     "map": "api.commands.maps:map_group",
     "plan": "api.commands.plan:plan_group",
     "simulate": "navigation.simulation.command:simulate_command",

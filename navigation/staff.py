@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import secrets
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -90,3 +92,21 @@ def authenticate(session: Session, username: str, password: str) -> StaffUser | 
         check_password_hash(_DUMMY_HASH, password)
         return None
     return user if check_password_hash(user.password_hash, password) else None
+
+
+def system_account(session: Session, username: str) -> StaffUser:
+    """The account a machine acts as (the HL7 listener), so its changes are audited under a
+    name. It has a random password and is inactive: nobody can sign in with it."""
+    user = find_user(session, username)
+    if user is None:
+        user = StaffUser(
+            username=username,
+            display_name=f"System: {username}",
+            password_hash=generate_password_hash(secrets.token_urlsafe(32)),
+            role=Role.INTERFACE,  # may post orders and nothing else
+            site_id=None,  # one listener may serve several sites (MSH-6 names each message's)
+            active=False,
+        )
+        session.add(user)
+        session.flush()
+    return user

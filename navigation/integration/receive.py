@@ -19,8 +19,17 @@ from navigation.catalog.store import active_catalog
 from navigation.checkin import PatientDetails, check_in, refuse_orders_without_room, usable_rooms
 from navigation.errors import DomainError
 from navigation.integration.code_store import site_code_map
-from navigation.integration.orders import IncomingOrder, OrderMessage
-from navigation.models import Journey, JourneyOrder, Mobility, OrderStatus, Site, StaffUser, TaskStatus
+from navigation.integration.orders import IncomingOrder, OrderMessage, PatientFacts
+from navigation.models import (
+    Journey,
+    JourneyOrder,
+    Mobility,
+    OrderStatus,
+    Patient,
+    Site,
+    StaffUser,
+    TaskStatus,
+)
 from navigation.order_changes import changeable, revise_orders
 from navigation.steps import expand_orders
 
@@ -246,3 +255,14 @@ def _culprit(
         return None
     code = codes[int(parts[1])]
     return next((a for a in additions if a[1] == code), additions[-1])
+
+
+def register_patient(session: Session, site: Site, facts: PatientFacts) -> Patient:
+    """A registration (HL7 ADT^A04): the patient's name and language on file before orders come."""
+    patient = session.scalar(sa.select(Patient).where(Patient.site_id == site.id, Patient.mrn == facts.mrn))
+    if patient is None:
+        patient = Patient(site_id=site.id, mrn=facts.mrn, mobility=Mobility.WALKING)
+        session.add(patient)
+    patient.name, patient.language = facts.name, facts.language
+    session.flush()
+    return patient
