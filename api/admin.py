@@ -24,7 +24,7 @@ from navigation.errors import DomainError, Forbidden
 from navigation.hospital import load_hospital
 from navigation.integration.code_store import replace_mappings, site_rows
 from navigation.integration.codes import MappingFileError, MappingRow, canonical_system, read_csv
-from navigation.models import CatalogVersion, Role, Room, Site
+from navigation.models import CatalogVersion, FhirServer, Role, Room, Site
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Hospital IT: catalog and hospital data")
 
@@ -279,3 +279,46 @@ class CodeMappings(MethodView):
         )
         commit()
         return site_rows(db.session, target)
+
+
+class FhirServerSchema(Schema):
+    base_url = fields.Url(
+        required=True, require_tld=False, schemes={"http", "https"}, validate=validate.Length(max=500)
+    )
+    auth = fields.String(load_default="none", validate=validate.OneOf(["none", "bearer", "basic"]))
+    credential_env = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Regexp(r"^[A-Z_][A-Z0-9_]{0,99}$"),
+        metadata={"description": "Name of the environment variable holding the token (or user:password)"},
+    )
+    timeout_seconds = fields.Float(
+        load_default=10.0, allow_none=True, validate=validate.Range(min=0.5, max=60)
+    )
+
+
+@blp.route(f"/sites/{SITE}/fhir-server")
+class SiteFhirServer(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @blp.response(200, FhirServerSchema)
+    def get(self, site: str):
+        """Where check-in fetches the visit's orders (pull mode); `base_url` null when none is set."""
+        server = db.session.get(FhirServer, g.scope.named(site).id)
+        return server or {"base_url": None, "auth": "none", "credential_env": None, "timeout_seconds": None}
+
+    @blp.doc(security=BEARER)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @blp.arguments(FhirServerSchema)
+    @blp.response(200, FhirServerSchema)
+    def put(self, body: dict, site: str):
+        """Set the hospital's FHIR server for check-in by visit number; the credential stays in the
+        environment variable named here, never in the database."""
+        target = g.scope.named(site)
+        server = db.session.get(FhirServer, target.id) or FhirServer(site_id=target.id)
+        for key, value in body.items():
+            setattr(server, key, value.rstrip("/") if key == "base_url" else value)
+        db.session.add(server)
+        audit.record(db.session, g.staff, "fhir_server.set", "site", site, site_id=target.id, now=now())
+        commit()
+        return server

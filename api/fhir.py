@@ -13,22 +13,25 @@ from typing import Any
 from flask import Response, current_app, g, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from api import access
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
+from api.schemas import JourneySchema
 from navigation import audit
 from navigation.errors import DomainError
 from navigation.integration.capability import capability_statement
 from navigation.integration.fhir_answers import operation_outcome, transaction_response
 from navigation.integration.fhir_journey import bundle, journey_resources, step_task
 from navigation.integration.fhir_orders import BundleRefused, read_bundle
+from navigation.integration.fhir_pull import ServerUnavailable, settings_from, visit_orders
 from navigation.integration.receive import receive_orders
 from navigation.integration.replays import earlier_answer, remember_answer
 from navigation.integration.task_search import TaskQuery, find_tasks
-from navigation.models import Role, Site
+from navigation.models import FhirServer, Role, Site
 
 blp = Blueprint("fhir", __name__, url_prefix="/fhir/r4", description="FHIR R4: orders in, journeys out")
 journeys_blp = Blueprint("fhir_journeys", __name__, url_prefix="/api/v1", description="A journey as FHIR")
@@ -147,3 +150,55 @@ class JourneyAsFhir(MethodView):
         Appointments for planned slots, Locations of the rooms (the read is audit-logged)."""
         journey = access.current_journey()
         return fhir_response(bundle(journey_resources(journey), f"{_base_url()}/fhir/r4"))
+
+
+class PullSchema(Schema):
+    visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+
+
+class OrderOutcomeSchema(Schema):
+    status = fields.String(metadata={"enum": ["created", "unchanged", "cancelled", "refused"]})
+    exam_code = fields.String(allow_none=True)
+    field = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+
+
+class PulledSchema(Schema):
+    journey = fields.Nested(JourneySchema, allow_none=True)
+    orders = fields.List(fields.Nested(OrderOutcomeSchema))
+
+
+class HospitalUnavailable(DomainError):
+    status = 503
+
+
+@journeys_blp.route("/journeys/from-hospital")
+class PullFromHospital(MethodView):
+    @journeys_blp.doc(security=BEARER)
+    @access.staff(Role.RECEPTION, Role.ADMIN)
+    @journeys_blp.arguments(PullSchema)
+    @journeys_blp.response(201, PulledSchema)
+    def post(self, body: dict):
+        """Check in by visit number alone: the orders come from the hospital's FHIR server (the
+        site's configured one). 503 with the reason when it does not answer: check in by hand."""
+        site = _site()
+        server = db.session.get(FhirServer, site.id)
+        if server is None:
+            raise DomainError(
+                f"no FHIR server is configured for site {site.code}; check the patient in by hand"
+            )
+        try:
+            document = visit_orders(settings_from(server), body["visit_number"])
+            message = read_bundle(document)
+        except ServerUnavailable as exc:
+            raise HospitalUnavailable(f"{exc.message}; check the patient in by hand") from exc
+        except BundleRefused as exc:
+            raise HospitalUnavailable(
+                f"the hospital's answer cannot be used ({exc.message}); check in by hand"
+            ) from exc
+        receipt = receive_orders(db.session, site, message, g.staff, now())
+        commit()
+        orders = [
+            o for o in receipt.outcomes if o.where >= 2
+        ]  # entries 0 and 1 are the Patient and Encounter
+        return {"journey": receipt.journey, "orders": orders}, 201 if receipt.created else 200

@@ -112,6 +112,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /fhir/r4/metadata": EVERYONE,
     "GET /fhir/r4/Task": DESK | {"north_admin"},
     "GET /api/v1/journeys/{journey_id}/fhir": DESK,
+    # check-in by visit number from the site's own FHIR server, and where that server is
+    "POST /api/v1/journeys/from-hospital": frozenset({"reception", "admin", "north_admin"}),
+    "GET /api/v1/sites/{site}/fhir-server": frozenset({"admin", "regional"}),
+    "PUT /api/v1/sites/{site}/fhir-server": frozenset({"admin", "regional"}),
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
@@ -199,6 +203,8 @@ def world(client, check_in, north, session):
             },
             "PATCH /api/v1/staff/{username}": lambda: {"display_name": "Nurse on ward 3"},
             "POST /fhir/r4": lambda: {"resourceType": "Bundle", "type": "transaction", "entry": []},
+            "POST /api/v1/journeys/from-hospital": lambda: {"visit_number": "V-A"},
+            "PUT /api/v1/sites/{site}/fhir-server": lambda: {"base_url": "http://127.0.0.1:9/fhir"},
             "PUT /api/v1/catalog": demo_catalog_document,
             "PUT /api/v1/hospital": lambda: _demo("hospital.json"),
             "PUT /api/v1/sites/{site}/map": lambda: demo_map,

@@ -2,7 +2,7 @@
 
 from navigation.models.base import Base, utcnow
 from navigation.models.hospital import Building, Floor, Room, RoomStatus, Site
-from navigation.models.integration import CodeMapping, InboundMessage, JourneyOrder, OrderStatus
+from navigation.models.integration import CodeMapping, FhirServer, InboundMessage, JourneyOrder, OrderStatus
 from navigation.models.journey import (
     Journey,
     JourneyStatus,
@@ -25,6 +25,7 @@ __all__ = [
     "CatalogVersion",
     "Closure",
     "CodeMapping",
+    "FhirServer",
     "Floor",
     "IdempotencyKey",
     "InboundMessage",

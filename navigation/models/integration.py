@@ -65,3 +65,15 @@ class InboundMessage(Base):
     journey_id: Mapped[int | None] = mapped_column(sa.ForeignKey("journey.id", ondelete="SET NULL"))
     answer: Mapped[dict[str, Any]] = mapped_column(default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class FhirServer(Base):
+    """Where a site's orders can be fetched at check-in (pull mode). The credential itself stays
+    out of the database: `credential_env` names the environment variable that holds it."""
+
+    __tablename__ = "fhir_server"
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    base_url: Mapped[str] = mapped_column(sa.String(500))
+    auth: Mapped[str] = mapped_column(sa.String(16), default="none")  # none | bearer | basic
+    credential_env: Mapped[str | None] = mapped_column(sa.String(100))
+    timeout_seconds: Mapped[float] = mapped_column(default=10.0)
