@@ -55,6 +55,7 @@ function signedOut(error) {
 /* The slip: name, visit number, first step and its time (hospital time), the QR code. */
 async function showSlip(journey) {
   $("slip-note").textContent = "";
+  $("result-notes").replaceChildren();
   const first = journey.tasks.find((task) => task.id === journey.next_step_id);
   $("slip-name").textContent = journey.patient.name;
   $("slip-visit").textContent = `就诊号 Visit ${journey.visit_number}`;
@@ -128,6 +129,21 @@ $("checkin").onsubmit = async (event) => {
     $("reprint-existing").hidden = !existing;
     if (existing) $("reprint-existing").onclick = () => reprint(existing.id);
   }
+};
+
+/* The visit number alone: the orders come from the hospital's system; if it does not answer,
+   the message says so and the form below stays for a check-in by hand. */
+$("fetch-orders").onclick = async () => {
+  const form = $("checkin");
+  const visit = form.visit_number.value.trim();
+  if (!visit) return form.visit_number.focus();
+  form.querySelector(".error").textContent = "";
+  try {
+    const answer = await api("/api/v1/journeys/from-hospital", { method: "POST", token, body: { visit_number: visit } });
+    await showSlip(answer.journey);
+    $("result-notes").replaceChildren(...answer.orders.filter((o) => o.status === "refused")
+      .map((o) => el("li", {}, `Not taken in · 未导入: ${o.message}`)));
+  } catch (error) { if (!signedOut(error)) showErrors(form, error); }
 };
 
 $("again").onclick = () => {

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import copy
 import threading
 
 from flask import Flask, abort, jsonify, request
 from werkzeug.serving import make_server
+
+from tests.interfaces.conftest import official
 
 
 def searchset(resources: list[dict]) -> dict:
@@ -76,3 +79,36 @@ class FakeFhirServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+VISIT = "V20261125-0042"
+TOKEN = "his-secret-token"
+
+
+def the_hospitals_records() -> list[dict]:
+    """The official examples as one hospital holds them: the encounter with its visit number,
+    its patient, and the orders placed in it (re-pointed from the examples' other patients)."""
+    encounter = copy.deepcopy(official("encounter-example.json"))
+    encounter["identifier"] = [{"system": "urn:his:visit", "value": VISIT}]
+    patient = {
+        "resourceType": "Patient",
+        "id": "example",
+        "identifier": [{"type": {"coding": [{"code": "MR"}]}, "value": "MRN-4242"}],
+        "name": [{"family": "Chalmers", "given": ["Peter", "James"], "use": "official"}],
+        "communication": [{"language": {"coding": [{"code": "en"}]}, "preferred": True}],
+    }
+    orders = []
+    for name in ("lipid", "ft4", "di", "colonoscopy"):
+        request = copy.deepcopy(official(f"servicerequest-example-{name}.json"))
+        request["subject"], request["encounter"] = (
+            {"reference": "Patient/example"},
+            {"reference": "Encounter/example"},
+        )
+        orders.append(request)
+    return [encounter, patient, *orders]
+
+
+def configure(client, admin, url: str, credential_env: str = "TEST_HIS_TOKEN") -> None:
+    body = {"base_url": url, "auth": "bearer", "credential_env": credential_env, "timeout_seconds": 5}
+    response = client.put("/api/v1/sites/demo/fhir-server", json=body, headers=admin)
+    assert response.status_code == 200, response.json
