@@ -20,11 +20,12 @@ from api.schemas import CatalogInfoSchema, ExamTypeSchema
 from navigation import audit, routing
 from navigation.catalog.loading import flatten_errors
 from navigation.catalog.store import active_catalog, install_catalog
+from navigation.catalog.variants import set_variant
 from navigation.errors import DomainError, Forbidden
 from navigation.hospital import load_hospital
 from navigation.integration.code_store import replace_mappings, site_rows
 from navigation.integration.codes import MappingFileError, MappingRow, canonical_system, read_csv
-from navigation.models import CatalogVersion, FhirServer, Role, Room, Site
+from navigation.models import CatalogVersion, FhirServer, Role, Room, Site, SiteCatalog
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Hospital IT: catalog and hospital data")
 
@@ -322,3 +323,26 @@ class SiteFhirServer(MethodView):
         audit.record(db.session, g.staff, "fhir_server.set", "site", site, site_id=target.id, now=now())
         commit()
         return server
+
+
+@blp.route(f"/sites/{SITE}/catalog")
+class SiteCatalogVariant(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    def get(self, site: str):
+        """The site's variant of the shared catalog: only what differs (durations, rules)."""
+        row = db.session.get(SiteCatalog, g.scope.named(site).id)
+        return {"overrides": row.overrides if row else {}}
+
+    @blp.doc(security=BEARER)
+    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @blp.response(200, CatalogInfoSchema)
+    def put(self, site: str):
+        """Replace the site's variant (`{"exam_types": {"CT-CHEST": {"duration_min": 20}}}`); check-ins
+        at the site use the shared catalog with these changes. Refused whole if the result is invalid."""
+        target = g.scope.named(site)
+        catalog = set_variant(db.session, target, _json_body())
+        audit.record(db.session, g.staff, "catalog.variant", "site", site, site_id=target.id, now=now())
+        commit()
+        row = db.session.scalar(sa.select(CatalogVersion).where(CatalogVersion.version == catalog.version))
+        return _info(row)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from navigation import audit, planning, progress
 from navigation.access import new_salt
-from navigation.catalog.store import active_catalog
+from navigation.catalog.variants import site_catalog
 from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import (
     Journey,
@@ -78,7 +78,7 @@ def check_in(
     )
     if duplicate is not None:
         raise AlreadyCheckedIn(duplicate, visit_number)
-    catalog = active_catalog(session)
+    catalog = site_catalog(session, site)
     plan = expand_orders(catalog, order_codes, on_file, now)
     rooms = usable_rooms(session, site.id)
     refuse_orders_without_room(plan, rooms, order_codes)

@@ -116,6 +116,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/journeys/from-hospital": frozenset({"reception", "admin", "north_admin"}),
     "GET /api/v1/sites/{site}/fhir-server": frozenset({"admin", "regional"}),
     "PUT /api/v1/sites/{site}/fhir-server": frozenset({"admin", "regional"}),
+    "GET /api/v1/sites/{site}/catalog": frozenset({"admin", "regional"}),
+    "PUT /api/v1/sites/{site}/catalog": frozenset({"admin", "regional"}),
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
@@ -205,6 +207,7 @@ def world(client, check_in, north, session):
             "POST /fhir/r4": lambda: {"resourceType": "Bundle", "type": "transaction", "entry": []},
             "POST /api/v1/journeys/from-hospital": lambda: {"visit_number": "V-A"},
             "PUT /api/v1/sites/{site}/fhir-server": lambda: {"base_url": "http://127.0.0.1:9/fhir"},
+            "PUT /api/v1/sites/{site}/catalog": lambda: {"exam_types": {"ECG": {"duration_min": 15}}},
             "PUT /api/v1/catalog": demo_catalog_document,
             "PUT /api/v1/hospital": lambda: _demo("hospital.json"),
             "PUT /api/v1/sites/{site}/map": lambda: demo_map,

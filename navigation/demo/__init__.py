@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from navigation.catalog.loading import demo_catalog_document
 from navigation.catalog.store import install_catalog
+from navigation.catalog.variants import set_variant
 from navigation.hospital import load_hospital
 from navigation.integration.code_store import replace_mappings
 from navigation.integration.codes import read_csv
@@ -50,4 +51,20 @@ def load_demo(session: Session) -> Site:
         if find_user(session, username) is None:
             site_id = None if role == Role.REGIONAL_ADMIN else site.id
             create_user(session, username, DEMO_PASSWORD, role, site_id, f"Demo {role.value}")
+    load_second_hospital(session)
+    return site
+
+
+def load_second_hospital(session: Session) -> Site:
+    """A smaller hospital in the same deployment: its own building and map, a catalog variant
+    (slower CT, ultrasound and ECG), the demo's LOINC table, and staff of its own
+    (`reception-riverside`, `nurse-riverside`, `admin-riverside`) who see only its patients."""
+    site = load_hospital(session, _demo_file("riverside_hospital.json"))
+    install_map(session, site, _demo_file("riverside_map.json"))
+    set_variant(session, site, _demo_file("riverside_catalog_variant.json"))
+    replace_mappings(session, site, read_csv(_demo_text("code_mapping.csv")))
+    for role in (Role.RECEPTION, Role.NURSE, Role.ADMIN):
+        username = f"{role.value}-{site.code}"
+        if find_user(session, username) is None:
+            create_user(session, username, DEMO_PASSWORD, role, site.id, f"Riverside {role.value}")
     return site

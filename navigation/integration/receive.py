@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from navigation import audit
-from navigation.catalog.store import active_catalog
+from navigation.catalog.variants import site_catalog
 from navigation.checkin import PatientDetails, check_in, refuse_orders_without_room, usable_rooms
 from navigation.errors import DomainError
 from navigation.integration.code_store import site_code_map
@@ -227,7 +227,7 @@ def _feasible(
     session: Session, site: Site, current: list[str], additions: list[tuple[IncomingOrder, str]]
 ) -> tuple[list[tuple[IncomingOrder, str]], list[OrderOutcome]]:
     """Drop, one at a time, the new orders the catalog's rules or the site's rooms refuse."""
-    catalog = active_catalog(session)
+    catalog = site_catalog(session, site)
     rooms = usable_rooms(session, site.id)
     refused: list[OrderOutcome] = []
     additions = list(additions)

@@ -16,7 +16,15 @@ from navigation.models.journey import (
 )
 from navigation.models.queue import EntryStatus, QueueEntry, QueueEvent, RoomQueue, ServiceTime  # noqa: F401
 from navigation.models.routing import Closure, SiteMapRecord
-from navigation.models.staff import AuditRecord, CatalogVersion, IdempotencyKey, LoginFailure, Role, StaffUser
+from navigation.models.staff import (
+    AuditRecord,
+    CatalogVersion,
+    IdempotencyKey,
+    LoginFailure,
+    Role,
+    SiteCatalog,
+    StaffUser,
+)
 
 __all__ = [
     "AuditRecord",
@@ -41,6 +49,7 @@ __all__ = [
     "Room",
     "RoomStatus",
     "Site",
+    "SiteCatalog",
     "SiteMapRecord",
     "StaffUser",
     "Task",

@@ -81,3 +81,12 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     journey_id: Mapped[int] = mapped_column(sa.ForeignKey("journey.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteCatalog(Base):
+    """A site's variant of the shared catalog: its own durations and rules for some exams and
+    services, applied over whichever base version is active."""
+
+    __tablename__ = "site_catalog"
+    site_id: Mapped[int] = mapped_column(sa.ForeignKey("site.id", ondelete="CASCADE"), primary_key=True)
+    overrides: Mapped[dict[str, Any]] = mapped_column(default=dict)

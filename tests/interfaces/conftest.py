@@ -108,3 +108,14 @@ def post_bundle(client, reception):
         return json.loads(response.get_data(as_text=True))
 
     return _post
+
+
+@pytest.fixture
+def listener(app):
+    """The MLLP listener on a free port of 127.0.0.1, in this process."""
+    from api.hl7_listener import Hl7Listener
+
+    server = Hl7Listener(app, "127.0.0.1", 0)
+    server.start()
+    yield server
+    server.stop()

@@ -8,22 +8,13 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.core import Message
 from hl7apy.parser import parse_message
 
-from api.hl7_listener import END, START, Hl7Listener, frames
+from api.hl7_listener import END, START, frames
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def listener(app):
-    server = Hl7Listener(app, "127.0.0.1", 0)
-    server.start()
-    yield server
-    server.stop()
 
 
 def send(port: int, *messages: str | bytes) -> list:
