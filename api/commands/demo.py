@@ -60,7 +60,9 @@ def demo_command(host: str, port: int, no_serve: bool, clock_at: time | None) ->
         f"Demo hospital '{site.code}' ready. Staff accounts {', '.join(DEMO_STAFF)}; "
         f"password {DEMO_PASSWORD!r} (unless changed since)."
     )
-    click.echo("Second hospital 'riverside': reception-riverside, nurse-riverside, admin-riverside (same password).")
+    click.echo(
+        "Second hospital 'riverside': reception-riverside, nurse-riverside, admin-riverside (same password)."
+    )
     click.echo(f"Database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
     if not no_serve:
         click.echo(f"Start here: http://{host}:{port}/   API docs: http://{host}:{port}/api/docs")

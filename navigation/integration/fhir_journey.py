@@ -126,8 +126,19 @@ def step_task(task: Task) -> dict[str, Any]:
             if task.planned_room_id
             else None,
             "basedOn": _orders(journey, task),
+            "note": [{"text": text} for text in _instructions(journey, task)],
         }
     )
+
+
+def _instructions(journey: Journey, task: Task) -> list[str]:
+    """What the ordering doctor told the patient about this step (patientInstruction), once each."""
+    texts = [
+        o.instruction
+        for o in journey.orders
+        if o.status == OrderStatus.ACTIVE and o.instruction and o.exam_code in task.exam_codes
+    ]
+    return list(dict.fromkeys(texts))
 
 
 def _orders(journey: Journey, task: Task | None) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -63,9 +64,14 @@ def receive_orders(
     outcomes = [OrderOutcome(r.where, REFUSED, field=r.field, message=r.message) for r in message.refused]
     mapped: list[tuple[IncomingOrder, str]] = []
     codes = site_code_map(session, site)
+    today = now.astimezone(ZoneInfo(site.timezone)).date()
     for order in message.orders:
         exam = codes.exam_for(order.codings)
-        if exam is None:
+        day = order.occurrence.astimezone(ZoneInfo(site.timezone)).date() if order.occurrence else today
+        if day != today and not order.cancelled:
+            text = f"the order is for {day.isoformat()}, not today: it joins the journey of that day's visit"
+            outcomes.append(OrderOutcome(order.where, REFUSED, exam, "occurrence", text))
+        elif exam is None:
             known = ", ".join(str(c) for c in order.codings)
             text = f"no code mapping at site {site.code} for {known}; an admin adds it to the table"
             outcomes.append(OrderOutcome(order.where, REFUSED, field="code", message=text))
@@ -158,9 +164,12 @@ def _update_journey(
     additions, refusals = _feasible(session, journey.site, current, additions)
     outcomes += repeats + refusals
     for order, exam in additions:
-        row = JourneyOrder(site_id=journey.site_id, exam_code=exam, received_at=now)
+        row = _existing(journey, order, exam) if order.placer else None  # a cancelled order ordered again
+        if row is None:
+            row = JourneyOrder(site_id=journey.site_id, exam_code=exam, received_at=now)
+            journey.orders.append(row)
+        row.exam_code, row.status, row.received_at = exam, OrderStatus.ACTIVE, now
         _describe(row, order)
-        journey.orders.append(row)
         journey.priority = max(journey.priority, order.priority)
         outcomes.append(OrderOutcome(order.where, CREATED, exam))
     receipt = Receipt(journey, outcomes=outcomes)

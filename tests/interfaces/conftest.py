@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from tests.conftest import SHARED_DATA
+from tests.conftest import SHARED_DATA, T0
 
 FHIR_JSON = "application/fhir+json"
 EXAMPLES = SHARED_DATA / "fhir-r4-examples"
@@ -67,10 +67,13 @@ def order(code: str, placer: str, system: str = LOINC, **fields) -> dict:
 
 
 def for_our_patient(example: dict) -> dict:
-    """An official ServiceRequest example, re-pointed at the bundle's patient and encounter."""
+    """An official ServiceRequest example, re-pointed at the bundle's patient and encounter, for
+    today (the examples were ordered in 2013-2015)."""
     request = copy.deepcopy(example)
     request["subject"] = {"reference": "Patient/p1"}
     request["encounter"] = {"reference": "Encounter/e1"}
+    if "occurrenceDateTime" in request:
+        request["occurrenceDateTime"] = T0.isoformat()
     return request
 
 

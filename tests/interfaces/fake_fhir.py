@@ -8,6 +8,7 @@ import threading
 from flask import Flask, abort, jsonify, request
 from werkzeug.serving import make_server
 
+from tests.conftest import T0
 from tests.interfaces.conftest import official
 
 
@@ -104,6 +105,8 @@ def the_hospitals_records() -> list[dict]:
             {"reference": "Patient/example"},
             {"reference": "Encounter/example"},
         )
+        if "occurrenceDateTime" in request:
+            request["occurrenceDateTime"] = T0.isoformat()  # the examples were ordered years ago
         orders.append(request)
     return [encounter, patient, *orders]
 

@@ -21,7 +21,12 @@ def test_loinc_orders_create_the_journey_and_answer_a_transaction_response(clien
     ft4 = for_our_patient(official("servicerequest-example-ft4.json"))  # LOINC 3024-7, a reflex order
     answer = post_bundle(
         bundle(
-            order("2345-7", "ORD-1", priority="urgent"),
+            order(
+                "2345-7",
+                "ORD-1",
+                priority="urgent",
+                patientInstruction="午夜后禁食 · Nothing to eat after midnight",
+            ),
             order("2093-3", "ORD-2"),
             ft4,
             order("2160-0", "ORD-3"),
@@ -40,6 +45,22 @@ def test_loinc_orders_create_the_journey_and_answer_a_transaction_response(clien
     assert journey["patient"]["name"] == "李伟" and journey["patient"]["mrn"] == "MRN-7001"
     assert sorted(exams(journey)["draw:blood"]) == ["GLU", "LIPID", "RENAL", "TFT"]  # one blood draw
     assert journey["tasks"][0]["key"] == "payment"
+
+    # read back as FHIR: the urgent order made an urgent journey; the doctor's instruction is on the step
+    exported = client.get(f"/{location}/fhir", headers=reception).json
+    tasks = {
+        e["resource"]["id"]: e["resource"]
+        for e in exported["entry"]
+        if e["resource"]["resourceType"] == "Task"
+    }
+    assert tasks[f"journey-{journey['id']}"]["priority"] == "urgent"
+    draw = next(t for t in journey["tasks"] if t["key"] == "draw:blood")
+    step = tasks[f"task-{draw['id']}"]
+    assert step["note"] == [{"text": "午夜后禁食 · Nothing to eat after midnight"}]
+    assert {
+        "type": "ServiceRequest",
+        "identifier": {"system": "urn:hospital:order", "value": "ORD-1"},
+    } in step["basedOn"]
 
 
 def test_an_unknown_code_is_refused_alone_and_the_rest_imported(client, reception, post_bundle):
@@ -68,15 +89,18 @@ def test_an_unknown_code_is_refused_alone_and_the_rest_imported(client, receptio
     assert sorted(exams(journey_at(client, reception, taken["location"]))["draw:blood"]) == ["GLU", "LIPID"]
 
 
-def test_orders_that_are_not_active_orders_are_refused_with_the_reason(post_bundle):
+def test_orders_that_are_not_active_orders_for_today_are_refused_with_the_reason(post_bundle):
     done = for_our_patient(official("servicerequest-example-colonoscopy.json"))  # status completed
     proposal = order("2345-7", "ORD-9", intent="proposal")
-    answer = post_bundle(bundle(done, proposal, order("2093-3", "ORD-1")))
+    tomorrow = order("11524-6", "ORD-8", occurrenceDateTime="2026-11-26T09:00:00+08:00")
+    answer = post_bundle(bundle(done, proposal, order("2093-3", "ORD-1"), tomorrow))
     outcomes = [e["response"].get("outcome") for e in answer["entry"][2:]]
     assert outcomes[0]["issue"][0]["expression"] == ["ServiceRequest.status"]
     assert "completed" in outcomes[0]["issue"][0]["diagnostics"]
     assert outcomes[1]["issue"][0]["expression"] == ["ServiceRequest.intent"]
     assert outcomes[2] is None
+    assert outcomes[3]["issue"][0]["expression"] == ["ServiceRequest.occurrence"]
+    assert "is for 2026-11-26, not today" in outcomes[3]["issue"][0]["diagnostics"]
 
 
 def test_the_same_bundle_twice_creates_nothing_twice(client, reception, post_bundle, session):
@@ -108,6 +132,10 @@ def test_a_later_bundle_adds_an_order_and_a_revoked_one_is_taken_off(client, rec
     xray = next(t for t in journey["tasks"] if t["key"] == "exam:XR-CHEST")
     assert xray["status"] == "cancelled" and xray["status_reason"] == "the order was cancelled"
     assert "exam:ECG" in exams(journey) and "draw:blood" in exams(journey)
+
+    reordered = post_bundle(bundle(order("36643-5", "ORD-2")))  # the doctor orders the X-ray again
+    assert reordered["entry"][2]["response"]["status"] == "201 Created"
+    assert "exam:XR-CHEST-2" in exams(journey_at(client, reception, location))
 
 
 def test_a_bundle_without_a_visit_number_is_refused_whole(post_bundle, client, reception):
