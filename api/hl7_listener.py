@@ -22,33 +22,14 @@ from api.context import commit, now
 from api.extensions import db
 from navigation.errors import DomainError
 from navigation.integration.hl7_orders import Hl7Error, Hl7Message, Hl7Refused, ack, read_message
+from navigation.integration.mllp import END, START, frames
 from navigation.integration.receive import REFUSED, receive_orders, register_patient
 from navigation.integration.replays import earlier_answer, remember_answer
 from navigation.models import Site
 from navigation.staff import system_account
 
-START, END = b"\x0b", b"\x1c\x0d"
-MAX_MESSAGE = 1_000_000  # bytes: a larger frame is not an order message
 IDLE_SECONDS = 300
 log = logging.getLogger(__name__)
-
-
-def frames(read, first: bytes = b""):
-    """MLLP frames from a byte stream: \\x0b message \\x1c\\x0d; bytes outside frames are skipped."""
-    buffer = first
-    while True:
-        start = buffer.find(START)
-        end = buffer.find(END, start + 1) if start >= 0 else -1
-        if start >= 0 and end >= 0:
-            yield buffer[start + 1 : end]
-            buffer = buffer[end + len(END) :]
-            continue
-        if len(buffer) > MAX_MESSAGE:
-            raise ValueError("MLLP frame too large")
-        chunk = read()
-        if not chunk:
-            return
-        buffer += chunk
 
 
 def handle_message(app: Flask, raw: bytes, site_code: str | None) -> str:

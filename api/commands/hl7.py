@@ -32,3 +32,37 @@ def listen_command(port: int, host: str, site_code: str | None) -> None:
         pass
     finally:
         listener.server_close()
+
+
+@hl7_group.command("report")
+@click.option("--site", "site_code", required=True, help="The site whose orders to report.")
+@click.option("--to", "destination", required=True, help="HOST:PORT of the hospital's MLLP receiver.")
+@click.option("--every", default=30.0, show_default=True, help="Seconds between rounds.")
+@click.option("--once", is_flag=True, help="One round, then exit.")
+@with_appcontext
+def report_command(site_code: str, destination: str, every: float, once: bool) -> None:
+    """Send the hospital each order's status (scheduled, in process, completed, cancelled) as HL7
+    OMG^O19; what the receiver has not acknowledged is sent again in the next round."""
+    import time
+
+    import sqlalchemy as sa
+
+    from api.context import now
+    from api.extensions import db
+    from navigation.integration.hl7_status import report_round
+    from navigation.integration.mllp import exchange
+    from navigation.models import Site
+
+    host, _, port = destination.rpartition(":")
+    if not host or not port.isdigit():
+        raise click.BadParameter("give HOST:PORT", param_hint="--to")
+    site = db.session.scalar(sa.select(Site).where(Site.code == site_code))
+    if site is None:
+        raise click.ClickException(f"no site {site_code!r}")
+    while True:
+        result = report_round(db.session, site, lambda text: exchange(host, int(port), text), now())
+        db.session.commit()
+        click.echo(f"{result.sent} order status(es) acknowledged, {result.failed} to send again")
+        if once:
+            return
+        time.sleep(every)

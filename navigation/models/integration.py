@@ -49,6 +49,9 @@ class JourneyOrder(Base):
     status: Mapped[OrderStatus] = mapped_column(
         str_enum(OrderStatus, "order_status"), default=OrderStatus.ACTIVE
     )
+    reported_status: Mapped[str | None] = mapped_column(
+        sa.String(2)
+    )  # what the hospital last ACKed (HL7 0038)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

@@ -12,7 +12,7 @@ from hl7apy.consts import VALIDATION_LEVEL
 from hl7apy.core import Message
 from hl7apy.parser import parse_message
 
-from api.hl7_listener import END, START, frames
+from navigation.integration.mllp import END, START, frames
 
 REPO = Path(__file__).resolve().parents[2]
 
