@@ -18,8 +18,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from api import (
         access,
         admin,
+        audit_log,
         auth,
         background,
+        browser_protection,
         fhir,
         freshness,
         live,
@@ -41,6 +43,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     if app.config["PROXY_HOPS"]:  # the client's address, not the proxy's, for limits and delays
         hops = app.config["PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+    if not app.config["PUBLIC_API_DOCS"]:
+        app.config["OPENAPI_URL_PREFIX"] = None  # no /api/docs, no /api/openapi.json
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # Chinese names stay readable in responses and logs
 
@@ -55,6 +59,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         reception.blp,
         patient.blp,
         admin.blp,
+        audit_log.blp,
         staff.blp,
         nurse.blp,
         live.blp,
@@ -73,12 +78,15 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         db.session.execute(db.text("SELECT 1"))
         return jsonify(status="ok")
 
-    @app.get("/api/docs/assets/<path:filename>")
-    def swagger_assets(filename: str):
-        return send_from_directory(app.config["SWAGGER_UI_ASSETS"], filename)
+    if app.config["PUBLIC_API_DOCS"]:
+
+        @app.get("/api/docs/assets/<path:filename>")
+        def swagger_assets(filename: str):
+            return send_from_directory(app.config["SWAGGER_UI_ASSETS"], filename)
 
     access.check_declared(app)  # no API operation without declared callers and site scope
     log_privacy.install()
+    browser_protection.init_app(app)
 
     return app
 

@@ -48,6 +48,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "API_VERSION": "v1",
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api",
+        # the browsable API (/api/docs, /api/openapi.json): open in development, a choice in production
+        "PUBLIC_API_DOCS": env.get("CAREPATH_PUBLIC_API_DOCS", "0" if production else "1") == "1",
         "OPENAPI_JSON_PATH": "openapi.json",
         "OPENAPI_SWAGGER_UI_PATH": "docs",
         "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",

@@ -269,8 +269,24 @@ def chromium():
                 "--disable-sync",
             ],
         )
-        yield browser
+        yield TestToolsBrowser(browser)
         browser.close()
+
+
+class TestToolsBrowser:
+    """The browser, whose contexts let test tools (wait_for_function, axe) run scripts the pages'
+    Content-Security-Policy refuses; `new_context(bypass_csp=False)` enforces it
+    (tests/test_browser_protection.py)."""
+
+    def __init__(self, browser):
+        self.browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self.browser.new_context(**options)
+
+    def __getattr__(self, name: str):
+        return getattr(self.browser, name)
 
 
 @pytest.fixture

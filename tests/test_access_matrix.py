@@ -106,6 +106,8 @@ EXPECTED: dict[str, frozenset[str]] = {
     "GET /api/v1/staff": frozenset({"admin", "regional", "north_admin"}),
     "POST /api/v1/staff": frozenset({"admin", "regional"}),
     "PATCH /api/v1/staff/{username}": frozenset({"admin", "regional"}),
+    # the audit trail: the own site's (another site's admin reads their own, without A in it)
+    "GET /api/v1/audit": frozenset({"admin", "regional", "north_admin"}),
     # orders from the hospital's systems, into the caller's own site
     "POST /fhir/r4": frozenset({"reception", "admin", "interface", "north_admin"}),
     # journeys back out as FHIR: the capability statement is public; Tasks are the caller's site's

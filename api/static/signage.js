@@ -1,7 +1,7 @@
 /* The waiting-room screen: ticket numbers and rooms only (never names, never exams). */
 "use strict";
 const $ = (id) => document.getElementById(id);
-const { site, group } = window.SIGNAGE;
+const { site, group } = $("signage").dataset; // not an inline script: the page's CSP allows none
 
 async function refresh() {
   try {
