@@ -205,6 +205,9 @@ class PatientQueueSchema(Schema):
     desk = fields.Integer(allow_none=True)
     people_ahead = fields.Integer(allow_none=True)
     wait_minutes = fields.Integer(allow_none=True)
+    starts_at = fields.DateTime(
+        allow_none=True, metadata={"description": "The step cannot begin before this time (a result awaited)"}
+    )
     grace_until = fields.DateTime(allow_none=True)
 
 

@@ -35,15 +35,15 @@ def test_patient_phone_page_shows_next_step_in_chinese_and_english(
     assert "Floor 2" in page.inner_text("#next-where")
     page.click("#next-here")
     page.wait_for_function("document.querySelector('#next-note').textContent.includes('wait to be called')")
-    assert "Your number 001" in page.inner_text("#next-note")
+    assert "Your number 001" in page.inner_text("#next-ticket")
     assert page.is_hidden("#next-here")
     called = client.post("/api/v1/queues/rooms/A2-01/call-next", json={"desk": 3}, headers=nurse)
     assert called.status_code == 200
     # no reload: the page hears the call on its live stream
     page.wait_for_function(
-        "document.querySelector('#next-note').textContent.includes('desk 3')", timeout=10000
+        "document.querySelector('#next-ticket').textContent.includes('desk 3')", timeout=10000
     )
-    assert "Please go to room A2-01, desk 3" in page.inner_text("#next-note")
+    assert "Please go to room A2-01, desk 3" in page.inner_text("#next-ticket")
     steps = page.locator("#steps li").all_inner_texts()
     assert steps[0].startswith("Pay") and "Done" in steps[0]
     font_px = page.eval_on_selector("#next-name", "e => parseFloat(getComputedStyle(e).fontSize)")

@@ -5,7 +5,10 @@ const TEXT = {
   zh: {
     next: "下一步", all: "全部步骤", where: "地点", notBefore: "请在 {t} 之后进行", fasting: "此项检查前请勿进食（可少量饮水）",
     bladder: "请憋尿，检查前不要排尿", here: "我已到达", arrived: "已报到，请等候叫号", finished: "全部完成，祝您健康！",
-    notToday: "今天无法安排此项，请咨询护士站：", planned: "预计 {t}",
+    notToday: "今天无法安排此项，请咨询护士站。", planned: "预计 {t}",
+    startsAt: "前面还有 {p} 人，{t} 开始", held: "护士请您稍候，请留在附近，轮到您时会再叫号。",
+    skipped: "您的顺序稍有后移，请在附近等候叫号。", missed: "您错过了叫号。请在 {t} 前回到 {r} 室并点击“我已到达”，保留原来的位置。",
+    changed: "您的安排有变化，请按上方的号码和地点前往。", notYet: "现在还不能进行此步骤。", notYetAt: "此步骤 {t} 才能开始，请届时再来。",
     fastQ: "部分检查需要空腹。昨晚以来您吃过东西吗？", fastYes: "没有，我一直空腹", fastNo: "我吃过东西了",
     mealWhen: "您最后一次吃东西是几点？", send: "提交",
     walk: "步行约 {m} 分钟 · 点击查看路线", noRoute: "无法为您规划路线：",
@@ -22,7 +25,10 @@ const TEXT = {
     next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
     fasting: "Do not eat before this step (sips of water are fine)", bladder: "Keep your bladder full: do not use the toilet",
     here: "I'm here", arrived: "Checked in: please wait to be called", finished: "All done. Take care!",
-    notToday: "This step cannot be done today; please ask a nurse: ", planned: "Planned for {t}",
+    notToday: "This step cannot be done today; please ask a nurse.", planned: "Planned for {t}",
+    startsAt: "{p} people ahead, can start at {t}", held: "The nurse has asked you to wait a little: stay nearby, you will be called.",
+    skipped: "Your place was moved back a little: please wait nearby to be called.", missed: "You missed your call. Go back to room {r} before {t} and tap I'm here to keep your place.",
+    changed: "Your plan has changed: go by the number and place above.", notYet: "This step cannot begin yet.", notYetAt: "This step can begin at {t}: please come back then.",
     fastQ: "Some tests need an empty stomach. Have you eaten anything since last night?",
     fastYes: "No, nothing since last night", fastNo: "Yes, I have eaten",
     mealWhen: "What time did you last eat?", send: "Send",
@@ -87,6 +93,21 @@ function render() {
   }));
 }
 
+function renderTicket(ticket) {
+  const box = $("next-ticket");
+  box.hidden = !ticket;
+  if (!ticket) return;
+  let line = "";
+  if (ticket.status === "called") {
+    line = (ticket.desk ? t().called : t().calledNoDesk).replace("{r}", ticket.room).replace("{d}", ticket.desk);
+  } else if (ticket.people_ahead !== null && ticket.people_ahead !== undefined) {
+    line = ticket.starts_at
+      ? t().startsAt.replace("{p}", ticket.people_ahead).replace("{t}", time(ticket.starts_at))
+      : t().ahead.replace("{p}", ticket.people_ahead).replace("{m}", ticket.wait_minutes ?? "?");
+  }
+  box.replaceChildren(t().ticket.replace("{n}", ticket.ticket), el("span", { class: "line" }, line));
+}
+
 function renderNext(task) {
   $("next-label").textContent = t().next;
   $("next-name").textContent = name(task);
@@ -98,17 +119,15 @@ function renderNext(task) {
   if (task.fasting_hours > 0) notes.push(t().fasting);
   if (task.full_bladder) notes.push(t().bladder);
   if (task.business_status === "arrived") notes.push(t().arrived);
-  if (task.plan_note) notes.push(t().notToday + task.plan_note);
-  if (task.status_reason) notes.push(task.status_reason);
+  if (task.plan_note) notes.push(t().notToday);
   const ticket = tickets.find((x) => x.task_id === task.id);
-  if (ticket) {
-    notes.push(t().ticket.replace("{n}", ticket.ticket));
-    if (ticket.status === "called") {
-      notes.push((ticket.desk ? t().called : t().calledNoDesk).replace("{r}", ticket.room).replace("{d}", ticket.desk));
-    } else if (ticket.people_ahead !== null && ticket.people_ahead !== undefined) {
-      notes.push(t().ahead.replace("{p}", ticket.people_ahead).replace("{m}", ticket.wait_minutes ?? "?"));
-    }
-  }
+  // what happened in line, in the patient's words: never a nurse's free text
+  if (ticket && ticket.status === "on_hold") notes.push(t().held);
+  else if (ticket && ticket.status === "skipped") notes.push(t().skipped);
+  else if (ticket && ticket.status === "no_show") {
+    notes.push(t().missed.replace("{r}", ticket.room).replace("{t}", ticket.grace_until ? time(ticket.grace_until) : "—"));
+  } else if (task.status_reason) notes.push(t().changed);
+  renderTicket(ticket);
   $("next-note").textContent = notes.join(" ");
   renderRoute(journey.next_route && journey.next_route.task_id === task.id ? journey.next_route : null);
   const done = $("next-done"), here = $("next-here");
@@ -190,7 +209,12 @@ async function act(task, action) {
     await api(`/api/v1/journeys/${journeyId}/tasks/${task.id}/${action}`, { method: "POST", token });
     await load();
   } catch (error) {
-    $("status").textContent = error.message;
+    // the server's words are for staff: the patient reads what to do, in their language
+    await load();
+    const fresh = journey.tasks.find((x) => x.id === task.id) || task;
+    $("status").textContent = error.status === 409 && fresh.not_before
+      ? t().notYetAt.replace("{t}", time(fresh.not_before))
+      : error.status === 409 ? t().notYet : t().offline;
   }
 }
 

@@ -22,6 +22,7 @@ from navigation.models import (
 )
 from navigation.queues.estimates import ServiceTimes, waits
 from navigation.queues.lines import ACTIVE, at_desks, entries_in, line, queue_for_room
+from navigation.task_states import earliest_start
 
 E = EntryStatus
 SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
@@ -180,10 +181,18 @@ def journey_queue(session: Session, journey: Journey, now: datetime) -> list[dic
                 "desk": entry.desk,
                 "people_ahead": ahead,
                 "wait_minutes": estimates.get(entry.id),
+                # the step cannot begin before this (a result awaited): the phone shows this time,
+                # never "about 0 min"
+                "starts_at": _starts_at(entry, now),
                 "grace_until": entry.grace_until,
             }
         )
     return result
+
+
+def _starts_at(entry: QueueEntry, now: datetime) -> datetime | None:
+    at, _ = earliest_start(entry.task)
+    return at if at is not None and at > now else None
 
 
 def signage(session: Session, site_code: str, group: str, now: datetime, upcoming: int = 6) -> dict[str, Any]:

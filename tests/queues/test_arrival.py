@@ -29,6 +29,7 @@ def test_scanning_the_right_rooms_code_joins_its_line_once(client, waiting_patie
             "desk": None,
             "people_ahead": 0,
             "wait_minutes": 0,
+            "starts_at": None,
             "grace_until": None,
         }
     ]

@@ -122,7 +122,7 @@ def test_the_phone_page_asks_with_its_etag_and_shows_a_call_at_once(
 
     call_next(client, nurse, me["room"])
     page.wait_for_function(
-        "document.querySelector('#next-note').textContent.includes('desk 1')", timeout=10000
+        "document.querySelector('#next-ticket').textContent.includes('desk 1')", timeout=10000
     )
     assert answers[-1][0] == 200
 
