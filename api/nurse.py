@@ -95,6 +95,7 @@ class RoomQueueSchema(Schema):
     room_type = fields.String()
     stations = fields.Integer()
     status = fields.String()
+    timezone = fields.String(metadata={"description": "The hospital's time zone: show times in it"})
     paused_until = fields.DateTime(allow_none=True)
     pause_reason = fields.String(allow_none=True)
     can_undo = fields.String(allow_none=True, metadata={"description": "The operation undo would take back"})

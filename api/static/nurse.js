@@ -97,7 +97,7 @@ function render() {
   const paused = board.status === "paused";
   $("paused").hidden = !paused;
   $("paused").textContent = paused
-    ? `Paused · 暂停: ${board.pause_reason} — until · 预计恢复 ${new Date(board.paused_until).toLocaleTimeString()}` : "";
+    ? `Paused · 暂停: ${board.pause_reason} — until · 预计恢复 ${hhmm(board.paused_until)}` : "";
   $("pause").hidden = paused;
   $("resume").hidden = !paused;
   $("call-next").disabled = paused;
@@ -122,8 +122,11 @@ function render() {
 }
 
 /* Who the sequencer expects in this room, soonest first; a ticket once they are in line. */
+/* Times as the hospital's clocks show them, whatever the computer's own zone. */
+const hhmm = (iso) => new Date(iso).toLocaleTimeString("en-GB",
+  { hour: "2-digit", minute: "2-digit", timeZone: (board && board.timezone) || undefined });
+
 function renderPlan() {
-  const hhmm = (iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
   $("plan").replaceChildren(...plan.map((step) => el("li", { "data-task": step.task_id },
     el("span", { class: "when" }, `${hhmm(step.planned_start)}–${hhmm(step.planned_end)}`),
     `${step.ticket || step.visit_number} · ${step.patient_name} · ${step.exam_zh} · ${step.exam_en}`)));

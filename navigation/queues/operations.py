@@ -327,7 +327,8 @@ def no_show(
     )
     sync_step(entry, actor, now, reason)
     notify.plan_changed(session, entry, now)
-    change.message = f"ticket {entry.ticket} not here; keeps the place until {entry.grace_until:%H:%M} UTC"
+    until = entry.journey.site.hhmm(entry.grace_until)
+    change.message = f"ticket {entry.ticket} not here; keeps the place until {until}"
     return change
 
 

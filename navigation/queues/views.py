@@ -75,6 +75,7 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
         "room_type": room.room_type,
         "stations": room.stations,
         "status": room.status.value,
+        "timezone": room.floor.building.site.timezone,  # staff read the hospital's time, wherever they are
         "paused_until": queue.paused_until,
         "pause_reason": queue.pause_reason,
         "entries": [

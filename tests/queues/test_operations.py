@@ -219,3 +219,10 @@ def test_every_operation_is_history_and_audit(client, nurse, waiting_patient, se
     assert audits == ["queue.call", "queue.skip"]
     skip = session.scalars(sa.select(AuditRecord).where(AuditRecord.action == "queue.skip")).one()
     assert skip.actor == "nurse" and skip.detail["reason"] == "not here"
+
+
+def test_a_no_show_message_says_the_hospitals_time(client, nurse, waiting_patient):
+    waiting_patient("PFT")  # in line at 08:31 at the hospital
+    entry = post(client, nurse, "rooms/B5-01/call-next").json["entry"]
+    gone = post(client, nurse, f"entries/{entry['id']}/no-show", {"grace_minutes": 15})
+    assert gone.json["message"] == "ticket 001 not here; keeps the place until 08:46"

@@ -81,3 +81,23 @@ def test_the_board_shows_a_new_arrival_without_waiting_for_a_refresh(live_server
     waiting_patient("PFT")  # says "I'm here" on the phone; the board's poll is 30 s away
     page.wait_for_function("document.querySelectorAll('#entries li').length === 2", timeout=5000)
     assert tickets(page) == ["001:waiting", "002:waiting"]
+
+
+def test_the_nurse_board_shows_the_hospitals_time_on_a_computer_set_to_utc(
+    live_server, chromium, client, nurse, waiting_patient, clock
+):
+    waiting_patient("PFT")
+    paused = client.post(
+        "/api/v1/queues/rooms/B5-01/pause", json={"reason": "cleaning", "minutes": 30}, headers=nurse
+    )
+    assert paused.status_code == 200  # at 08:31 at the hospital: until 09:01
+    context = chromium.new_context(viewport={"width": 1024, "height": 800}, timezone_id="UTC")
+    try:
+        page = context.new_page()
+        page.clock.set_fixed_time(clock())
+        sign_in(page, live_server)
+        page.select_option("#room", "B5-01")
+        page.wait_for_selector("#paused:not([hidden])")
+        assert "09:01" in page.inner_text("#paused") and "01:01" not in page.inner_text("#paused")
+    finally:
+        context.close()
