@@ -82,6 +82,7 @@ def test_waits_are_estimated_from_the_rooms_own_service_times(client, nurse, wai
             "desk": None,
             "people_ahead": 1,
             "wait_minutes": round(learned),
+            "starts_at": None,
             "grace_until": None,
         }
     ]
