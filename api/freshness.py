@@ -94,8 +94,8 @@ def map_versions(site_id: int) -> routing.MapVersions | None:
     return known[site_id]
 
 
-def journey_etag(journey: Journey) -> str:
-    stamp, versions = read_stamps.journey_stamp(db.session, journey)
+def journey_etag(journey: Journey, now: datetime) -> str:
+    stamp, versions = read_stamps.journey_stamp(db.session, journey, now)
     g.setdefault("map_versions", {})[journey.site_id] = versions
     return _etag("journey", journey.id, stamp)
 

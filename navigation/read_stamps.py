@@ -63,10 +63,13 @@ _JOURNEY_STAMP = (  # built once: a statement this size takes longer to build th
 )
 
 
-def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], MapVersions | None]:
+def journey_stamp(
+    session: Session, journey: Journey, now: datetime
+) -> tuple[tuple[Any, ...], MapVersions | None]:
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
-    site, its steps and their order rules, its places in line, and the map and closures its
-    route is drawn on. Returns the stamp and the map versions (the route uses the same ones)."""
+    site, its steps and their order rules, its places in line, the map and closures its route
+    is drawn on, and the minute (once the rooms close the view says when to come back, with
+    nothing else changed). Returns the stamp and the map versions (the route uses the same ones)."""
     row = (
         session.connection()
         .execute(  # Core, not the ORM: nothing here becomes an object
@@ -85,7 +88,7 @@ def journey_stamp(session: Session, journey: Journey) -> tuple[tuple[Any, ...], 
         journey.catalog_version,
     )
     versions = MapVersions(row.version, row.closures_version) if row.version is not None else None
-    return (*own, *row), versions
+    return (*own, *row, now.replace(second=0, microsecond=0)), versions
 
 
 def _queue_stamp_statement() -> sa.Select[Any]:
