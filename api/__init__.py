@@ -12,7 +12,7 @@ if TYPE_CHECKING:
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     # Imported here, not at the top, so that `import api.cli` stays light: a command's help
     # must not load the web app, the solver and the router (see api/cli.py).
-    from flask import Flask, jsonify, send_from_directory
+    from flask import Flask, send_from_directory
     from werkzeug.middleware.proxy_fix import ProxyFix
 
     from api import (
@@ -24,15 +24,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         browser_protection,
         fhir,
         freshness,
+        health,
         live,
         log_privacy,
         nurse,
         pages,
         patient,
         reception,
+        request_guard,
         staff,
     )
-    from api.config import from_environment
+    from api.config import engine_options, from_environment
     from api.errors import ProblemApi, register_error_handlers
     from api.extensions import db, jwt, limiter, migrate
 
@@ -45,6 +47,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     if not app.config["PUBLIC_API_DOCS"]:
         app.config["OPENAPI_URL_PREFIX"] = None  # no /api/docs, no /api/openapi.json
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", engine_options(app.config))
     app.json.sort_keys = False
     app.json.ensure_ascii = False  # Chinese names stay readable in responses and logs
 
@@ -68,15 +71,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.blp)
+    app.register_blueprint(health.blp)
     auth.register_jwt_errors()
     register_error_handlers(app)
+    request_guard.init_app(app)
     background.init_app(app)
     freshness.init_app(app)
-
-    @app.get("/healthz")
-    def healthz():
-        db.session.execute(db.text("SELECT 1"))
-        return jsonify(status="ok")
 
     if app.config["PUBLIC_API_DOCS"]:
 

@@ -15,7 +15,6 @@ import logging
 import threading
 from typing import Any
 
-import redis
 import rq
 from flask import Flask, current_app, has_app_context
 from sqlalchemy.orm import sessionmaker
@@ -23,7 +22,13 @@ from sqlalchemy.orm import sessionmaker
 from api.extensions import db
 from navigation import aftercommit
 from navigation.models import utcnow
-from notifications import BackgroundDispatcher, Dispatcher, broker_from_environment, request_dispatch
+from notifications import (
+    BackgroundDispatcher,
+    Dispatcher,
+    broker_from_environment,
+    connect_redis,
+    request_dispatch,
+)
 from notifications.jobs import QUEUE_NAME, transports_from_environment
 
 logger = logging.getLogger(__name__)
@@ -33,8 +38,7 @@ def init_app(app: Flask) -> None:
     redis_url = app.config["REDIS_URL"]
     app.extensions["carepath.broker"] = broker_from_environment({"REDIS_URL": redis_url or ""})
     if redis_url:
-        connection = redis.Redis.from_url(redis_url)
-        app.extensions["carepath.rq"] = rq.Queue(QUEUE_NAME, connection=connection)
+        app.extensions["carepath.rq"] = rq.Queue(QUEUE_NAME, connection=connect_redis(redis_url))
     elif app.config.get("CAREPATH_INPROCESS_WORKER", not app.testing):
         # Started by the first request, in the serving process: CLI commands and a
         # forking server's parent never run a dispatcher of their own.

@@ -30,7 +30,13 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or _dev_secret(instance_path, "jwt_secret_key"),
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=int(env.get("CAREPATH_STAFF_SESSION_HOURS", "12"))),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{sqlite_file}",
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # Database waits, in seconds (see docs/deploying.md): a stopped or overloaded database
+        # answers 503 within these bounds instead of hanging or failing a burst that could queue.
+        "DB_CONNECT_TIMEOUT_S": int(env.get("CAREPATH_DB_CONNECT_TIMEOUT_S", "5")),
+        "DB_STATEMENT_TIMEOUT_S": int(env.get("CAREPATH_DB_STATEMENT_TIMEOUT_S", "15")),
+        "DB_POOL_TIMEOUT_S": max(10, int(env.get("CAREPATH_DB_POOL_TIMEOUT_S", "15"))),
+        "DB_POOL_SIZE": int(env.get("CAREPATH_DB_POOL_SIZE", "5")),
+        "DB_MAX_OVERFLOW": int(env.get("CAREPATH_DB_MAX_OVERFLOW", "10")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         "PUBLIC_BASE_URL": env.get("CAREPATH_PUBLIC_URL") or None,
         # background improvement of each site's day: how often, and the solver's budget per round
@@ -43,6 +49,10 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         # proxies in front of the app (nginx, a load balancer) whose X-Forwarded-* headers to trust
         "PROXY_HOPS": int(env.get("CAREPATH_PROXY_HOPS", "0")),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
+        # Without Redis, limits are counted per process (logged) rather than failing sign-in.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_STORAGE_OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
         "RATELIMIT_HEADERS_ENABLED": True,
         "API_TITLE": "CarePath",
         "API_VERSION": "v1",
@@ -55,6 +65,24 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "OPENAPI_SWAGGER_UI_URL": "/api/docs/assets/",
         "SWAGGER_UI_ASSETS": swagger_ui_path,
         "MAX_CONTENT_LENGTH": 64 * 1024 * 1024,  # an IMDF archive of a large campus
+    }
+
+
+def engine_options(config: dict) -> dict:
+    """SQLAlchemy engine options for the configured database: PostgreSQL gets connect and
+    statement timeouts and a bounded pool wait; SQLite (one file, one writer) keeps its defaults."""
+    options: dict = {"pool_pre_ping": True}
+    if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
+        return options
+    statement_ms = config["DB_STATEMENT_TIMEOUT_S"] * 1000
+    return options | {
+        "pool_size": config["DB_POOL_SIZE"],
+        "max_overflow": config["DB_MAX_OVERFLOW"],
+        "pool_timeout": config["DB_POOL_TIMEOUT_S"],
+        "connect_args": {
+            "connect_timeout": config["DB_CONNECT_TIMEOUT_S"],
+            "options": f"-c statement_timeout={statement_ms} -c lock_timeout={statement_ms}",
+        },
     }
 
 

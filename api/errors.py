@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, jsonify
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from navigation.errors import DomainError
+
+logger = logging.getLogger(__name__)
+RETRY_AFTER_SECONDS = 5  # long enough for a database restart or a burst to pass
 
 
 def problem(code: int, message: str, errors: dict | None = None, headers: dict | None = None):
@@ -50,3 +56,14 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity(_: IntegrityError):
         return problem(409, "the change conflicts with existing data")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeoutError)
+    def database_unavailable(error: Exception):
+        """Database stopped, restarting, too slow or every connection busy: ask to retry soon."""
+        logger.warning("database unavailable: %s", str(error).splitlines()[0])
+        return problem(
+            503,
+            "the database is not available just now; try again in a few seconds",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )

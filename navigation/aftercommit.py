@@ -2,16 +2,21 @@
 the notification dispatcher. Domain code calls `defer`; the app registers the handlers.
 
 A rolled-back transaction announces nothing, and nothing is announced before the data it
-describes is visible to the readers it wakes.
+describes is visible to the readers it wakes. Once the data is committed nothing may turn the
+answer into an error: a handler that fails (Redis away) is logged and the request goes on; the
+outbox rows are already stored, and the dispatcher's sweep delivers them.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.orm import Session
+
+logger = logging.getLogger(__name__)
 
 Handler = Callable[[list[tuple[str, Any]]], None]
 _handlers: list[Handler] = []
@@ -33,7 +38,10 @@ def _run(session: Session) -> None:
     items = session.info.pop("after_commit", [])
     if items:
         for handler in _handlers:
-            handler(items)
+            try:
+                handler(items)
+            except Exception:  # the change is committed: announcing it is best effort
+                logger.warning("after-commit %s failed; left for the sweep", handler.__name__, exc_info=True)
 
 
 @event.listens_for(Session, "after_rollback")

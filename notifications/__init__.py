@@ -15,6 +15,7 @@ from notifications.live import (
     InProcessBroker,
     RedisBroker,
     broker_from_environment,
+    connect_redis,
     journey_channel,
     room_queue_channel,
 )
@@ -45,6 +46,7 @@ __all__ = [
     "RetryPolicy",
     "Status",
     "broker_from_environment",
+    "connect_redis",
     "delivery_states",
     "undelivered",
     "enqueue",

@@ -217,9 +217,15 @@ def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
 
 
+def connect_redis(url: str) -> redis.Redis:
+    """A Redis client for request handlers: a frozen or absent Redis costs a request at most a
+    couple of seconds, never a hang (redis-py waits forever by default)."""
+    return redis.Redis.from_url(url, socket_connect_timeout=2.0, socket_timeout=2.0)
+
+
 def broker_from_environment(environ: Mapping[str, str] = os.environ) -> Broker:
     """Redis fan-out when REDIS_URL is set, else in-process."""
     keepalive = float(environ.get("CAREPATH_SSE_KEEPALIVE_SECONDS", KEEPALIVE_SECONDS))
     if environ.get("REDIS_URL"):
-        return RedisBroker(redis.Redis.from_url(environ["REDIS_URL"]), keepalive)
+        return RedisBroker(connect_redis(environ["REDIS_URL"]), keepalive)
     return InProcessBroker(keepalive)
