@@ -13,6 +13,7 @@ table does not know also stops the app from starting. Views act on `g.scope.site
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
@@ -234,7 +235,9 @@ def _identify(access: Access) -> None:
 def current_staff() -> StaffUser:
     verify_jwt_in_request()
     identity = get_jwt_identity()
-    user = db.session.get(StaffUser, int(identity)) if str(identity).isdigit() else None
+    # Our tokens name a staff id; any other subject ("admin", "²", 20 digits) is no one.
+    staff_id = re.fullmatch(r"[0-9]{1,9}", str(identity))
+    user = db.session.get(StaffUser, int(identity)) if staff_id else None
     if user is None or not user.active:
         raise Unauthorized("this staff account is no longer active")
     return user

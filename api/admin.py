@@ -36,10 +36,11 @@ class SiteSummarySchema(Schema):
     rooms = fields.Integer()
 
 
-def _json_body() -> Any:
+def _json_body() -> dict[str, Any]:
+    """The uploaded document: always a JSON object (an array or a number is no catalog, hospital or map)."""
     body = request.get_json(silent=True)
-    if body is None:
-        raise DomainError("send the document as a JSON body", field="body")
+    if not isinstance(body, dict):
+        raise DomainError("send the document as a JSON object", field="body")
     return body
 
 

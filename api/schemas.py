@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
@@ -14,6 +16,13 @@ from navigation.opening import come_back
 from navigation.task_states import awaits_fasting_answer, next_step
 from navigation.wayfinding import next_route
 
+# Times a person types or a system sends: outside these years it is a typo, and date arithmetic
+# near year 1 or 9999 overflows.
+PLAUSIBLE_TIME = validate.Range(
+    min=datetime(1900, 1, 1, tzinfo=UTC),
+    max=datetime(2200, 1, 1, tzinfo=UTC),
+    error="not a plausible time (years 1900 to 2199)",
+)
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="not a valid code")
 
 
@@ -23,7 +32,9 @@ class PatientInSchema(Schema):
     language = fields.Enum(Language, by_value=True, required=True)
     mobility = fields.Enum(Mobility, by_value=True, required=True)
     last_meal_at = fields.AwareDateTime(
-        load_default=None, metadata={"description": "When the patient last ate, with a UTC offset"}
+        load_default=None,
+        validate=PLAUSIBLE_TIME,
+        metadata={"description": "When the patient last ate, with a UTC offset"},
     )
     fasting_confirmed = fields.Boolean(
         load_default=False,
@@ -37,7 +48,11 @@ class OrderSchema(Schema):
 
 class OnFileSchema(Schema):
     code = fields.String(required=True, validate=CODE)
-    at = fields.AwareDateTime(required=True, metadata={"description": "When that result was taken"})
+    at = fields.AwareDateTime(
+        required=True,
+        validate=PLAUSIBLE_TIME,
+        metadata={"description": "When that result was taken (in the past)"},
+    )
 
 
 class CheckInSchema(Schema):

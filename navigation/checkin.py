@@ -78,6 +78,7 @@ def check_in(
     )
     if duplicate is not None:
         raise AlreadyCheckedIn(duplicate, visit_number)
+    _refuse_future_facts(patient, on_file or {}, now)
     catalog = site_catalog(session, site)
     plan = expand_orders(catalog, order_codes, on_file, now)
     rooms = usable_rooms(session, site.id)
@@ -211,6 +212,16 @@ def dependency_row(dep: Dependency, by_key: Mapping[str, Task]) -> TaskDependenc
         reason=dep.reason,
         hard=dep.hard,
     )
+
+
+def _refuse_future_facts(patient: PatientDetails, on_file: Mapping[str, datetime], now: datetime) -> None:
+    """A result or a meal dated in the future would silently change the plan (a kidney test
+    "on file" tomorrow would drop today's before the contrast CT)."""
+    for code, taken_at in on_file.items():
+        if taken_at > now:
+            raise DomainError(f"the {code} result on file is dated in the future", field="on_file")
+    if patient.last_meal_at is not None and patient.last_meal_at > now:
+        raise DomainError("the last meal cannot be in the future", field="patient.last_meal_at")
 
 
 def _fasting_until(step: Step, last_meal_at: datetime | None, now: datetime) -> datetime | None:

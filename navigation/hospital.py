@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import zoneinfo
 from typing import Any
 
 import sqlalchemy as sa
@@ -44,7 +45,16 @@ class _SiteSchema(Schema):
     code = fields.String(required=True, validate=validate.Regexp(r"^[a-z0-9][a-z0-9_-]{0,31}$"))
     name_en = fields.String(required=True)
     name_zh = fields.String(required=True)
-    timezone = fields.String(load_default="UTC")
+    timezone = fields.String(
+        load_default="UTC",
+        validate=lambda name: _known_timezone(name),
+    )
+
+
+def _known_timezone(name: str) -> None:
+    """Every site time is read in this zone: an unknown name would fail each check-in later."""
+    if name not in zoneinfo.available_timezones():
+        raise ValidationError(f"{name!r} is not a time zone of the tz database (e.g. Asia/Shanghai)")
 
 
 class _HospitalSchema(Schema):

@@ -58,6 +58,17 @@ def test_precedence_cycle_is_refused_with_the_cycle_named():
     assert "cycle" in message and "NM-THY" in message and "CT-ABD-C" in message
 
 
+def test_an_exam_listed_after_itself_is_refused_naming_the_rule():
+    def itself(doc):
+        exam(doc, "ECG").setdefault("after", []).append({"code": "ECG"})
+
+    with pytest.raises(CatalogError) as error:
+        parse_catalog(with_change(itself))
+    assert [m for p, m in error.value.errors.items() if p.endswith(".after.0.code")] == [
+        ["an exam cannot come after itself"]
+    ]
+
+
 def test_unknown_references_and_bad_fields_are_named_by_path():
     def broken(doc):
         exam(doc, "BA-UGI")["after"].append({"code": "NOPE"})

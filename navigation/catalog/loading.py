@@ -182,7 +182,9 @@ def _check_references(catalog: Catalog, data: dict, errors: dict[str, list[str]]
                     f"{kind} is not one of this exam's room_types"
                 )
         for j, rule in enumerate(exam.after):
-            if rule.code is not None and rule.code not in codes:
+            if rule.code == exam.code:
+                errors.setdefault(f"{path}.after.{j}.code", []).append("an exam cannot come after itself")
+            elif rule.code is not None and rule.code not in codes:
                 errors.setdefault(f"{path}.after.{j}.code", []).append(f"unknown exam code {rule.code}")
             if rule.category is not None and rule.category not in categories:
                 errors.setdefault(f"{path}.after.{j}.category", []).append(
