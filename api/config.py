@@ -48,6 +48,9 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "DEMO_RESULTS": env.get("CAREPATH_DEMO_RESULTS") == "1",
         # proxies in front of the app (nginx, a load balancer) whose X-Forwarded-* headers to trust
         "PROXY_HOPS": int(env.get("CAREPATH_PROXY_HOPS", "0")),
+        # `carepath worker` delivers whatever is due this often even if no wake-up reached it
+        # (Redis away); without Redis it is the only dispatcher, so it looks every second.
+        "SWEEP_SECONDS": float(env.get("CAREPATH_SWEEP_SECONDS", "10" if env.get("REDIS_URL") else "1")),
         "RATELIMIT_STORAGE_URI": env.get("REDIS_URL") or "memory://",
         # Without Redis, limits are counted per process (logged) rather than failing sign-in.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,

@@ -14,7 +14,7 @@ import rq
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
-from notifications.dispatcher import Dispatcher
+from notifications.dispatcher import DispatchConfig, Dispatcher
 from notifications.transports.base import Transport
 from notifications.transports.fcm import FcmTransport
 from notifications.transports.log import LogTransport
@@ -29,13 +29,21 @@ def transports_from_environment(environ: Mapping[str, str] = os.environ) -> list
     return [FcmTransport.from_environment(environ) or LogTransport()]
 
 
+def dispatch_config_from_environment(environ: Mapping[str, str] = os.environ) -> DispatchConfig:
+    """CAREPATH_DISPATCH_LEASE_SECONDS: how long a dead dispatcher's claimed messages wait
+    before another one sends them (a live one renews its lease while it sends)."""
+    return DispatchConfig(lease_seconds=float(environ.get("CAREPATH_DISPATCH_LEASE_SECONDS", "120")))
+
+
 def dispatch_pending() -> dict[str, int]:
     """RQ job: deliver everything due now, then book a wake-up for the next retry."""
     if not os.environ.get("DATABASE_URL"):
         raise RuntimeError("the notification dispatch job needs DATABASE_URL")
     engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
     try:
-        dispatcher = Dispatcher(sessionmaker(engine), transports_from_environment())
+        dispatcher = Dispatcher(
+            sessionmaker(engine), transports_from_environment(), dispatch_config_from_environment()
+        )
         reports = dispatcher.run_until_idle()
         due = dispatcher.next_due()
     finally:

@@ -13,15 +13,16 @@ from api.commands import show_background_logs
 @click.option("--burst", is_flag=True, help="Deliver what is due, then exit.")
 @with_appcontext
 def worker_command(burst: bool) -> None:
-    """Background work: notification dispatch (on RQ when REDIS_URL is set, else in this process)
-    and the periodic improvement of each site's plan."""
+    """Background work: notification dispatch (woken through RQ when REDIS_URL is set, and a sweep
+    of the outbox every CAREPATH_SWEEP_SECONDS) and the periodic improvement of each site's plan.
+    Redis and database outages are waited out; the worker resumes by itself."""
     import redis
     import rq
     from sqlalchemy.orm import sessionmaker
 
-    from api.background import PlanImprover
+    from api import worker
     from api.extensions import db
-    from notifications import BackgroundDispatcher, Dispatcher
+    from notifications import Dispatcher
     from notifications.jobs import QUEUE_NAME, transports_from_environment
 
     redis_url = current_app.config["REDIS_URL"]
@@ -34,20 +35,6 @@ def worker_command(burst: bool) -> None:
             click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
         return
     show_background_logs()
-    improver = PlanImprover(current_app._get_current_object())  # type: ignore[attr-defined]
-    improver.start()
-    try:
-        if redis_url:
-            connection = redis.Redis.from_url(redis_url)
-            rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True)
-            return
+    if not redis_url:
         click.echo("No REDIS_URL: delivering notifications in this process (Ctrl-C to stop).")
-        worker = BackgroundDispatcher(Dispatcher(sessionmaker(db.engine), transports_from_environment()))
-        worker.start()
-        try:
-            while worker.thread is not None and worker.thread.is_alive():
-                worker.thread.join(1)
-        except KeyboardInterrupt:
-            worker.stop()
-    finally:
-        improver.stop()
+    worker.run(current_app._get_current_object(), current_app.config["SWEEP_SECONDS"])  # type: ignore[attr-defined]
