@@ -36,11 +36,13 @@ class SiteSummarySchema(Schema):
     rooms = fields.Integer()
 
 
-def _json_body() -> dict[str, Any]:
-    """The uploaded document: always a JSON object (an array or a number is no catalog, hospital or map)."""
+def _json_body(shape: type = dict) -> Any:
+    """The uploaded document, of the JSON shape it must have: a catalog, hospital or map is an
+    object (an array or a number there would fail deep inside the loader), a table a list."""
     body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise DomainError("send the document as a JSON object", field="body")
+    if not isinstance(body, shape):
+        kind = "an object" if shape is dict else "an array"
+        raise DomainError(f"send the document as a JSON body that is {kind}", field="body")
     return body
 
 
@@ -268,7 +270,7 @@ class CodeMappings(MethodView):
                 raise DomainError(str(exc), errors=exc.errors) from exc
         else:
             try:
-                loaded = CodeMappingSchema(many=True).load(_json_body())
+                loaded = CodeMappingSchema(many=True).load(_json_body(list))
             except ValidationError as exc:
                 raise DomainError("the code mapping is invalid", errors=flatten_errors(exc.messages)) from exc
             rows = [
