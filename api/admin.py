@@ -18,11 +18,11 @@ from api.context import commit, now
 from api.extensions import db
 from api.schemas import CatalogInfoSchema, ExamTypeSchema
 from navigation import audit, routing
-from navigation.catalog.loading import flatten_errors
+from navigation.catalog.loading import CatalogDocumentSchema, flatten_errors
 from navigation.catalog.store import active_catalog, install_catalog
 from navigation.catalog.variants import set_variant
 from navigation.errors import DomainError, Forbidden
-from navigation.hospital import load_hospital
+from navigation.hospital import HospitalDocumentSchema, load_hospital
 from navigation.integration.code_store import replace_mappings, site_rows
 from navigation.integration.codes import MappingFileError, MappingRow, canonical_system, read_csv
 from navigation.models import CatalogVersion, FhirServer, Role, Room, Site, SiteCatalog
@@ -34,6 +34,12 @@ class SiteSummarySchema(Schema):
     site = fields.String()
     buildings = fields.Integer()
     rooms = fields.Integer()
+
+
+def _document_body(schema: type, description: str) -> dict:
+    """The OpenAPI request body of a document the loader (not webargs) validates, so that the
+    document shows what to send while the loader keeps its whole-document error report."""
+    return {"required": True, "description": description, "content": {"application/json": {"schema": schema}}}
 
 
 def _json_body(shape: type = dict) -> Any:
@@ -58,6 +64,7 @@ class CatalogExams(MethodView):
 @blp.route("/catalog")
 class CatalogDocument(MethodView):
     @blp.doc(security=BEARER)
+    @blp.doc(requestBody=_document_body(CatalogDocumentSchema, "The catalog (docs/catalog-format.md)"))
     @access.staff(Role.REGIONAL_ADMIN)
     @blp.response(200, CatalogInfoSchema)
     def put(self):
@@ -81,6 +88,7 @@ class CatalogDocument(MethodView):
 @blp.route("/hospital")
 class HospitalDocument(MethodView):
     @blp.doc(security=BEARER)
+    @blp.doc(requestBody=_document_body(HospitalDocumentSchema, "The site (docs/hospital-format.md)"))
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, SiteSummarySchema)
     def put(self):

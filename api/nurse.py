@@ -40,8 +40,9 @@ IF_MATCH = {
     "in": "header",
     "name": "If-Match",
     "required": False,
-    "schema": {"type": "string"},
-    "description": "The entry's `version` as last seen; a stale one is refused with 409 and the current state",
+    "schema": {"type": "string", "pattern": '^(W/)?"?[0-9]{1,9}"?$', "example": '"3"'},
+    "description": "The entry's `version` as last seen, as a number, optionally quoted as an ETag "
+    '(`3`, `"3"` or `W/"3"`); a stale one is refused with 409 and the current state',
 }
 REASON = fields.String(required=True, validate=validate.Length(min=1, max=400))
 

@@ -2,6 +2,7 @@
 than any CarePath document (the parser would recurse until it fails), and text that no
 database or browser can store: NUL bytes (PostgreSQL refuses them) and lone UTF-16
 surrogates (not encodable as UTF-8). Each answers 422 naming the field, before any view runs.
+A chunked body longer than MAX_CONTENT_LENGTH answers 413, as one with a Content-Length does.
 """
 
 from __future__ import annotations
@@ -12,16 +13,21 @@ from typing import Any
 
 from flask import Flask, request
 from flask_smorest import abort
+from marshmallow import Schema, fields
+from werkzeug.wsgi import LimitedStream
 
 MAX_DEPTH = 64  # a map or hospital document is a handful of levels deep
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def init_app(app: Flask) -> None:
+    """After the blueprints are registered."""
     app.before_request(_guard)
+    strict_body_numbers(app)
 
 
 def _guard() -> None:
+    _refuse_overlong_stream()
     for name, values in request.args.lists():
         for value in [name, *values]:
             if _UNSTORABLE.search(value):
@@ -40,6 +46,17 @@ def _guard() -> None:
     problem = _first_problem(body)
     if problem is not None:
         _refuse("json", *problem)
+
+
+def _refuse_overlong_stream() -> None:
+    """A chunked body (no Content-Length) is cut at MAX_CONTENT_LENGTH by werkzeug, silently:
+    the view would see truncated JSON (422). Past the maximum it is 413, as with a length."""
+    if request.content_length is not None:
+        return
+    stream = request.stream
+    request.get_data(cache=True)
+    if isinstance(stream, LimitedStream) and stream.is_exhausted:
+        stream.read(1)  # raises RequestEntityTooLarge: the body went on past the maximum
 
 
 def _refuse(location: str, field: str, reason: str) -> None:
@@ -76,3 +93,36 @@ def _reason(value: str) -> str:
     return (
         "contains a NUL character" if "\x00" in value else "contains an unpaired surrogate (not valid text)"
     )
+
+
+def strict_body_numbers(app: Flask) -> None:
+    """Whole numbers in JSON bodies must be JSON integers: a priority of 1.5 was silently cut
+    to 1, and "1" read as 1. Applied at start-up to every JSON body schema the app's views
+    declare (nested ones included), so no new endpoint can forget it; query strings, which
+    are text by nature, keep marshmallow's conversion."""
+    seen: set[type] = set()
+    for view in app.view_functions.values():
+        view_class = getattr(view, "view_class", None)
+        handlers = [getattr(view_class, m.lower(), None) for m in getattr(view_class, "methods", None) or []]
+        for handler in [view, *handlers]:
+            for parameter in getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", []):
+                if parameter.get("in") == "json":
+                    _make_strict(parameter["schema"], seen)
+
+
+def _make_strict(schema: Any, seen: set[type]) -> None:
+    schema_class = schema if isinstance(schema, type) else type(schema)
+    if schema_class in seen:
+        return
+    seen.add(schema_class)
+    declared = list(schema_class._declared_fields.values())
+    if not isinstance(schema, type):
+        declared += list(schema.fields.values())
+    while declared:
+        field = declared.pop()
+        if isinstance(field, fields.Integer):
+            field.strict = True
+        elif isinstance(field, fields.List):
+            declared.append(field.inner)
+        elif isinstance(field, fields.Nested) and isinstance(field.nested, type | Schema):
+            _make_strict(field.nested, seen)

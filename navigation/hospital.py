@@ -57,7 +57,7 @@ def _known_timezone(name: str) -> None:
         raise ValidationError(f"{name!r} is not a time zone of the tz database (e.g. Asia/Shanghai)")
 
 
-class _HospitalSchema(Schema):
+class HospitalDocumentSchema(Schema):
     site = fields.Nested(_SiteSchema, required=True)
     buildings = fields.List(fields.Nested(_BuildingSchema), required=True, validate=validate.Length(min=1))
     rooms = fields.List(fields.Nested(_RoomSchema), required=True)
@@ -66,7 +66,7 @@ class _HospitalSchema(Schema):
 def load_hospital(session: Session, document: Any) -> Site:
     """Create or update a site from its document; rooms not in the document are closed, not deleted."""
     try:
-        data = _HospitalSchema().load(document)
+        data = HospitalDocumentSchema().load(document)
     except ValidationError as exc:
         raise DomainError("the hospital document is invalid", errors=flatten_errors(exc.messages)) from exc
     site = session.scalar(sa.select(Site).where(Site.code == data["site"]["code"]))

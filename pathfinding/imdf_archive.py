@@ -13,6 +13,10 @@ from shapely.geometry.base import BaseGeometry
 from .validation import MapReport
 
 
+# A zip of a few hundred KB can inflate to gigabytes; a real campus is tens of MB of GeoJSON.
+MAX_INFLATED_BYTES = 256 * 2**20
+
+
 def read_archive(path: Path, report: MapReport) -> dict[str, list[dict[str, Any]]]:
     """Feature lists by file stem (``unit``, ``level``...), from a folder or a zip."""
     raw: dict[str, bytes] = {}
@@ -21,18 +25,30 @@ def read_archive(path: Path, report: MapReport) -> dict[str, list[dict[str, Any]
             raw[f.stem] = f.read_bytes()
     elif zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as z:
-            for name in z.namelist():
-                if name.endswith(".geojson") and not name.startswith("__MACOSX"):
-                    raw[Path(name).stem] = z.read(name)
+            members = [
+                i for i in z.infolist() if i.filename.endswith(".geojson") and "__MACOSX" not in i.filename
+            ]
+            inflated = sum(i.file_size for i in members)  # zipfile never reads past these sizes
+            if inflated > MAX_INFLATED_BYTES:
+                limit = MAX_INFLATED_BYTES // 2**20
+                message = f"the archive inflates to {inflated // 2**20} MiB; at most {limit} MiB"
+                report.error("too_large", message, [str(path.name)])
+                return {}
+            for member in members:
+                raw[Path(member.filename).stem] = z.read(member)
     else:
         report.error("unreadable", f"{path} is neither a folder nor a zip archive", [str(path)])
         return {}
     files: dict[str, list[dict[str, Any]]] = {}
     for stem, data in raw.items():
         try:
-            files[stem] = list(json.loads(data).get("features") or [])
-        except (ValueError, AttributeError):
+            features = json.loads(data).get("features") or []
+        except (ValueError, AttributeError, RecursionError):
+            features = None
+        if not isinstance(features, list) or not all(isinstance(f, dict) for f in features):
             report.error("unreadable", f"{stem}.geojson is not a GeoJSON feature collection", [stem])
+            continue
+        files[stem] = features
     for needed in ("level", "unit", "opening"):
         if needed not in files:
             report.error("nothing_walkable", f"the archive has no {needed}.geojson", [needed])

@@ -91,7 +91,7 @@ class _ServiceSchema(Schema):
     source = fields.String(load_default=None)
 
 
-class _CatalogSchema(Schema):
+class CatalogDocumentSchema(Schema):
     format = fields.String(required=True, validate=validate.Equal("carepath-catalog/1"))
     version = fields.String(required=True, validate=validate.Length(min=1, max=64))
     sources = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
@@ -102,7 +102,7 @@ class _CatalogSchema(Schema):
 def parse_catalog(document: Any) -> Catalog:
     """Validate `document` (already-parsed JSON) and return the catalog, or raise CatalogError."""
     try:
-        data = _CatalogSchema().load(document)
+        data = CatalogDocumentSchema().load(document)
     except ValidationError as exc:
         raise CatalogError(flatten_errors(exc.messages)) from exc
     errors: dict[str, list[str]] = {}
