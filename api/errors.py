@@ -6,6 +6,8 @@ import logging
 
 from flask import Flask, jsonify
 from flask_smorest import Api
+from flask_smorest.error_handler import ErrorSchema
+from marshmallow import fields
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm.exc import StaleDataError
@@ -29,8 +31,18 @@ def problem(code: int, message: str, errors: dict | None = None, headers: dict |
     return response
 
 
+class ProblemSchema(ErrorSchema):
+    """The one error shape, as the OpenAPI document shows it."""
+
+    current = fields.Dict(
+        metadata={"description": "Only on a 409 after a stale If-Match: the record as it is now"}
+    )
+
+
 class ProblemApi(Api):
     """flask-smorest's handler, keeping werkzeug's headers (Allow on 405) and always a message."""
+
+    ERROR_SCHEMA = ProblemSchema
 
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)
