@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import redis
 from flask import Flask, jsonify
 from flask_smorest import Api
 from flask_smorest.error_handler import ErrorSchema
@@ -68,6 +69,17 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(IntegrityError)
     def integrity(_: IntegrityError):
         return problem(409, "the change conflicts with existing data")
+
+    @app.errorhandler(redis.RedisError)
+    def redis_unavailable(error: redis.RedisError):
+        """Only what needs Redis to answer at all (opening a live stream) gets here: committed
+        changes never do (see navigation/aftercommit.py)."""
+        logger.warning("Redis unavailable: %s", error)
+        return problem(
+            503,
+            "live updates are not available just now; the page reloads by itself",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
 
     @app.errorhandler(OperationalError)
     @app.errorhandler(PoolTimeoutError)

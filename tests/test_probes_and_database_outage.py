@@ -91,3 +91,28 @@ def test_postgresql_gets_connect_and_statement_timeouts_and_a_pool_wait_of_at_le
     assert options["connect_args"]["connect_timeout"] == 5
     assert "statement_timeout=15000" in options["connect_args"]["options"]
     assert engine_options(from_environment(str(tmp_path), {})) == {"pool_pre_ping": True}  # SQLite
+
+
+def test_every_connection_busy_answers_503_after_the_pool_wait_not_500(other_app, database_url):
+    from api.extensions import db
+
+    busy = other_app(
+        REDIS_URL=None,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_size": 1, "max_overflow": 0, "pool_timeout": 0.5},
+    )
+    with busy.app_context():
+        held = db.engine.connect()  # the one connection, taken by a long request
+        try:
+            response = busy.test_client().post(
+                "/api/v1/auth/login", json={"username": "nurse", "password": "demo"}
+            )
+        finally:
+            held.close()
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+    assert (
+        busy.test_client()
+        .post("/api/v1/auth/login", json={"username": "nurse", "password": "demo"})
+        .status_code
+        == 200
+    )

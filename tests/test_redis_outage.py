@@ -9,6 +9,7 @@ import socket
 import pytest
 import sqlalchemy as sa
 
+from navigation.models import Room
 from notifications import NotificationsBase, OutboxMessage, Status
 
 
@@ -112,3 +113,16 @@ def test_sign_in_and_routing_count_limits_in_memory_without_redis(without_redis,
     assert signed_in[:20] == [200] * 20
     assert signed_in[20] == 429  # still limited, per process
     assert "falling back to in-memory storage" in caplog.text
+
+
+def test_a_live_stream_without_redis_answers_503_not_500(without_redis, session):
+    client = without_redis.test_client()
+    staff = client.post("/api/v1/auth/login", json={"username": "nurse", "password": "demo"}).json
+    room = session.scalar(sa.select(Room.id).limit(1))
+    ticket = client.post(
+        f"/api/v1/rooms/{room}/live-ticket", headers={"Authorization": f"Bearer {staff['access_token']}"}
+    )
+    assert ticket.status_code == 200, ticket.json
+    stream = client.get("/api/v1/live", query_string={"ticket": ticket.json["ticket"]})
+    assert stream.status_code == 503
+    assert stream.headers["Retry-After"] == "5"
