@@ -210,6 +210,15 @@ def north(app, client) -> dict[str, dict[str, str]]:
     return {role: _login(client, f"north-{role}", NORTH_PASSWORD) for role in ("admin", "nurse")}
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 where nothing listens now (a connection there is refused at once)."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def check_in_body(*codes: str, visit: str = "V0001", mrn: str = "MRN001", **patient) -> dict:
     return {
         "visit_number": visit,

@@ -3,19 +3,12 @@ the database answer 503 with Retry-After in the one error shape, quickly, instea
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 import sqlalchemy as sa
 
 from api.config import engine_options, from_environment
 from api.health import migration_head
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -58,7 +51,7 @@ def test_readyz_reports_a_schema_behind_the_code_then_ready_without_redis(app, o
             "redis": "not_configured",
             "migration": {"current": migration_head(), "head": migration_head()},
         }
-        gone = other_app(REDIS_URL=f"redis://127.0.0.1:{closed_port()}/0").test_client().get("/readyz")
+        gone = other_app(REDIS_URL=f"redis://127.0.0.1:{free_port()}/0").test_client().get("/readyz")
         assert gone.status_code == 503 and gone.json["redis"] == "unavailable"
     finally:
         with db.engine.begin() as conn:
@@ -68,7 +61,7 @@ def test_readyz_reports_a_schema_behind_the_code_then_ready_without_redis(app, o
 
 def test_an_unreachable_database_answers_503_with_retry_after(other_app):
     down = other_app(
-        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{closed_port()}/carepath",
+        SQLALCHEMY_DATABASE_URI=f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/carepath",
         REDIS_URL=None,
     ).test_client()
 

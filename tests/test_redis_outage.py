@@ -4,20 +4,13 @@ are left for the dispatcher's sweep, and sign-in and routing count their limits 
 from __future__ import annotations
 
 import logging
-import socket
 
 import pytest
 import sqlalchemy as sa
 
 from navigation.models import Room
 from notifications import NotificationsBase, OutboxMessage, Status
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 where nothing listens (connections are refused at once)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.conftest import free_port
 
 
 @pytest.fixture
@@ -37,9 +30,9 @@ def without_redis(app):
             "TESTING": True,
             "CLOCK": app.config["CLOCK"],
             "PUBLIC_BASE_URL": "https://carepath.test",
-            "REDIS_URL": f"redis://127.0.0.1:{closed_port()}/0",
+            "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
             "RATELIMIT_ENABLED": True,
-            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{closed_port()}/0",
+            "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:{free_port()}/0",
         }
     )
     yield broken

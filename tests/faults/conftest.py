@@ -7,7 +7,6 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +17,7 @@ import pytest
 import redis
 import sqlalchemy as sa
 
+from tests.conftest import free_port
 from tests.notifications.conftest import fake_fcm, private_key_pem, service_account_file  # noqa: F401
 from tests.timing import pause
 
@@ -28,12 +28,6 @@ ROOT = Path(__file__).resolve().parents[2]
 def _postgres_pass_only(database_url: str) -> None:
     if not database_url.startswith("postgresql"):
         pytest.skip("fault tests run in the PostgreSQL pass (DATABASE_URL=postgresql+psycopg://...)")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def wait_for(condition, seconds: float = 20.0, step: float = 0.1) -> bool:
