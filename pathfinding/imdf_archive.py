@@ -12,7 +12,6 @@ from shapely.geometry.base import BaseGeometry
 
 from .validation import MapReport
 
-
 # A zip of a few hundred KB can inflate to gigabytes; a real campus is tens of MB of GeoJSON.
 MAX_INFLATED_BYTES = 256 * 2**20
 
