@@ -309,11 +309,15 @@ class FhirServerSchema(Schema):
     )
 
 
+class FhirServerOutSchema(FhirServerSchema):
+    base_url = fields.String(allow_none=True, metadata={"description": "null when none is set"})
+
+
 @blp.route(f"/sites/{SITE}/fhir-server")
 class SiteFhirServer(MethodView):
     @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
-    @blp.response(200, FhirServerSchema)
+    @blp.response(200, FhirServerOutSchema)
     def get(self, site: str):
         """Where check-in fetches the visit's orders (pull mode); `base_url` null when none is set."""
         server = db.session.get(FhirServer, g.scope.named(site).id)
@@ -322,7 +326,7 @@ class SiteFhirServer(MethodView):
     @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.arguments(FhirServerSchema)
-    @blp.response(200, FhirServerSchema)
+    @blp.response(200, FhirServerOutSchema)
     def put(self, body: dict, site: str):
         """Set the hospital's FHIR server for check-in by visit number; the credential stays in the
         environment variable named here, never in the database."""
@@ -336,10 +340,15 @@ class SiteFhirServer(MethodView):
         return server
 
 
+class CatalogVariantSchema(Schema):
+    overrides = fields.Dict(metadata={"description": "What this site changes in the shared catalog"})
+
+
 @blp.route(f"/sites/{SITE}/catalog")
 class SiteCatalogVariant(MethodView):
     @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @blp.response(200, CatalogVariantSchema)
     def get(self, site: str):
         """The site's variant of the shared catalog: only what differs (durations, rules)."""
         row = db.session.get(SiteCatalog, g.scope.named(site).id)
