@@ -8,7 +8,7 @@ import logging
 import pytest
 import sqlalchemy as sa
 
-from navigation.models import Room
+from navigation.models import Room, Site
 from notifications import NotificationsBase, OutboxMessage, Status
 from tests.conftest import free_port
 
@@ -111,7 +111,9 @@ def test_sign_in_and_routing_count_limits_in_memory_without_redis(without_redis,
 def test_a_live_stream_without_redis_answers_503_not_500(without_redis, session):
     client = without_redis.test_client()
     staff = client.post("/api/v1/auth/login", json={"username": "nurse", "password": "demo"}).json
-    room = session.scalar(sa.select(Room.id).limit(1))
+    room = session.scalar(
+        sa.select(Room.id).join(Site, Site.id == Room.site_id).where(Site.code == "demo").limit(1)
+    )
     ticket = client.post(
         f"/api/v1/rooms/{room}/live-ticket", headers={"Authorization": f"Bearer {staff['access_token']}"}
     )
