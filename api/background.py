@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
     app.extensions["carepath.broker"] = broker_from_environment({"REDIS_URL": redis_url or ""})
     if redis_url:
         app.extensions["carepath.rq"] = rq.Queue(QUEUE_NAME, connection=connect_redis(redis_url))
-    elif app.config.get("CAREPATH_INPROCESS_WORKER", not app.testing):
+    else:
         # Started by the first request, in the serving process: CLI commands and a
         # forking server's parent never run a dispatcher of their own.
         app.before_request(_start_inprocess_dispatcher)
@@ -51,6 +51,8 @@ _starting = threading.Lock()
 
 def _start_inprocess_dispatcher() -> None:
     app = current_app
+    if not app.config.get("CAREPATH_INPROCESS_WORKER", not app.testing):
+        return  # read per request: a test may turn the threads off after creating the app
     with _starting:
         if "carepath.dispatcher" in app.extensions:
             return
