@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import fakeredis
 import redis
-import sqlalchemy as sa
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from navigation.route_cache import RouteCache, RouteKey
+from tests.closures import close_skybridge_from_another_process
 
 
 def route(client, src: str = "A2-01", dst: str = "B2-03"):
@@ -47,21 +47,7 @@ def test_a_closure_written_by_another_process_reroutes_a_cached_route_at_once(cl
     try:
         before = route(client)
         assert list(fakeredis.FakeRedis(server=server).scan_iter(f"{namespace}:*"))  # shared
-        other_process = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-        with other_process.begin() as conn:
-            site_id = conn.scalar(sa.text("SELECT id FROM site WHERE code = 'demo'"))
-            conn.execute(
-                sa.text(
-                    "INSERT INTO closure (site_id, target_kind, target_id, reason, closed_at) "
-                    "VALUES (:s, 'edge', 'SKYBRIDGE-2F', 'flooding', CURRENT_TIMESTAMP)"
-                ),
-                {"s": site_id},
-            )
-            conn.execute(
-                sa.text("UPDATE site_map SET closures_version = closures_version + 1 WHERE site_id = :s"),
-                {"s": site_id},
-            )
-        other_process.dispose()
+        close_skybridge_from_another_process(app.config["SQLALCHEMY_DATABASE_URI"])
         db.session.remove()
         after = route(client)
         assert after["seconds"] > before["seconds"]

@@ -7,8 +7,8 @@ import io
 import zipfile
 
 import pytest
-import sqlalchemy as sa
 
+from tests.closures import close_skybridge_from_another_process
 from tests.conftest import SHARED_DATA
 
 
@@ -66,21 +66,7 @@ def test_a_closure_written_by_another_process_is_honoured_by_the_next_route(clie
     from api.extensions import db
 
     before = route(client, "A2-01", "B2-03").json
-    other_process = sa.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
-    with other_process.begin() as conn:
-        site_id = conn.scalar(sa.text("SELECT id FROM site WHERE code = 'demo'"))
-        conn.execute(
-            sa.text(
-                "INSERT INTO closure (site_id, target_kind, target_id, reason, closed_at) "
-                "VALUES (:s, 'edge', 'SKYBRIDGE-2F', 'flooding', CURRENT_TIMESTAMP)"
-            ),
-            {"s": site_id},
-        )
-        conn.execute(
-            sa.text("UPDATE site_map SET closures_version = closures_version + 1 WHERE site_id = :s"),
-            {"s": site_id},
-        )
-    other_process.dispose()
+    close_skybridge_from_another_process(app.config["SQLALCHEMY_DATABASE_URI"])
     db.session.remove()
     after = route(client, "A2-01", "B2-03").json
     assert after["seconds"] > before["seconds"]
