@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,6 +24,19 @@ SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 sleep_through_faketime()
 
 T0 = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 08:30 in the demo hospital (Asia/Shanghai)
+
+BACKGROUND_THREADS = ("carepath-dispatcher", "carepath-improver")
+
+
+@pytest.fixture(autouse=True)
+def no_background_thread_outlives_its_test() -> Iterator[None]:
+    """A dispatcher or plan improver left running works on by the real clock, on whatever
+    database it was given: it once expired another test's messages. A test that starts one
+    stops it (an app that should not start them: CAREPATH_INPROCESS_WORKER = False)."""
+    before = set(threading.enumerate())
+    yield
+    left = [t.name for t in set(threading.enumerate()) - before if t.name in BACKGROUND_THREADS]
+    assert not left, f"background threads left running: {left}"
 
 
 @pytest.fixture(scope="session")

@@ -39,6 +39,8 @@ def production(app, monkeypatch, database_url):
         for name, value in settings.items():
             monkeypatch.setenv(name, value)
         made.append(create_app())
+        # Its own dispatcher would deliver (or expire, by the real clock) other tests' messages.
+        made[-1].config["CAREPATH_INPROCESS_WORKER"] = False
         return made[-1].test_client()
 
     yield make

@@ -29,7 +29,14 @@ def _carepath(*args: str, stdin: str | None = None):
 def _login(url: str, username: str, password: str, **config) -> int:
     from api import create_app
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False, **config})
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            "CAREPATH_INPROCESS_WORKER": False,
+            **config,
+        }
+    )
     with app.test_client() as client:
         return client.post(
             "/api/v1/auth/login", json={"username": username, "password": password}
