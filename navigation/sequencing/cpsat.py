@@ -40,6 +40,7 @@ from navigation.sequencing.prepare import (
     position,
     precedence_closure,
     screen,
+    service_windows,
     task_location,
     todo,
     visit_purpose,
@@ -189,10 +190,10 @@ def _task_vars(
         model.add(sum(lit for _, lit, _ in alternatives) == present)
     entry = _zone_walks(state, patient, location, alternatives)
     earliest = lb + min(entry.values(), default=0)
-    if task.self_service and rooms:
+    if task.self_service:
         spans = [
             [max(a, earliest), b - task.duration_min]
-            for a, b in state.open_windows(rooms[0])
+            for a, b in service_windows(state, task)
             if b - task.duration_min >= max(a, earliest)
         ]
         if not spans:

@@ -12,7 +12,6 @@ from bisect import bisect_right, insort
 from collections.abc import Iterable, Sequence
 
 from navigation.sequencing.model import (
-    DAY_END,
     NO_STATION,
     DayState,
     Patient,
@@ -29,6 +28,7 @@ from navigation.sequencing.prepare import (
     planned_max_gap,
     position,
     screen,
+    service_windows,
     task_location,
     walk_min,
 )
@@ -174,9 +174,8 @@ def _best_slot(
     rooms = task_location(state, task)
     if task.self_service:
         where = rooms[0] if rooms else None
-        start: int | None = lb + walk_min(state, loc, where.code if where else None, patient)
-        windows = state.open_windows(where) if where is not None else [(0, DAY_END)]
-        start = earliest_in_windows(windows, start or 0, task.duration_min)
+        walk = walk_min(state, loc, where.code if where else None, patient)
+        start = earliest_in_windows(service_windows(state, task), lb + walk, task.duration_min)
         return None if start is None else (where.code if where else None, NO_STATION, start)
     best: tuple[str | None, int, int] | None = None
     best_key: tuple[int, int] | None = None

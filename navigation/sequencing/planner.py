@@ -31,6 +31,7 @@ from navigation.sequencing.prepare import (
     initial_order,
     planned_max_gap,
     position,
+    service_windows,
     walk_min,
 )
 
@@ -475,8 +476,8 @@ def refresh(state: DayState, pull_forward: bool = True) -> list[str]:
         if p.room is not None and p.station >= 0:
             slot = timelines.earliest(p.room, lb, p.end - p.start)
             start, station = slot if slot is not None else (None, station)
-        elif p.room is not None:
-            start = earliest_in_windows(state.open_windows(state.rooms[p.room]), lb, p.end - p.start)
+        elif task.self_service:
+            start = earliest_in_windows(service_windows(state, task), lb, p.end - p.start)
         if start is None:
             broken.add(p.patient)
             continue

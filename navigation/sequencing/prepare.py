@@ -84,6 +84,16 @@ def task_location(state: DayState, task: Task) -> list[Room] | None:
     return rooms
 
 
+def service_windows(state: DayState, task: Task) -> list[tuple[int, int]]:
+    """When a self-service step can be done: while its desk is open, even when it can be done
+    anywhere (paying by phone, eating), so nobody is told to pay or eat "now" after the
+    hospital has closed. A step with no desk in this hospital can be done at any time."""
+    desk = next((r for r in state.rooms.values() if r.room_type in task.room_types), None)
+    if desk is None:
+        return [(0, DAY_END)]
+    return list(desk.windows) if task.location_neutral else state.open_windows(desk)
+
+
 def fasting_lower_bound(patient: Patient, task: Task) -> int | None:
     """Earliest start that keeps the fasting rule; None if the last meal is unknown."""
     if task.fasting_hours <= 0:
@@ -99,7 +109,11 @@ def todo(state: DayState, patient: Patient) -> list[Task]:
 
 
 def fits_somewhere(state: DayState, room: Room, earliest: int, duration: int) -> bool:
-    return any(max(a, earliest) + duration <= b for a, b in state.open_windows(room) if b <= DAY_END)
+    return fits_in(state.open_windows(room), earliest, duration)
+
+
+def fits_in(windows: list[tuple[int, int]], earliest: int, duration: int) -> bool:
+    return any(max(a, earliest) + duration <= b for a, b in windows if b <= DAY_END)
 
 
 def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
@@ -118,13 +132,18 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
                 "patient has not confirmed fasting since the night before"
             )
             continue
+        earliest = max(ready, lb)
         if task.self_service:
+            if not fits_in(service_windows(state, task), earliest, task.duration_min):
+                reasons[key] = (
+                    f"no {'/'.join(task.room_types)} is open for {task.duration_min} min "
+                    f"after {hhmm(earliest)} today"
+                )
             continue
         rooms = [r for r in state.rooms.values() if r.room_type in task.room_types]
         if not rooms:
             reasons[key] = f"no room of type {'/'.join(task.room_types)} in this hospital"
             continue
-        earliest = max(ready, lb)
         if not any(fits_somewhere(state, r, earliest, task.duration_in(r.room_type)) for r in rooms):
             reasons[key] = (
                 f"no {'/'.join(task.room_types)} room is open for {task.duration_min} min "
