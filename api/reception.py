@@ -231,6 +231,7 @@ def _check_in(body: dict) -> Journey:
         order_codes=[o["code"] for o in body["orders"]],
         on_file={f["code"]: f["at"] for f in body["on_file"]},
         priority=body["priority"],
+        departments={o["code"]: o["department"] for o in body["orders"] if o["department"]},
         actor=g.staff,
         now=now(),
     )

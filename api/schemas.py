@@ -44,6 +44,13 @@ class PatientInSchema(Schema):
 
 class OrderSchema(Schema):
     code = fields.String(required=True, validate=CODE)
+    department = fields.String(
+        load_default=None,
+        validate=CODE,
+        metadata={
+            "description": "The ordering department (a clinic's department): the return visit goes there"
+        },
+    )
 
 
 class OnFileSchema(Schema):
@@ -104,6 +111,9 @@ class TaskOutSchema(Schema):
     planned_start = fields.DateTime(allow_none=True)
     planned_end = fields.DateTime(allow_none=True)
     room = fields.Nested(RoomOutSchema, attribute="planned_room", allow_none=True)
+    department = fields.String(
+        allow_none=True, metadata={"description": "A return visit: the ordering department it goes back to"}
+    )
     after = fields.Method("_after")
     version = fields.Integer()
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from navigation import audit, planning, progress
 from navigation.access import new_salt
 from navigation.catalog.variants import site_catalog
+from navigation.departments import assign_departments, refuse_unknown_departments, serves_step
 from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import (
     Journey,
@@ -66,8 +67,10 @@ def check_in(
     now: datetime,
     on_file: Mapping[str, datetime] | None = None,
     priority: int = 0,
+    departments: Mapping[str, str] | None = None,
 ) -> Journey:
-    """Create the journey with its task list, in the caller's transaction (nothing is committed)."""
+    """Create the journey with its task list, in the caller's transaction (nothing is committed).
+    `departments` maps an order's exam code to the department that placed it."""
     site = session.scalar(sa.select(Site).where(Site.code == site_code))
     if site is None:
         raise NotFound(f"no site {site_code!r}", field="site")
@@ -80,8 +83,10 @@ def check_in(
         raise AlreadyCheckedIn(duplicate, visit_number)
     _refuse_future_facts(patient, on_file or {}, now)
     catalog = site_catalog(session, site)
-    plan = expand_orders(catalog, order_codes, on_file, now)
+    departments = departments or {}
     rooms = usable_rooms(session, site.id)
+    refuse_unknown_departments(rooms, departments, order_codes)
+    plan = assign_departments(expand_orders(catalog, order_codes, on_file, now), departments)
     refuse_orders_without_room(plan, rooms, order_codes)
 
     journey = Journey(
@@ -98,7 +103,8 @@ def check_in(
     )
     session.add(journey)
     journey.orders.extend(
-        JourneyOrder(site_id=site.id, exam_code=code, received_at=now) for code in dict.fromkeys(order_codes)
+        JourneyOrder(site_id=site.id, exam_code=code, department=departments.get(code), received_at=now)
+        for code in dict.fromkeys(order_codes)
     )
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
     planning.plan_journey(session, journey, now)
@@ -124,7 +130,7 @@ def refuse_orders_without_room(plan: StepPlan, rooms: list[Room], order_codes: S
     for step in plan.steps:
         if step.kind not in ROOM_BOUND_KINDS:
             continue
-        if not any(room.performs(step.room_types, step.exam_codes) for room in rooms):
+        if not any(serves_step(room, step) for room in rooms):
             code = next((c for c in step.exam_codes if c in codes), step.exam_codes[0])
             field = f"orders.{codes.index(code)}.code" if code in codes else "orders"
             raise DomainError(f"no open room at this hospital performs {code}", field=field)
@@ -201,6 +207,7 @@ def describe_task(task: Task, step: Step) -> None:
     task.fasting_hours = step.fasting_hours
     task.full_bladder = step.full_bladder
     task.self_service = step.self_service
+    task.department = step.department
 
 
 def dependency_row(dep: Dependency, by_key: Mapping[str, Task]) -> TaskDependency:
@@ -242,9 +249,7 @@ def room_load(session: Session, room_ids: list[int]) -> dict[int, int]:
 
 def _least_loaded_room(step: Step, rooms: list[Room], load: dict[int, int]) -> Room | None:
     """A first room suggestion per step; the sequencer replaces it with a planned slot."""
-    eligible = [
-        r for r in rooms if r.performs(step.room_types, step.exam_codes) and r.status == RoomStatus.OPEN
-    ]
+    eligible = [r for r in rooms if serves_step(r, step) and r.status == RoomStatus.OPEN]
     if not eligible:
         return None
     room = min(eligible, key=lambda r: (load.get(r.id, 0) / r.stations, r.code))

@@ -39,6 +39,7 @@ class _RoomSchema(Schema):
     stations = fields.Integer(load_default=1, validate=validate.Range(min=1, max=100))
     hours = fields.List(fields.String(validate=validate.Regexp(HOURS)), load_default=lambda: ["08:00-17:00"])
     exam_codes = fields.List(fields.String(), load_default=None)
+    department = fields.String(load_default=None, validate=validate.Length(min=1, max=32))
 
 
 class _SiteSchema(Schema):
@@ -119,7 +120,7 @@ def _load_rooms(
         room.floor_id = floor.id
         room.name_en, room.name_zh = raw["name_en"], raw["name_zh"]
         room.room_type, room.stations, room.hours = raw["type"], raw["stations"], raw["hours"]
-        room.exam_codes = raw["exam_codes"]
+        room.exam_codes, room.department = raw["exam_codes"], raw["department"]
         room.status = RoomStatus.OPEN if room.status == RoomStatus.CLOSED else room.status
         session.add(room)
     for code, room in existing.items():

@@ -23,10 +23,7 @@ def come_back(session: Session, journey: Journey, now: datetime) -> dict[str, st
         sa.select(Room).where(Room.site_id == journey.site_id, Room.status != RoomStatus.CLOSED)
     ).all()
     windows = [
-        window
-        for room in rooms
-        if any(room.performs(tuple(t.room_types), tuple(t.exam_codes)) for t in to_do)
-        for window in parse_hours(room.hours)
+        window for room in rooms if any(room.serves(t) for t in to_do) for window in parse_hours(room.hours)
     ]
     local = now.astimezone(ZoneInfo(journey.site.timezone))
     minute = local.hour * 60 + local.minute

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from navigation import planning, progress
 from navigation.catalog.store import catalog_version
 from navigation.checkin import dependency_row, describe_task, new_task, room_load, usable_rooms
+from navigation.departments import assign_departments, departments_of
 from navigation.models import Journey, JourneyStatus, OrderStatus, Task, TaskStatus
 from navigation.steps import StepPlan, expand_orders
 from navigation.task_states import refresh_readiness, transition
@@ -48,6 +49,7 @@ def revise_orders(session: Session, journey: Journey, actor: str, now: datetime)
     catalog = catalog_version(session, journey.catalog_version)
     on_file = {code: t.completed_at for t in kept for code in t.exam_codes if t.completed_at}
     plan = expand_orders(catalog, wanted, on_file, now) if wanted else StepPlan([], [])
+    plan = assign_departments(plan, departments_of(journey))
 
     rooms = usable_rooms(session, journey.site_id)
     load = room_load(session, [r.id for r in rooms])

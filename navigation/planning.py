@@ -174,7 +174,7 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
     patient = sequencing.Patient(
         id=pid,
         arrival_min=day.minute(journey.created_at),
-        tasks=tuple(_task(t) for t in tasks),
+        tasks=tuple(_task(t, day.rooms) for t in tasks),
         rules=tuple(
             sequencing.Rule(
                 before=by_id[d.before_id].key,
@@ -410,7 +410,9 @@ def _room(room: Room) -> sequencing.Room:
     )
 
 
-def _task(task: Task) -> sequencing.Task:
+def _task(task: Task, rooms: dict[str, Room]) -> sequencing.Task:
+    of_type = [r for r in rooms.values() if r.room_type in task.room_types]
+    serving = tuple(r.code for r in of_type if r.serves(task))
     return sequencing.Task(
         key=task.key,
         kind=task.kind,
@@ -422,6 +424,7 @@ def _task(task: Task) -> sequencing.Task:
         full_bladder=task.full_bladder,
         self_service=task.self_service,
         location_neutral=task.self_service and task.kind in ("payment", "water", "meal"),
+        only_rooms=None if len(serving) == len(of_type) else serving,
     )
 
 

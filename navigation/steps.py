@@ -51,6 +51,7 @@ class Step:
     full_bladder: bool = False
     self_service: bool = False
     category: str = ""
+    department: str | None = None  # a return visit: the ordering department's clinic
 
 
 @dataclass(frozen=True)

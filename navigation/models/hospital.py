@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from navigation.models.base import Base, str_enum
+
+if TYPE_CHECKING:
+    from navigation.models.journey import Task
 
 
 class RoomStatus(enum.StrEnum):
@@ -57,7 +60,8 @@ class Floor(Base):
 
 
 class Room(Base):
-    """A place that serves patients. `exam_codes` narrows what it performs; null means all of its type."""
+    """A place that serves patients. `exam_codes` narrows what it performs; null means all of its type.
+    `department` is the clinic's department: a return visit goes to its ordering department."""
 
     __tablename__ = "room"
     __table_args__ = (sa.UniqueConstraint("site_id", "code"),)
@@ -71,6 +75,7 @@ class Room(Base):
     stations: Mapped[int] = mapped_column(default=1)
     hours: Mapped[list[Any]] = mapped_column(default=list)
     exam_codes: Mapped[list[Any] | None] = mapped_column(default=None)
+    department: Mapped[str | None] = mapped_column(sa.String(32))
     status: Mapped[RoomStatus] = mapped_column(str_enum(RoomStatus, "room_status"), default=RoomStatus.OPEN)
     floor: Mapped[Floor] = relationship()
 
@@ -78,3 +83,10 @@ class Room(Base):
         if self.room_type not in room_types:
             return False
         return self.exam_codes is None or all(c in self.exam_codes for c in exam_codes)
+
+    def serves(self, task: Task) -> bool:
+        """Whether this room can take the step: its type and exams, and for a return visit
+        bound to a department, that department's clinic."""
+        if task.department is not None and self.department != task.department:
+            return False
+        return self.performs(tuple(task.room_types), tuple(task.exam_codes))

@@ -45,6 +45,7 @@ class JourneyOrder(Base):
     source_code: Mapped[str | None] = mapped_column(sa.String(300))  # system|code as the hospital sent it
     requisition: Mapped[str | None] = mapped_column(sa.String(300))  # the doctor's order group
     instruction: Mapped[str | None] = mapped_column(sa.String(1000))  # patientInstruction
+    department: Mapped[str | None] = mapped_column(sa.String(32))  # the ordering department
     occurrence: Mapped[datetime | None]
     status: Mapped[OrderStatus] = mapped_column(
         str_enum(OrderStatus, "order_status"), default=OrderStatus.ACTIVE

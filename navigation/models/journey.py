@@ -102,6 +102,7 @@ class Task(Base):
     fasting_hours: Mapped[float] = mapped_column(default=0.0)
     full_bladder: Mapped[bool] = mapped_column(default=False)
     self_service: Mapped[bool] = mapped_column(default=False)
+    department: Mapped[str | None] = mapped_column(sa.String(32))  # a return visit: to this department
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, "task_status"), index=True)
     business_status: Mapped[str | None] = mapped_column(sa.String(16))
     status_reason: Mapped[str | None] = mapped_column(sa.String(400))

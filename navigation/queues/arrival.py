@@ -24,6 +24,6 @@ def arrive_at_room(
         if not ready:
             raise Conflict("none of your steps is ready yet; please follow your next step", field="room")
         here = [t for t in ready if t.planned_room_id == room.id]
-        able = [t for t in ready if room.performs(tuple(t.room_types), tuple(t.exam_codes))]
+        able = [t for t in ready if room.serves(t)]
         task_id = (here or able or ready)[0].id
     return arrive(session, journey, task_id, now, room_code=room.code)

@@ -384,7 +384,7 @@ def rooms_performing(session: Session, task: Task, site_id: int, *, open_only: b
     rooms = session.scalars(
         sa.select(Room).where(Room.site_id == site_id, Room.status.in_(statuses)).order_by(Room.code)
     )
-    return [r for r in rooms if r.performs(tuple(task.room_types), tuple(task.exam_codes))]
+    return [r for r in rooms if r.serves(task)]
 
 
 def active_entry(session: Session, task: Task) -> QueueEntry | None:
@@ -439,9 +439,7 @@ def join(
         here = session.scalar(sa.select(Room).where(Room.site_id == journey.site_id, Room.code == room_code))
         if here is None:
             raise NotFound(f"no room {room_code} here", field="room")
-        if room.status == RoomStatus.OPEN or not here.performs(
-            tuple(task.room_types), tuple(task.exam_codes)
-        ):
+        if room.status == RoomStatus.OPEN or not here.serves(task):
             raise WrongRoom(
                 f"This is room {here.code}. Please go to {where(room)} for '{task.name_en}'.", field="room"
             )

@@ -98,11 +98,7 @@ def call_next(
     if not confirm:
         _refuse_busy_desk(session, queue, desk)
     entry = next(
-        (
-            e
-            for e in first_callable(session, pool, now)
-            if e.queue_id == queue.id or room.performs(tuple(e.task.room_types), tuple(e.task.exam_codes))
-        ),
+        (e for e in first_callable(session, pool, now) if e.queue_id == queue.id or room.serves(e.task)),
         None,
     )
     if entry is None:
@@ -477,7 +473,7 @@ def move(
     if target.id == entry.queue_id:
         raise DomainError(f"ticket {entry.ticket} is already in room {room.code}", field="room")
     task = entry.task
-    if room.status == RoomStatus.CLOSED or not room.performs(tuple(task.room_types), tuple(task.exam_codes)):
+    if room.status == RoomStatus.CLOSED or not room.serves(task):
         raise DomainError(f"room {room.code} does not perform '{task.name_en}'", field="room")
     source = entry.queue
     change = QueueChange(entry=entry)

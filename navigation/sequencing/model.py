@@ -50,6 +50,7 @@ class Task:
     self_service: bool = False
     location_neutral: bool = False  # can be done wherever the patient is (pay by phone, drink)
     room_durations: tuple[tuple[str, int], ...] = ()  # room type -> minutes, where rooms differ
+    only_rooms: tuple[str, ...] | None = None  # narrower than its types (a department's clinics)
 
     def duration_in(self, room_type: str | None) -> int:
         for kind, minutes in self.room_durations:

@@ -78,10 +78,19 @@ def task_location(state: DayState, task: Task) -> list[Room] | None:
     """Rooms the task can use; None when it can be done wherever the patient is."""
     if task.location_neutral:
         return None
-    rooms = [r for r in state.rooms.values() if r.room_type in task.room_types]
+    rooms = eligible_rooms(state, task)
     if task.self_service:
         return rooms[:1] or None
     return rooms
+
+
+def eligible_rooms(state: DayState, task: Task) -> list[Room]:
+    """Rooms of the task's types, narrowed to its own list when it has one."""
+    return [
+        r
+        for r in state.rooms.values()
+        if r.room_type in task.room_types and (task.only_rooms is None or r.code in task.only_rooms)
+    ]
 
 
 def service_windows(state: DayState, task: Task) -> list[tuple[int, int]]:
@@ -140,7 +149,7 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
                     f"after {hhmm(earliest)} today"
                 )
             continue
-        rooms = [r for r in state.rooms.values() if r.room_type in task.room_types]
+        rooms = eligible_rooms(state, task)
         if not rooms:
             reasons[key] = f"no room of type {'/'.join(task.room_types)} in this hospital"
             continue
