@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from pathlib import Path
 import pytest
 import redis
 import sqlalchemy as sa
+from flask import Flask
 
 from tests.conftest import free_port
 from tests.notifications.conftest import fake_fcm, private_key_pem, service_account_file  # noqa: F401
@@ -118,6 +120,21 @@ class ThrowawayPostgres:
     def stop(self) -> None:
         self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
 
+    def freeze(self) -> None:
+        """Every server process stopped where it stands (SIGSTOP): connections stay open and the
+        kernel still accepts new ones, but nothing answers, as with a hung host or storage."""
+        for pid in self._processes():
+            os.kill(pid, signal.SIGSTOP)
+
+    def thaw(self) -> None:
+        for pid in self._processes():
+            os.kill(pid, signal.SIGCONT)
+
+    def _processes(self) -> list[int]:
+        postmaster = int((self.data / "postmaster.pid").read_text().split()[0])
+        children = subprocess.run(["pgrep", "-P", str(postmaster)], capture_output=True, text=True)
+        return [postmaster, *(int(pid) for pid in children.stdout.split())]
+
 
 @pytest.fixture(scope="session")
 def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
@@ -134,6 +151,53 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
         pass  # a failed test may have left it stopped
     finally:
         shutil.rmtree(server.folder, ignore_errors=True)
+
+
+@pytest.fixture
+def hospital_on_throwaway_postgres(throwaway_postgres):
+    """Makes the demo hospital's app on a fresh database of the throwaway server:
+    `make(database_name, **config)` gives (app, database_url)."""
+    from api import create_app
+    from api.extensions import db
+    from navigation.demo import load_demo
+    from navigation.models import Base, utcnow
+    from notifications import NotificationsBase
+
+    made = []
+
+    def make(name: str, **config) -> tuple[Flask, str]:
+        url = fresh_database(throwaway_postgres.url, name)
+        app = create_app(
+            {
+                "SQLALCHEMY_DATABASE_URI": url,
+                "TESTING": True,
+                "RATELIMIT_ENABLED": False,
+                "REDIS_URL": None,
+                "CLOCK": utcnow,
+                "SECRET_KEY": "fault-test",
+                "JWT_SECRET_KEY": "fault-test-jwt-secret-long-enough-for-hs256",
+                **config,
+            }
+        )
+        with app.app_context():
+            Base.metadata.create_all(db.engine)
+            NotificationsBase.metadata.create_all(db.engine)
+            load_demo(db.session)
+            db.session.commit()
+            db.session.remove()
+        made.append(app)
+        return app, url
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.engine.dispose()
+
+
+def sign_in(client, username: str = "reception") -> str:
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": "demo"})
+    assert response.status_code == 200, response.json
+    return response.json["access_token"]
 
 
 def fresh_database(server_url: str, name: str) -> str:

@@ -9,47 +9,17 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from navigation.models import Base, utcnow
-from notifications import NotificationsBase, OutboxMessage, Status
+from notifications import OutboxMessage, Status
 from tests.conftest import check_in_body
-from tests.faults.conftest import fresh_database, kill_worker, start_worker, wait_for
+from tests.faults.conftest import kill_worker, sign_in, start_worker, wait_for
 
 pytestmark = pytest.mark.faults
-
-
-@pytest.fixture
-def hospital_on_throwaway_postgres(throwaway_postgres):
-    from api import create_app
-    from api.extensions import db
-    from navigation.demo import load_demo
-
-    url = fresh_database(throwaway_postgres.url, "carepath_faults")
-    app = create_app(
-        {
-            "SQLALCHEMY_DATABASE_URI": url,
-            "TESTING": True,
-            "RATELIMIT_ENABLED": False,
-            "REDIS_URL": None,
-            "CLOCK": utcnow,
-            "SECRET_KEY": "fault-test",
-            "JWT_SECRET_KEY": "fault-test-jwt-secret-long-enough-for-hs256",
-        }
-    )
-    with app.app_context():
-        Base.metadata.create_all(db.engine)
-        NotificationsBase.metadata.create_all(db.engine)
-        load_demo(db.session)
-        db.session.commit()
-        db.session.remove()
-    yield app, url
-    with app.app_context():
-        db.engine.dispose()
 
 
 def test_postgres_restart_gives_clear_503s_then_recovers_without_a_restart(
     hospital_on_throwaway_postgres, throwaway_postgres, tmp_path
 ):
-    app, url = hospital_on_throwaway_postgres
+    app, url = hospital_on_throwaway_postgres("carepath_faults")
     worker = start_worker(
         {
             "DATABASE_URL": url,
@@ -63,7 +33,7 @@ def test_postgres_restart_gives_clear_503s_then_recovers_without_a_restart(
     engine = sa.create_engine(url)
     try:
         client = app.test_client()
-        desk = {"Authorization": f"Bearer {_sign_in(client)}"}
+        desk = {"Authorization": f"Bearer {sign_in(client)}"}
         assert (
             client.post(
                 "/api/v1/journeys", json=check_in_body("ECG", visit="VP1", mrn="MP1"), headers=desk
@@ -89,7 +59,7 @@ def test_postgres_restart_gives_clear_503s_then_recovers_without_a_restart(
             "/api/v1/journeys", json=check_in_body("ECG", visit="VP2", mrn="MP2"), headers=desk
         )
         assert after.status_code == 201, after.json  # the same app, its pool healed by pre-ping
-        assert _sign_in(client)
+        assert sign_in(client)
 
         def delivered_by_the_worker() -> bool:
             with engine.connect() as conn:
@@ -108,9 +78,3 @@ def test_postgres_restart_gives_clear_503s_then_recovers_without_a_restart(
     finally:
         kill_worker(worker)
         engine.dispose()
-
-
-def _sign_in(client) -> str:
-    response = client.post("/api/v1/auth/login", json={"username": "reception", "password": "demo"})
-    assert response.status_code == 200, response.json
-    return response.json["access_token"]
