@@ -232,8 +232,9 @@ def _identify(access: Access) -> None:
     g.scope = SiteScope(user.site_id, every_site=user.role == Role.REGIONAL_ADMIN)
 
 
-def current_staff() -> StaffUser:
-    verify_jwt_in_request()
+def current_staff(refresh: bool = False) -> StaffUser:
+    """The active staff member the request's access token (or `refresh` token) names."""
+    verify_jwt_in_request(refresh=refresh)
     identity = get_jwt_identity()
     # Our tokens name a staff id; any other subject ("admin", "²", 20 digits) is no one.
     staff_id = re.fullmatch(r"[0-9]{1,9}", str(identity))

@@ -28,7 +28,11 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "CAREPATH_ENV": "production" if production else "development",
         "SECRET_KEY": env.get("SECRET_KEY") or _dev_secret(instance_path, "secret_key"),
         "JWT_SECRET_KEY": env.get("JWT_SECRET_KEY") or _dev_secret(instance_path, "jwt_secret_key"),
-        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(hours=int(env.get("CAREPATH_STAFF_SESSION_HOURS", "12"))),
+        # staff: an access token lives minutes and is renewed with the session's refresh token,
+        # which lasts a shift; the staff pages sign out after STAFF_IDLE_TIMEOUT without use
+        "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(env.get("CAREPATH_STAFF_TOKEN_MINUTES", "15"))),
+        "JWT_REFRESH_TOKEN_EXPIRES": timedelta(hours=int(env.get("CAREPATH_STAFF_SESSION_HOURS", "12"))),
+        "STAFF_IDLE_TIMEOUT": timedelta(minutes=float(env.get("CAREPATH_STAFF_IDLE_MINUTES", "15"))),
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL") or f"sqlite:///{sqlite_file}",
         # Database waits, in seconds (see docs/deploying.md): a stopped or overloaded database
         # answers 503 within these bounds instead of hanging or failing a burst that could queue.

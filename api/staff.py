@@ -15,7 +15,7 @@ from api.extensions import db
 from navigation import audit
 from navigation.errors import Forbidden
 from navigation.models import Role, Site, StaffUser
-from navigation.staff import account, create_account, set_password
+from navigation.staff import account, create_account, set_active, set_password
 
 blp = Blueprint("staff", __name__, url_prefix="/api/v1/staff", description="Hospital IT: staff accounts")
 ADMINS = (Role.ADMIN, Role.REGIONAL_ADMIN)
@@ -103,10 +103,10 @@ class StaffAccount(MethodView):
         """Disable or enable an account, give it a new password or name."""
         user = account(db.session, username)
         if "password" in body:
-            set_password(user, body["password"])
+            set_password(db.session, user, body["password"], now())
             _audit("staff.reset_password", user)
         if "active" in body:
-            user.active = body["active"]
+            set_active(db.session, user, body["active"], now())
             _audit("staff.enable" if user.active else "staff.disable", user)
         if "display_name" in body:
             user.display_name = body["display_name"] or user.username

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
+from navigation import staff_sessions
 from navigation.errors import Conflict, DomainError, NotFound
 from navigation.models import Role, Site, StaffUser
 
@@ -74,9 +76,18 @@ def create_account(
     return create_user(session, username, password, role, site_id, display_name)
 
 
-def set_password(user: StaffUser, password: str) -> None:
+def set_password(session: Session, user: StaffUser, password: str, now: datetime) -> None:
+    """A new password; whoever is signed in with the old one is signed out."""
     check_password_rules(password)
     user.password_hash = generate_password_hash(password)
+    staff_sessions.end_all(session, user, now)
+
+
+def set_active(session: Session, user: StaffUser, active: bool, now: datetime) -> None:
+    """Disable (every session ends at once) or enable an account (it signs in afresh)."""
+    user.active = active
+    if not active:
+        staff_sessions.end_all(session, user, now)
 
 
 def account(session: Session, username: str) -> StaffUser:

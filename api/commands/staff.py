@@ -64,10 +64,11 @@ def create_command(username: str, site_code: str | None, role: str, display_name
 @with_appcontext
 def disable_command(username: str) -> None:
     """Disable the account USERNAME at once: its sessions stop working on their next request."""
-    from navigation.staff import account
+    from navigation.models import utcnow
+    from navigation.staff import account, set_active
 
     def disable(session) -> str:
-        account(session, username).active = False
+        set_active(session, account(session, username), False, utcnow())
         return f"Account {username!r} disabled."
 
     _run(disable)
@@ -78,12 +79,13 @@ def disable_command(username: str) -> None:
 @with_appcontext
 def reset_password_command(username: str) -> None:
     """Give USERNAME a new password (asked for, or read from standard input)."""
+    from navigation.models import utcnow
     from navigation.staff import account, set_password
 
     password = _password()
 
     def reset(session) -> str:
-        set_password(account(session, username), password)
+        set_password(session, account(session, username), password, utcnow())
         return f"Password of {username!r} changed."
 
     _run(reset)

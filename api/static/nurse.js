@@ -3,7 +3,11 @@
 "use strict";
 const $ = (id) => document.getElementById(id);
 const KEY = "carepath-nurse";
-let token = sessionStorage.getItem(KEY);
+let token = null;
+const session = staffSession(KEY, {
+  onToken: (value) => { token = value; },
+  onEnd: (why) => { $("who").textContent = ""; show("login"); $("login").querySelector(".error").textContent = why; },
+});
 let rooms = [];
 let board = null;
 let plan = [];
@@ -41,7 +45,7 @@ async function call(path, { method = "POST", body, version } = {}) {
   try {
     return await api(path, { method, token, body: method === "POST" ? body || {} : undefined, headers });
   } catch (error) {
-    if (error.status === 401) { sessionStorage.removeItem(KEY); token = null; show("login"); }
+    if (error.status === 401) session.signOut(error.message);
     throw error;
   }
 }
@@ -206,10 +210,7 @@ $("login").onsubmit = async (event) => {
   event.preventDefault();
   const form = event.target;
   try {
-    const data = await api("/api/v1/auth/login", { method: "POST",
-      body: { username: form.username.value, password: form.password.value } });
-    token = data.access_token;
-    sessionStorage.setItem(KEY, token);
+    await session.signIn(form.username.value, form.password.value);
     $("who").textContent = form.username.value;
     await start();
   } catch (error) { form.querySelector(".error").textContent = error.message; }

@@ -2,7 +2,11 @@
    find today's patients, reprint a slip, cancel a step or close a visit with a reason. */
 "use strict";
 const $ = (id) => document.getElementById(id);
-let token = sessionStorage.getItem("carepath-staff");
+let token = null;
+const session = staffSession("carepath-staff", {
+  onToken: (value) => { token = value; },
+  onEnd: (why) => { show("login"); $("login").querySelector(".error").textContent = why; },
+});
 
 function show(id) {
   ["login", "checkin", "result"].forEach((x) => ($(x).hidden = x !== id));
@@ -46,9 +50,7 @@ async function start() {
 
 function signedOut(error) {
   if (error.status !== 401) return false;
-  sessionStorage.removeItem("carepath-staff");
-  token = null;
-  show("login");
+  session.signOut(error.message);
   return true;
 }
 
@@ -91,10 +93,7 @@ $("login").onsubmit = async (event) => {
   event.preventDefault();
   const form = event.target;
   try {
-    const data = await api("/api/v1/auth/login", { method: "POST",
-      body: { username: form.username.value, password: form.password.value } });
-    token = data.access_token;
-    sessionStorage.setItem("carepath-staff", token);
+    await session.signIn(form.username.value, form.password.value);
     await start();
   } catch (error) { showErrors(form, error); }
 };

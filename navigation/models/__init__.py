@@ -23,6 +23,7 @@ from navigation.models.staff import (
     LoginFailure,
     Role,
     SiteCatalog,
+    StaffSession,
     StaffUser,
 )
 
@@ -51,6 +52,7 @@ __all__ = [
     "Site",
     "SiteCatalog",
     "SiteMapRecord",
+    "StaffSession",
     "StaffUser",
     "Task",
     "TaskDependency",

@@ -31,6 +31,17 @@ class StaffUser(Base):
     active: Mapped[bool] = mapped_column(default=True)
 
 
+class StaffSession(Base):
+    """A signed-in staff session, named by its refresh token's id (navigation/staff_sessions.py)."""
+
+    __tablename__ = "staff_session"
+    token_id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    staff_user_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_user.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime]
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ended_at: Mapped[datetime | None]
+
+
 class LoginFailure(Base):
     """Failed sign-ins of one account from one address (navigation/sign_in.py)."""
 
