@@ -13,8 +13,13 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from notifications.db import NotificationsBase, UtcDateTime, utcnow
 
-PLATFORMS = ("android", "ios", "web")
-FCM = "fcm"
+PLATFORMS = ("android", "ios", "web", "wechat", "sms")
+# The channels, each with its transport: what a device's token is differs per channel.
+FCM = "fcm"  # an FCM registration token
+WECHAT = "wechat"  # the patient's openid for the hospital's official account or mini-program
+SMS = "sms"  # the phone number, encrypted (notifications.phones)
+WEBPUSH = "webpush"  # the browser's push subscription, as JSON (endpoint and keys)
+CHANNELS = (FCM, WECHAT, SMS, WEBPUSH)
 
 
 class Device(NotificationsBase):
@@ -27,8 +32,7 @@ class Device(NotificationsBase):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     journey_id: Mapped[int] = mapped_column(sa.BigInteger, index=True)
-    # The transport that reaches this device: "fcm" today; "sms", "wechat" or a vendor push
-    # later, each with its own transport and the same dispatcher.
+    # The transport that reaches this device (CHANNELS), each with the same dispatcher.
     channel: Mapped[str] = mapped_column(sa.String(32), default=FCM)
     token: Mapped[str] = mapped_column(sa.String(1024))
     platform: Mapped[str] = mapped_column(sa.String(16))

@@ -6,8 +6,8 @@ rejected for good. Retries, backoff and bookkeeping stay in the dispatcher, so a
 channel never changes it.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -28,6 +28,15 @@ class Outgoing:
     priority: Priority
     ttl_seconds: int
     replace_tag: str | None
+    # What template-based channels (WeChat, SMS) fill their approved templates with: the event,
+    # the page text and its numbers (room, desk, minutes), all checked by notifications.templates.
+    event: str = ""
+    detail: str = ""
+    params: Mapping[str, str] = field(default_factory=dict)
+
+    def fields(self) -> dict[str, str]:
+        """The values a configured template may name: {title}, {body}, {detail} and the numbers."""
+        return {"title": self.title, "body": self.body, "detail": self.detail, **self.params}
 
     def data(self) -> dict[str, str]:
         """The machine-readable payload: ids only; the phone page fetches the rest."""
