@@ -13,7 +13,7 @@ from navigation.models import Floor, Journey, Room, Task, TaskStatus
 from navigation.queues.lines import join
 from navigation.queues.notify import announce
 from navigation.task_states import refresh_readiness, refuse_early, transition
-from notifications import Event
+from notifications import Event, mark_seen
 
 ARRIVE_EARLY = timedelta(minutes=10)  # a patient may wait at the door this long before their step can begin
 
@@ -72,6 +72,7 @@ def arrive(
             f"step '{task.name_en}' is {task.status.value}, not ready for you yet", field="task_id"
         )
     refuse_early(task, now, slack=ARRIVE_EARLY)
+    mark_seen(session, journey.id, now)  # "I'm here": no call of theirs needs escalating
     change = join(session, task, now, room_code=room_code)
     announce(session, change.journey_ids, change.room_ids, now)  # nurses' screens and the phone reload
     return task

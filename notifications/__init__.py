@@ -6,7 +6,7 @@ The names other packages use are re-exported here. `notifications` never imports
 
 from notifications.background import BackgroundDispatcher
 from notifications.db import NotificationsBase
-from notifications.devices import Device, register_device, unregister_device
+from notifications.devices import CHANNELS, WEBPUSH, WECHAT, Device, register_device, unregister_device
 from notifications.dispatcher import DispatchConfig, Dispatcher, PassReport, RetryPolicy
 from notifications.events import Event
 from notifications.jobs import DISPATCH_JOB, request_dispatch, transports_from_environment
@@ -25,11 +25,25 @@ from notifications.outbox import (
     Status,
     delivery_states,
     enqueue,
+    mark_seen,
     message_for_phone,
     undelivered,
+    unseen_calls,
 )
+from notifications.phones import PhoneCipher, register_phone
+from notifications.preferences import parse_order, preference, set_preference
 
 __all__ = [
+    "CHANNELS",
+    "WEBPUSH",
+    "WECHAT",
+    "PhoneCipher",
+    "mark_seen",
+    "parse_order",
+    "preference",
+    "register_phone",
+    "set_preference",
+    "unseen_calls",
     "DISPATCH_JOB",
     "BackgroundDispatcher",
     "Broker",

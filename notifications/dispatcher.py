@@ -26,8 +26,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.db import UtcDateTime, utcnow
 from notifications.devices import Address, addresses_of, forget_token
+from notifications.escalation import choose_channel, escalate_due
 from notifications.events import POLICIES, Event, replace_tag
 from notifications.outbox import OutboxMessage, Status
+from notifications.preferences import DEFAULT_ORDER, orders_of
 from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
 
 logger = logging.getLogger(__name__)
@@ -51,12 +53,17 @@ class DispatchConfig:
     claim_limit: int = 500  # messages per pass
     lease_seconds: float = 120.0  # longer than a batch takes, SDK retries included
     retry: RetryPolicy = field(default_factory=RetryPolicy)
+    channel_order: tuple[str, ...] = DEFAULT_ORDER  # after each patient's own preference
+    escalate_after_seconds: float = 60.0  # an unseen "your turn" then goes to the next channel
+    max_escalations: int = 1
 
 
 @dataclass
 class PassReport:
     claimed: int = 0
     sent: int = 0  # addresses handed to a transport
+    escalated: int = 0  # unseen messages moved to their next channel
+    fell_back: int = 0  # messages whose channel failed for good, due again at once on the next
     statuses: dict[str, int] = field(default_factory=dict)
 
 
@@ -74,6 +81,12 @@ class _Claimed:
     attempts: int
     expires_at: datetime
     acknowledged: list[str]
+    detail: str
+    params: dict[str, str]
+    skipped: list[str]
+    escalations: int
+    seen: bool
+    channel: str | None = None  # chosen in this pass
     results: list[SendResult] = field(default_factory=list)
 
 
@@ -96,29 +109,43 @@ class Dispatcher:
     def run_pass(self) -> PassReport:
         """Claim up to `claim_limit` due messages and deliver them once."""
         now = self.clock()
+        with self.session_factory() as session:
+            escalated = escalate_due(
+                session, now, self.config.channel_order, self.transports, self.config.claim_limit
+            )
         claimed = self._claim(now)
-        report = PassReport(claimed=len(claimed))
+        report = PassReport(claimed=len(claimed), escalated=escalated)
         if not claimed:
             return report
         with self.session_factory() as session, self._lease_kept([m.id for m in claimed]):
-            addresses = addresses_of(session, sorted({m.journey_id for m in claimed}))
+            journey_ids = sorted({m.journey_id for m in claimed})
+            addresses = addresses_of(session, journey_ids)
+            orders = orders_of(session, journey_ids, self.config.channel_order)
             sendable = [m for m in claimed if m.expires_at > now]
+            for message in sendable:
+                message.channel = self._choose(message, orders, addresses)
             for channel, batch in self._batches(sendable, addresses, now):
                 report.sent += len(batch)
-                self._send(session, channel, batch)
+                self._send(session, channel, batch, addresses)
             finished = self.clock()  # sending may have taken a while (SDK retries)
-            updates = [self._outcome(m, finished) for m in claimed]
+            updates = [self._outcome(m, finished, orders, addresses) for m in claimed]
             session.execute(sa.update(OutboxMessage), updates)
             session.commit()
+        report.fell_back = sum(
+            1 for u in updates if u["status"] == Status.PENDING and u.get("skipped_channels")
+        )
         for update in updates:
             status = str(update["status"])
             report.statuses[status] = report.statuses.get(status, 0) + 1
         return report
 
     def run_until_idle(self, max_passes: int = 100) -> list[PassReport]:
-        """Pass after pass while passes come back full, so a backlog drains in one call."""
+        """Pass after pass while passes come back full or fell back to another channel, so a
+        backlog drains in one call."""
         reports = [self.run_pass()]
-        while reports[-1].claimed >= self.config.claim_limit and len(reports) < max_passes:
+        while (reports[-1].claimed >= self.config.claim_limit or reports[-1].fell_back) and len(
+            reports
+        ) < max_passes:
             reports.append(self.run_pass())
         return reports
 
@@ -133,8 +160,22 @@ class Dispatcher:
             else_=OutboxMessage.next_attempt_at,
         )
         earliest = sa.type_coerce(sa.func.min(claimable_at), UtcDateTime())  # typed on SQLite too
+        escalation = sa.type_coerce(sa.func.min(OutboxMessage.escalate_at), UtcDateTime())
         with self.session_factory() as session:
-            return session.scalar(sa.select(earliest).where(OutboxMessage.status == Status.PENDING.value))
+            retry = session.scalar(sa.select(earliest).where(OutboxMessage.status == Status.PENDING.value))
+            unseen = session.scalar(
+                sa.select(escalation).where(
+                    OutboxMessage.status == Status.DELIVERED.value, OutboxMessage.seen_at.is_(None)
+                )
+            )
+        return min((t for t in (retry, unseen) if t is not None), default=None)
+
+    def _choose(
+        self, message: _Claimed, orders: dict[int, list[str]], addresses: dict[int, list[Address]]
+    ) -> str | None:
+        return choose_channel(
+            orders[message.journey_id], message.skipped, addresses[message.journey_id], self.transports
+        )
 
     def _claim(self, now: datetime) -> list[_Claimed]:
         free = sa.or_(OutboxMessage.lease_until.is_(None), OutboxMessage.lease_until <= now)
@@ -167,6 +208,11 @@ class Dispatcher:
                 OutboxMessage.attempts,
                 OutboxMessage.expires_at,
                 OutboxMessage.acknowledged,
+                OutboxMessage.detail,
+                OutboxMessage.params,
+                OutboxMessage.skipped_channels,
+                OutboxMessage.escalations,
+                OutboxMessage.seen_at,
             )
         )
         with self.session_factory() as session:
@@ -183,6 +229,11 @@ class Dispatcher:
                     attempts=row.attempts,
                     expires_at=row.expires_at,
                     acknowledged=list(row.acknowledged or []),
+                    detail=row.detail,
+                    params=dict(row.params or {}),
+                    skipped=list(row.skipped_channels or []),
+                    escalations=row.escalations or 0,
+                    seen=row.seen_at is not None,
                 )
                 for row in rows
             ]
@@ -225,7 +276,7 @@ class Dispatcher:
         for message in messages:
             policy = POLICIES[message.event]
             for address in addresses[message.journey_id]:
-                if address.key in message.acknowledged:
+                if address.channel != message.channel or address.key in message.acknowledged:
                     continue
                 by_channel[address.channel].append(
                     (
@@ -243,6 +294,9 @@ class Dispatcher:
                             # What is left of the time-to-live, not the full span again.
                             ttl_seconds=max(1, int((message.expires_at - now).total_seconds())),
                             replace_tag=replace_tag(message.event, message.journey_id),
+                            event=message.event.value,
+                            detail=message.detail,
+                            params=message.params,
                         ),
                     )
                 )
@@ -252,7 +306,13 @@ class Dispatcher:
             batches += [(channel, items[i : i + size]) for i in range(0, len(items), size)]
         return batches
 
-    def _send(self, session: Session, channel: str, batch: list[tuple[_Claimed, Address, Outgoing]]) -> None:
+    def _send(
+        self,
+        session: Session,
+        channel: str,
+        batch: list[tuple[_Claimed, Address, Outgoing]],
+        addresses: dict[int, list[Address]],
+    ) -> None:
         """Send one batch and commit its acknowledgements at once, before the next batch."""
         transport = self.transports.get(channel)
         try:
@@ -270,6 +330,9 @@ class Dispatcher:
                 touched[message.id] = message
             elif result.outcome is Outcome.ADDRESS_GONE:
                 forget_token(session, address.channel, address.token)
+                for known in addresses.values():  # gone for this pass's fallback choice too
+                    if address in known:
+                        known.remove(address)
         if touched:
             session.execute(
                 sa.update(OutboxMessage),
@@ -277,7 +340,13 @@ class Dispatcher:
             )
         session.commit()
 
-    def _outcome(self, message: _Claimed, now: datetime) -> dict[str, object]:
+    def _outcome(
+        self,
+        message: _Claimed,
+        now: datetime,
+        orders: dict[int, list[str]],
+        addresses: dict[int, list[Address]],
+    ) -> dict[str, object]:
         """The row's next state, as values for a bulk update by primary key."""
         attempts = message.attempts + (1 if message.results else 0)
         update: dict[str, object] = {
@@ -290,6 +359,10 @@ class Dispatcher:
         }
         retries = [r for r in message.results if r.outcome is Outcome.RETRY]
         rejected = [r for r in message.results if r.outcome is Outcome.REJECTED]
+        # Some address of this pass's channel has it, in this pass or an earlier one.
+        reached = any(key.startswith(f"{message.channel}:") for key in message.acknowledged)
+        if message.results and not reached and not retries:
+            return update | self._fall_back(message, now, orders, addresses, rejected)
         if rejected:
             return update | {"status": Status.FAILED.value, "last_error": rejected[0].error}
         if message.expires_at <= now and (retries or not message.results):
@@ -308,5 +381,45 @@ class Dispatcher:
                 "last_error": retries[-1].error,
                 "finished_at": None,
             }
-        status = Status.DELIVERED if message.acknowledged else Status.NO_DEVICE
-        return update | {"status": status.value, "last_error": None}
+        if not message.acknowledged:
+            return update | {"status": Status.NO_DEVICE.value, "last_error": None}
+        update |= {"status": Status.DELIVERED.value, "last_error": None}
+        if reached:
+            update["channel"] = message.channel
+            escalate_at = now + timedelta(seconds=self.config.escalate_after_seconds)
+            if (
+                POLICIES[message.event].escalates
+                and not message.seen
+                and message.escalations < self.config.max_escalations
+                and escalate_at < message.expires_at
+            ):
+                update["escalate_at"] = escalate_at
+        return update
+
+    def _fall_back(
+        self,
+        message: _Claimed,
+        now: datetime,
+        orders: dict[int, list[str]],
+        addresses: dict[int, list[Address]],
+        rejected: list[SendResult],
+    ) -> dict[str, object]:
+        """Every address of the channel failed for good: the next channel now, if there is one."""
+        skipped = [*message.skipped, str(message.channel)]
+        error = (rejected[0].error if rejected else message.results[-1].error) or "channel failed"
+        error = f"{message.channel}: {error}"[:500]
+        following = choose_channel(
+            orders[message.journey_id], skipped, addresses[message.journey_id], self.transports
+        )
+        if following is not None and message.expires_at > now:
+            return {
+                "status": Status.PENDING.value,
+                "skipped_channels": skipped,
+                "next_attempt_at": now,
+                "last_error": error,
+                "finished_at": None,
+            }
+        if message.acknowledged:  # reached on an earlier channel, before an escalation
+            return {"status": Status.DELIVERED.value, "skipped_channels": skipped, "last_error": error}
+        status = Status.FAILED if rejected else Status.NO_DEVICE
+        return {"status": status.value, "skipped_channels": skipped, "last_error": error}

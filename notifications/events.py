@@ -2,8 +2,8 @@
 
 Delivery policy lives next to the event so the dispatcher and every transport agree on it:
 step messages go stale quickly (a "your turn" from ten minutes ago sends the patient to the
-wrong desk), only the two queue calls may wake a phone from Doze, and a newer "plan changed"
-replaces the one already on the screen.
+wrong desk), only the two queue calls may wake a phone from Doze, a newer "plan changed"
+replaces the one already on the screen, and an unseen "your turn" is escalated to the next channel.
 """
 
 from dataclasses import dataclass
@@ -32,6 +32,8 @@ class DeliveryPolicy:
     priority: Priority
     ttl_seconds: int
     replaces_previous: bool = False
+    # Re-sent on the patient's next channel when not seen in time (DispatchConfig.escalate_after).
+    escalates: bool = False
 
 
 _MINUTE = 60
@@ -41,7 +43,7 @@ POLICIES: dict[Event, DeliveryPolicy] = {
     Event.JOURNEY_STARTED: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
     Event.NEXT_STEP: DeliveryPolicy(Priority.NORMAL, 10 * _MINUTE),
     Event.TURN_SOON: DeliveryPolicy(Priority.HIGH, 5 * _MINUTE),
-    Event.TURN_NOW: DeliveryPolicy(Priority.HIGH, 3 * _MINUTE),
+    Event.TURN_NOW: DeliveryPolicy(Priority.HIGH, 3 * _MINUTE, escalates=True),
     Event.PLAN_CHANGED: DeliveryPolicy(Priority.NORMAL, 30 * _MINUTE, replaces_previous=True),
     Event.MAY_EAT: DeliveryPolicy(Priority.NORMAL, 2 * _HOUR),
     Event.REPORT_READY: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),

@@ -14,25 +14,53 @@ import rq
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
 
+from notifications.devices import SMS, WEBPUSH, WECHAT
 from notifications.dispatcher import DispatchConfig, Dispatcher
+from notifications.live import connect_redis
+from notifications.preferences import parse_order
 from notifications.transports.base import Transport
 from notifications.transports.fcm import FcmTransport
 from notifications.transports.log import LogTransport
+from notifications.transports.sms import SmsTransport
+from notifications.transports.webpush import WebPushTransport
+from notifications.transports.wechat import WeChatTransport
 
 DISPATCH_JOB = "notifications.jobs.dispatch_pending"
 QUEUE_NAME = "notifications"
 
 
 def transports_from_environment(environ: Mapping[str, str] = os.environ) -> list[Transport]:
-    """FCM when a service-account file is named (CAREPATH_FCM_CREDENTIALS or
-    GOOGLE_APPLICATION_CREDENTIALS), else the log transport."""
-    return [FcmTransport.from_environment(environ) or LogTransport()]
+    """Each configured channel (docs/notifications.md): FCM when a service-account file is named
+    (CAREPATH_FCM_CREDENTIALS or GOOGLE_APPLICATION_CREDENTIALS), else the log transport;
+    WeChat, SMS and Web Push when configured, else (outside production) the log transport, so
+    a development install runs every channel's flow without credentials. In production an
+    unconfigured channel is left out and the dispatcher falls back past it."""
+    store = connect_redis(environ["REDIS_URL"]) if environ.get("REDIS_URL") else None
+    transports: list[Transport] = [FcmTransport.from_environment(environ) or LogTransport()]
+    configured: dict[str, Transport | None] = {
+        WEBPUSH: WebPushTransport.from_environment(environ),
+        WECHAT: WeChatTransport.from_environment(environ, store),
+        SMS: SmsTransport.from_environment(environ),
+    }
+    production = environ.get("CAREPATH_ENV") == "production"
+    for channel, transport in configured.items():
+        if transport is not None:
+            transports.append(transport)
+        elif not production:
+            transports.append(LogTransport(channel))
+    return transports
 
 
 def dispatch_config_from_environment(environ: Mapping[str, str] = os.environ) -> DispatchConfig:
     """CAREPATH_DISPATCH_LEASE_SECONDS: how long a dead dispatcher's claimed messages wait
-    before another one sends them (a live one renews its lease while it sends)."""
-    return DispatchConfig(lease_seconds=float(environ.get("CAREPATH_DISPATCH_LEASE_SECONDS", "120")))
+    before another one sends them (a live one renews its lease while it sends).
+    CAREPATH_CHANNEL_ORDER: the channels after each patient's preference (fcm,webpush,wechat,sms).
+    CAREPATH_ESCALATE_SECONDS: how long an unseen "your turn" waits before the next channel."""
+    return DispatchConfig(
+        lease_seconds=float(environ.get("CAREPATH_DISPATCH_LEASE_SECONDS", "120")),
+        channel_order=parse_order(environ.get("CAREPATH_CHANNEL_ORDER")),
+        escalate_after_seconds=float(environ.get("CAREPATH_ESCALATE_SECONDS", "60")),
+    )
 
 
 def dispatch_pending() -> dict[str, int]:

@@ -16,7 +16,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from notifications.db import NotificationsBase, UtcDateTime, utcnow
 from notifications.events import POLICIES, Event
-from notifications.templates import language_or_default, render
+from notifications.templates import check_params, language_or_default, render
 
 
 class Status(StrEnum):
@@ -54,6 +54,17 @@ class OutboxMessage(NotificationsBase):
     acknowledged: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     last_error: Mapped[str | None] = mapped_column(sa.String(500))
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # The event's numbers (room, desk...), for channels that fill registered templates.
+    params: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    # The channel that delivered it (or is being tried), and those given up on for it: failed
+    # for good, or already tried before an escalation.
+    channel: Mapped[str | None] = mapped_column(sa.String(16))
+    skipped_channels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The patient saw it (page opened, push opened, "I'm here"); until then, a message whose
+    # event escalates is re-sent on the next channel at escalate_at.
+    seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    escalations: Mapped[int] = mapped_column(default=0)
 
 
 def enqueue(
@@ -78,6 +89,7 @@ def enqueue(
     now = now or utcnow()
     lang = language_or_default(language)
     text = render(event, lang, params)
+    numbers = {name: str(value) for name, value in check_params(event, params).items()}
     message = OutboxMessage(
         event_id=str(uuid.uuid4()),
         journey_id=journey_id,
@@ -93,6 +105,9 @@ def enqueue(
         expires_at=now + timedelta(seconds=POLICIES[event].ttl_seconds),
         next_attempt_at=now,
         acknowledged=[],
+        params=numbers,
+        skipped_channels=[],
+        escalations=0,
     )
     if POLICIES[event].replaces_previous:
         # Sent late after a retry, an older "plan changed" would replace the newer one on the
@@ -125,6 +140,9 @@ class DeliveryState:
     created_at: datetime
     next_attempt_at: datetime | None
     finished_at: datetime | None
+    channel: str | None  # the channel that delivered it, or is being tried
+    escalations: int
+    seen_at: datetime | None
 
 
 def delivery_states(session: Session, journey_id: int) -> list[DeliveryState]:
@@ -163,9 +181,47 @@ def _states(rows: Sequence[OutboxMessage]) -> list[DeliveryState]:
             created_at=row.created_at,
             next_attempt_at=row.next_attempt_at if row.status == Status.PENDING else None,
             finished_at=row.finished_at,
+            channel=row.channel,
+            escalations=row.escalations,
+            seen_at=row.seen_at,
         )
         for row in rows
     ]
+
+
+def mark_seen(session: Session, journey_id: int, now: datetime, event_id: str | None = None) -> int:
+    """The patient has seen their messages (opened the page or the push, or said "I'm here"):
+    nothing of theirs sent so far is escalated any more. Returns how many were unseen."""
+    query = sa.update(OutboxMessage).where(
+        OutboxMessage.journey_id == journey_id,
+        OutboxMessage.seen_at.is_(None),
+        OutboxMessage.created_at <= now,
+    )
+    if event_id is not None:
+        query = query.where(OutboxMessage.event_id == event_id)
+    result = session.execute(
+        query.values(seen_at=now, escalate_at=None), execution_options={"synchronize_session": False}
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+SEEN_EVENTS = tuple(event.value for event, policy in POLICIES.items() if policy.escalates)
+
+
+def unseen_calls(session: Session, journey_ids: Collection[int]) -> set[tuple[int, str]]:
+    """(journey, step) pairs whose latest "your turn" the patient has not seen yet: the nurse
+    board marks them, so staff call out or look for the patient."""
+    latest = (
+        sa.select(sa.func.max(OutboxMessage.id))
+        .where(OutboxMessage.journey_id.in_(list(journey_ids)), OutboxMessage.event.in_(SEEN_EVENTS))
+        .group_by(OutboxMessage.journey_id, OutboxMessage.step_id)
+    )
+    rows = session.execute(
+        sa.select(OutboxMessage.journey_id, OutboxMessage.step_id).where(
+            OutboxMessage.id.in_(latest.scalar_subquery()), OutboxMessage.seen_at.is_(None)
+        )
+    )
+    return {(journey_id, step_id or "") for journey_id, step_id in rows}
 
 
 def message_for_phone(session: Session, journey_id: int, event_id: str) -> OutboxMessage | None:

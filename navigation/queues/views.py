@@ -23,6 +23,7 @@ from navigation.models import (
 from navigation.queues.estimates import ServiceTimes, waits
 from navigation.queues.lines import ACTIVE, at_desks, entries_in, line, queue_for_room
 from navigation.task_states import earliest_start
+from notifications import unseen_calls
 
 E = EntryStatus
 SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
@@ -66,6 +67,8 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     position = {e.id: i for i, e in enumerate(waiting)}
     entries = entries_in(session, queue.id, SHOWN)
     _held = _load_patients(session, entries)  # kept alive (the session holds rows weakly) until we return
+    called = [e for e in entries if e.status == E.CALLED]
+    unseen = unseen_calls(session, {e.journey_id for e in called}) if called else set()
     group = {E.CALLED: 0, E.IN_SERVICE: 0, E.WAITING: 1, E.SKIPPED: 1, E.ON_HOLD: 2, E.NO_SHOW: 3}
     entries.sort(key=lambda e: (group[e.status], position.get(e.id, 0), e.order_key, e.id))
     return {
@@ -79,7 +82,9 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
         "paused_until": queue.paused_until,
         "pause_reason": queue.pause_reason,
         "entries": [
-            entry_dict(e, people_ahead=position.get(e.id), wait_minutes=estimates.get(e.id)) for e in entries
+            entry_dict(e, people_ahead=position.get(e.id), wait_minutes=estimates.get(e.id))
+            | {"not_seen": e.status == E.CALLED and (e.journey_id, str(e.task_id)) in unseen}
+            for e in entries
         ],
         "can_undo": _undo_hint(session, queue.id),
     }

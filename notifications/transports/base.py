@@ -6,7 +6,8 @@ rejected for good. Retries, backoff and bookkeeping stay in the dispatcher, so a
 channel never changes it.
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
@@ -47,6 +48,9 @@ class Outgoing:
         }
 
 
+PARALLEL_REQUESTS = 10  # requests' default connection pool per host
+
+
 class Outcome(StrEnum):
     ACKNOWLEDGED = "acknowledged"
     ADDRESS_GONE = "address_gone"  # forget this token; the message is not retried to it
@@ -59,6 +63,15 @@ class SendResult:
     outcome: Outcome
     retry_after: float | None = None  # seconds the channel asked us to wait
     error: str | None = None
+
+
+def send_each(messages: Sequence[Outgoing], send_one: Callable[[Outgoing], SendResult]) -> list[SendResult]:
+    """One HTTP request per message, several at once (the waiting is the channel's, not ours),
+    results in order: for channels without a batch API (WeChat, SMS templates, Web Push)."""
+    if len(messages) <= 1:
+        return [send_one(message) for message in messages]
+    with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(messages))) as pool:
+        return list(pool.map(send_one, messages))
 
 
 class Transport(Protocol):

@@ -20,7 +20,7 @@ from tencentcloud.sms.v20210111 import models, sms_client
 
 from notifications.devices import SMS
 from notifications.phones import PhoneCipher
-from notifications.transports.base import Outcome, Outgoing, SendResult
+from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
 from notifications.transports.templated import ChannelTemplate, TemplateError, parse_templates, template_for
 
 logging.getLogger("tencentcloud_sdk_common").setLevel(logging.INFO)  # its DEBUG prints numbers
@@ -100,7 +100,7 @@ class SmsTransport:
         self.client.request.conn._session.close()  # the SDK keeps a requests session, no close()
 
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return [self._send_one(message) for message in messages]
+        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:

@@ -19,7 +19,7 @@ from pywebpush import WebPushException, webpush
 
 from notifications.devices import WEBPUSH
 from notifications.events import Priority
-from notifications.transports.base import Outcome, Outgoing, SendResult
+from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
 
 HTTP_TIMEOUT_SECONDS = 10
 GONE = {404, 410}  # the browser unsubscribed, or the subscription expired
@@ -80,7 +80,7 @@ class WebPushTransport:
         self.http.close()
 
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return [self._send_one(message) for message in messages]
+        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:

@@ -10,7 +10,9 @@ the patient's next channel); quota and "system busy" are retried later.
 
 import contextlib
 import os
+import threading
 import time
+import urllib.parse
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -20,10 +22,11 @@ import httpx
 import redis
 
 from notifications.devices import WECHAT
-from notifications.transports.base import Outcome, Outgoing, SendResult
+from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
 from notifications.transports.templated import ChannelTemplate, TemplateError, parse_templates, template_for
 
 API_BASE = "https://api.weixin.qq.com"
+OAUTH_BASE = "https://open.weixin.qq.com"
 HTTP_TIMEOUT_SECONDS = 10
 # errcode -> outcome (https://developers.weixin.qq.com: 全局返回码)
 TOKEN_INVALID = {40001, 40014, 42001}  # access token invalid or expired: refresh once, resend
@@ -48,6 +51,7 @@ class WeChatConfig:
     mode: str = "template"  # "template" (official account) or "subscribe" (mini-program)
     api_base: str = API_BASE
     page: str | None = None  # mini-program page, or official-account link, opened from the message
+    oauth_base: str = OAUTH_BASE
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] = os.environ) -> "WeChatConfig | None":
@@ -63,7 +67,33 @@ class WeChatConfig:
             mode=mode,
             api_base=environ.get("CAREPATH_WECHAT_API", API_BASE).rstrip("/"),
             page=environ.get("CAREPATH_WECHAT_PAGE") or None,
+            oauth_base=environ.get("CAREPATH_WECHAT_OAUTH", OAUTH_BASE).rstrip("/"),
         )
+
+    def authorize_url(self, redirect_uri: str, state: str) -> str:
+        """Where the patient's WeChat browser goes to let the hospital's account know its openid
+        (snsapi_base: silent, no profile asked)."""
+        query = urllib.parse.urlencode(
+            {
+                "appid": self.appid,
+                "redirect_uri": redirect_uri,
+                "response_type": "code",
+                "scope": "snsapi_base",
+                "state": state,
+            }
+        )
+        return f"{self.oauth_base}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+    def openid_for_code(self, code: str) -> str:
+        """The OAuth callback's code, exchanged for the patient's openid (a code works once)."""
+        query = {"appid": self.appid, "secret": self.secret, "code": code, "grant_type": "authorization_code"}
+        with httpx.Client(timeout=HTTP_TIMEOUT_SECONDS) as http:
+            answer = _json(http.get(f"{self.api_base}/sns/oauth2/access_token", params=query))
+        if not answer.get("openid"):
+            raise WeChatError(
+                f"WeChat refused the code: errcode {answer.get('errcode')} {answer.get('errmsg')}"
+            )
+        return str(answer["openid"])
 
 
 class AccessTokens:
@@ -83,6 +113,7 @@ class AccessTokens:
         self.store = store
         self.key = f"carepath:wechat:access-token:{config.appid}"
         self.local: str | None = None  # without Redis: this process only
+        self.guard = threading.Lock()  # a batch's threads ask together: one of them fetches
 
     def get(self) -> str:
         return self._cached() or self._refresh(stale=None)
@@ -98,6 +129,10 @@ class AccessTokens:
         return value.decode() if isinstance(value, bytes) else value
 
     def _refresh(self, stale: str | None) -> str:
+        with self.guard:
+            return self._refresh_shared(stale)
+
+    def _refresh_shared(self, stale: str | None) -> str:
         if self.store is None:
             if self.local is None or self.local == stale:
                 self.local, _ = self._fetch(force=stale is not None)
@@ -159,7 +194,7 @@ class WeChatTransport:
         self.http.close()
 
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return [self._send_one(message) for message in messages]
+        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications.db import NotificationsBase
 from notifications.transports.fcm import FcmTransport
+from tests.notifications.channel_fakes import Channels, running_channels
 from tests.notifications.fake_fcm import FakeFcm, point_sdk_at
 
 
@@ -97,3 +98,18 @@ def fcm_transport(
     point_sdk_at(fake_fcm.url, transport.app)
     yield transport
     firebase_admin.delete_app(transport.app)
+
+
+@pytest.fixture
+def channels() -> Iterator[Channels]:
+    with running_channels() as running:
+        yield running
+
+
+@pytest.fixture
+def channel_transports(channels: Channels) -> Iterator[list]:
+    """The real WeChat, SMS and Web Push transports on the fakes, closed after the test."""
+    transports = channels.transports()
+    yield transports
+    for transport in transports:
+        transport.close()

@@ -9,6 +9,7 @@ import contextlib
 import json
 import re
 import threading
+import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -86,6 +87,7 @@ class Received:
     body: dict  # the whole JSON request body the SDK sent
     headers: dict[str, str]  # names in lower case
     status: int  # what the fake answered
+    at: float = field(default_factory=time.time)  # when it arrived
 
 
 class _Server(ThreadingHTTPServer):
@@ -140,6 +142,11 @@ class FakeFcm:
         """How many times each event id was accepted (200): the ground truth for loss/dupes."""
         with self.lock:
             return self.delivered_unlocked()
+
+    def accepted(self) -> list[tuple[str, float]]:
+        """(event id, arrival time) of every message answered 200."""
+        with self.lock:
+            return [(r.event_id, r.at) for r in self.requests if r.status == 200]
 
     def delivered_unlocked(self) -> Counter[str]:
         return Counter(r.event_id for r in self.requests if r.status == 200)

@@ -9,8 +9,9 @@ import base64
 import itertools
 import json
 import os
+import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import http_ece
@@ -35,6 +36,7 @@ class Push:
     headers: dict[str, str]
     payload: dict[str, Any] | None  # decrypted, for accepted pushes
     vapid_audience: str | None
+    at: float = field(default_factory=time.time)
 
 
 class FakePushService(FakeService):
@@ -66,6 +68,10 @@ class FakePushService(FakeService):
     def delivered(self) -> Counter[str]:
         with self.lock:
             return Counter(p.payload["event_id"] for p in self.pushes if p.status == 201 and p.payload)
+
+    def accepted(self) -> list[tuple[str, float]]:
+        with self.lock:
+            return [(p.payload["event_id"], p.at) for p in self.pushes if p.status == 201 and p.payload]
 
     def answer(self, request: Request) -> Answer:
         name = request.path.removeprefix("/push/")

@@ -2,8 +2,9 @@
 status codes as the service returns them, and whole-request errors."""
 
 import itertools
+import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.notifications.fake_http import Answer, FakeService, Request
 
@@ -16,6 +17,7 @@ class Text:
     sign_name: str
     session_context: str
     code: str
+    at: float = field(default_factory=time.time)
 
 
 class FakeTencentSms(FakeService):
@@ -26,6 +28,7 @@ class FakeTencentSms(FakeService):
         self.codes: dict[str, deque[str]] = {}  # phone -> next per-number codes
         self.request_errors: deque[str] = deque()  # next whole-request error codes
         self.signed = 0  # requests that carried a TC3 signature
+        self.blacklisted: set[str] = set()  # numbers that unsubscribed (TD): refused every time
 
     def script(self, phone: str, *codes: str) -> None:
         with self.lock:
@@ -38,6 +41,10 @@ class FakeTencentSms(FakeService):
     def delivered(self) -> Counter[str]:
         with self.lock:
             return Counter(t.session_context for t in self.texts if t.code == "Ok")
+
+    def accepted(self) -> list[tuple[str, float]]:
+        with self.lock:
+            return [(t.session_context, t.at) for t in self.texts if t.code == "Ok"]
 
     def answer(self, request: Request) -> Answer:
         request_id = f"req-{next(self.serial)}"
@@ -53,6 +60,8 @@ class FakeTencentSms(FakeService):
             for phone in body.get("PhoneNumberSet", []):
                 queued = self.codes.get(phone)
                 code = queued.popleft() if queued else "Ok"
+                if phone in self.blacklisted:
+                    code = "FailedOperation.PhoneNumberInBlacklist"
                 self.texts.append(
                     Text(
                         phone=phone,

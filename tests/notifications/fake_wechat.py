@@ -2,8 +2,9 @@
 messages with WeChat's error codes, and the web OAuth code exchange that binds an openid."""
 
 import itertools
+import time
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from tests.notifications.fake_http import Answer, FakeService, Request
 
@@ -16,6 +17,7 @@ class Sent:
     data: dict[str, str]
     client_msg_id: str | None
     errcode: int
+    at: float = field(default_factory=time.time)
 
 
 def error(errcode: int, errmsg: str) -> Answer:
@@ -63,6 +65,10 @@ class FakeWeChat(FakeService):
     def delivered(self) -> Counter[str]:
         with self.lock:
             return Counter(s.client_msg_id or "" for s in self.sent if s.errcode == 0)
+
+    def accepted(self) -> list[tuple[str, float]]:
+        with self.lock:
+            return [(s.client_msg_id or "", s.at) for s in self.sent if s.errcode == 0]
 
     def answer(self, request: Request) -> Answer:
         with self.lock:

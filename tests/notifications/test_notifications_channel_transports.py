@@ -119,7 +119,7 @@ def test_wechat_fills_the_configured_template_and_maps_each_error(
         Outcome.REJECTED,  # a wrong template id: the configuration must be fixed
     ]
     assert results[3].retry_after == 600
-    first = fake_wechat.sent[0]
+    first = next(s for s in fake_wechat.sent if s.openid == "o-ok")
     assert (first.kind, first.template_id, first.client_msg_id) == ("template", "TPL-TURN", "ev-o-ok")
     assert first.data == {"thing1": "It's your turn", "character_string2": "3-12", "number3": "2"}
     assert fake_wechat.tokens_issued == 1
@@ -212,7 +212,7 @@ def test_sms_sends_the_configured_template_through_the_tencent_sdk_and_maps_code
         Outcome.REJECTED,
     ]
     assert results[3].retry_after == 30
-    text = fake_sms.texts[0]
+    text = next(t for t in fake_sms.texts if t.phone == PHONE)
     assert (text.phone, text.template_id, text.params, text.sign_name) == (
         PHONE,
         "100001",

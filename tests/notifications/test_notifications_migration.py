@@ -1,4 +1,4 @@
-"""The hand-written migration builds exactly the tables the models describe."""
+"""The hand-written migrations build exactly the tables the models describe."""
 
 import importlib.util
 from pathlib import Path
@@ -10,11 +10,13 @@ from alembic.operations import Operations
 
 from notifications.db import NotificationsBase
 
-MIGRATION = Path(__file__).resolve().parents[2] / "migrations/versions/0002_notifications.py"
+VERSIONS = Path(__file__).resolve().parents[2] / "migrations/versions"
+# The migrations that touch only the notifications tables, oldest first.
+MIGRATIONS = ["0002_notifications", "0017_notification_channels"]
 
 
-def load_migration():
-    spec = importlib.util.spec_from_file_location("migration_0002_notifications", MIGRATION)
+def load_migration(name: str):
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", VERSIONS / f"{name}.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
@@ -22,15 +24,17 @@ def load_migration():
 
 
 def test_upgrade_matches_the_models_and_downgrade_removes_them(tmp_path: Path) -> None:
-    migration = load_migration()
-    assert (migration.revision, migration.down_revision) == ("0002_notifications", "0001_foundation")
+    migrations = [load_migration(name) for name in MIGRATIONS]
+    assert (migrations[0].revision, migrations[0].down_revision) == ("0002_notifications", "0001_foundation")
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
     with engine.begin() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         with Operations.context(context):
-            migration.upgrade()
+            for migration in migrations:
+                migration.upgrade()
         assert compare_metadata(context, NotificationsBase.metadata) == []
         with Operations.context(context):
-            migration.downgrade()
+            for migration in reversed(migrations):
+                migration.downgrade()
         assert sa.inspect(connection).get_table_names() == []
     engine.dispose()
