@@ -12,6 +12,7 @@ an improver: the database hands each site's turn to one of them.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
@@ -29,7 +30,7 @@ from notifications import (
     connect_redis,
     request_dispatch,
 )
-from notifications.jobs import QUEUE_NAME, transports_from_environment
+from notifications.jobs import QUEUE_NAME, dispatch_config_from_environment, transports_from_environment
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,12 @@ def _start_inprocess_dispatcher() -> None:
             return
         clock = app.config.get("CLOCK", utcnow)  # the demo's clock may run at another hour
         worker = BackgroundDispatcher(
-            Dispatcher(sessionmaker(db.engine), transports_from_environment(), clock=clock)
+            Dispatcher(
+                sessionmaker(db.engine),
+                transports_from_environment(channel_environment(app)),
+                dispatch_config_from_environment(),
+                clock=clock,
+            )
         )
         app.extensions["carepath.dispatcher"] = worker
         worker.start()
@@ -105,6 +111,16 @@ class PlanImprover:
                     logger.info("plan improvement at %s: %s", site, outcome)
             except Exception:  # a database hiccup must not end the thread; try again later
                 logger.exception("plan improvement round failed")
+
+
+def channel_environment(app: Flask) -> dict[str, str]:
+    """The environment the channels read, with the key phone numbers are encrypted under
+    (in development the generated SECRET_KEY, which the environment does not hold)."""
+    return {**os.environ, "CAREPATH_PHONE_KEY": phone_key(app)}
+
+
+def phone_key(app: Flask) -> str:
+    return str(app.config.get("PHONE_KEY") or app.config["SECRET_KEY"])
 
 
 def broker():

@@ -42,6 +42,10 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "DB_POOL_SIZE": int(env.get("CAREPATH_DB_POOL_SIZE", "5")),
         "DB_MAX_OVERFLOW": int(env.get("CAREPATH_DB_MAX_OVERFLOW", "10")),
         "REDIS_URL": env.get("REDIS_URL") or None,
+        # patients' phone numbers are encrypted under this (docs/notifications.md)
+        "PHONE_KEY": env.get("CAREPATH_PHONE_KEY") or None,
+        # the channels tried after each patient's own preference, e.g. "wechat,sms,webpush,fcm"
+        "CHANNEL_ORDER": env.get("CAREPATH_CHANNEL_ORDER") or None,
         "PUBLIC_BASE_URL": env.get("CAREPATH_PUBLIC_URL") or None,
         # background improvement of each site's day: how often, and the solver's budget per round
         "IMPROVE_EVERY": timedelta(seconds=int(env.get("CAREPATH_IMPROVE_EVERY_S", "300"))),

@@ -36,7 +36,7 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="carepath-live")
 
 
-def _ticket(channel: str) -> dict:
+def live_ticket(channel: str) -> dict:
     ticket = _serializer().dumps({"channel": channel})
     return {"ticket": ticket, "stream_url": f"/api/v1/live?ticket={ticket}", "expires_in": TICKET_SECONDS}
 
@@ -48,7 +48,7 @@ class JourneyTicket(MethodView):
     @blp.response(200, LiveTicketSchema)
     def post(self, journey_id: int):
         """A ticket to open this journey's live stream (the patient's page, or staff)."""
-        return _ticket(journey_channel(current_journey().id))
+        return live_ticket(journey_channel(current_journey().id))
 
 
 @blp.route("/rooms/<int(max=2147483647):room_id>/live-ticket")
@@ -58,7 +58,7 @@ class RoomTicket(MethodView):
     @blp.response(200, LiveTicketSchema)
     def post(self, room_id: int):
         """A ticket to open a room queue's live stream (nurses' screens)."""
-        return _ticket(room_queue_channel(str(room_id)))
+        return live_ticket(room_queue_channel(str(room_id)))
 
 
 @blp.route("/live")

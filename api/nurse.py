@@ -72,6 +72,7 @@ class QueueEntrySchema(Schema):
     exam_en = fields.String()
     exam_zh = fields.String()
     version = fields.Integer()
+    not_seen = fields.Boolean(metadata={"description": "Called, and the patient has not seen the call yet"})
 
 
 class QueueEventSchema(Schema):

@@ -22,6 +22,14 @@ def index_page():
     return render_template("index.html", sites=sites)
 
 
+@blp.get("/p/sw.js")
+def patient_service_worker():
+    """The patient page's service worker, served under /p/ so its scope covers the page."""
+    response = blp.send_static_file("sw.js")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @blp.get("/p/<token>")
 def patient_page(token: str):
     """The patient's phone page; the token in the link is their key to the API."""

@@ -137,6 +137,11 @@ class DeliveryStateSchema(Schema):
     created_at = fields.DateTime()
     next_attempt_at = fields.DateTime(allow_none=True)
     finished_at = fields.DateTime(allow_none=True)
+    channel = fields.String(
+        allow_none=True, metadata={"description": "fcm, webpush, wechat or sms: the one that delivered it"}
+    )
+    escalations = fields.Integer(metadata={"description": "Times it went on to the next channel, unseen"})
+    seen_at = fields.DateTime(allow_none=True, metadata={"description": "When the patient saw it"})
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/devices")

@@ -17,7 +17,7 @@ import rq
 from flask import Flask
 from sqlalchemy.orm import sessionmaker
 
-from api.background import PlanImprover
+from api.background import PlanImprover, channel_environment
 from api.extensions import db
 from notifications import BackgroundDispatcher, Dispatcher
 from notifications.jobs import QUEUE_NAME, dispatch_config_from_environment, transports_from_environment
@@ -32,7 +32,9 @@ def run(app: Flask, sweep_seconds: float) -> None:
     improver = PlanImprover(app)
     sweep = BackgroundDispatcher(
         Dispatcher(
-            sessionmaker(db.engine), transports_from_environment(), dispatch_config_from_environment()
+            sessionmaker(db.engine),
+            transports_from_environment(channel_environment(app)),
+            dispatch_config_from_environment(),
         ),
         poll_seconds=sweep_seconds,
     )

@@ -70,6 +70,21 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/journeys/{journey_id}/devices": PATIENT_A,
     "DELETE /api/v1/journeys/{journey_id}/devices": PATIENT_A,
     "GET /api/v1/journeys/{journey_id}/notifications": DESK,
+    # how the patient is reached: the desk records channels and phone, the phone page the rest
+    "GET /api/v1/journeys/{journey_id}/channels": PATIENT_A | DESK,
+    "PUT /api/v1/journeys/{journey_id}/channels": PATIENT_A | DESK,
+    "PUT /api/v1/journeys/{journey_id}/phone": PATIENT_A | DESK,
+    "GET /api/v1/webpush/public-key": EVERYONE,
+    "POST /api/v1/journeys/{journey_id}/push-subscriptions": PATIENT_A,
+    "POST /api/v1/journeys/{journey_id}/seen": PATIENT_A,
+    "POST /api/v1/journeys/{journey_id}/wechat/authorize": PATIENT_A,
+    "GET /api/v1/wechat/callback": EVERYONE,
+    # the screen beside a consulting room and its door scanner (the scanned link is the
+    # credential), and the room's workstation (staff of the room's site)
+    "GET /api/v1/call-screens/{site}/{room_code}": EVERYONE,
+    "POST /api/v1/call-screens/{site}/{room_code}/live-ticket": EVERYONE,
+    "POST /api/v1/call-screens/{site}/{room_code}/scans": EVERYONE,
+    "POST /api/v1/workstations/{room_code}/live-ticket": NURSES,
     "GET /api/v1/sites/{site}/route": EVERYONE,
     "GET /api/v1/sites/{site}/route.svg": EVERYONE,
     "POST /api/v1/journeys/{journey_id}/live-ticket": PATIENT_A | DESK,
@@ -135,9 +150,18 @@ def _demo(name: str) -> dict:
 
 
 @pytest.fixture
-def world(client, check_in, north, session):
-    """Patient A waiting at the ECG room, patient B checked in, headers for every caller."""
+def world(app, client, check_in, north, session, monkeypatch):
+    """Patient A waiting at the ECG room, patient B checked in, headers for every caller; the
+    hospital has WeChat and Web Push set up (so their endpoints answer rather than 404)."""
     from navigation.catalog.loading import demo_catalog_document
+    from notifications.transports.webpush import VapidConfig
+    from notifications.transports.wechat import WeChatConfig
+    from tests.notifications.channel_fakes import vapid_private_key
+
+    monkeypatch.setitem(app.config, "VAPID", VapidConfig(vapid_private_key(), "mailto:it@hospital.example"))
+    monkeypatch.setitem(
+        app.config, "WECHAT", WeChatConfig("wx-app", "secret", {}, api_base="http://127.0.0.1:9")
+    )
 
     a = check_in("ECG", visit="V-A", mrn=A_MRN, name=A_NAME)
     b = check_in("ECG", visit="V-B", mrn="MRN-B-7002", name="Qian Beiyu")
@@ -222,6 +246,12 @@ def world(client, check_in, north, session):
                 "site": "demo",
             },
             "POST /api/v1/journeys/{journey_id}/devices": lambda: {"token": "phone-a", "platform": "android"},
+            "PUT /api/v1/journeys/{journey_id}/channels": lambda: {"channels": ["wechat", "sms"]},
+            "PUT /api/v1/journeys/{journey_id}/phone": lambda: {"phone": "+8613800138000"},
+            "POST /api/v1/journeys/{journey_id}/push-subscriptions": lambda: {
+                "endpoint": "https://push.example/sub-1",
+                "keys": {"p256dh": "BPk", "auth": "aa"},
+            },
             "POST /api/v1/journeys/{journey_id}/tasks/{task_id}/cancel": lambda: {"reason": "ordered twice"},
             "POST /api/v1/journeys/{journey_id}/close": lambda: {"reason": "went home"},
             "DELETE /api/v1/journeys/{journey_id}/devices": lambda: {"token": "phone-a"},

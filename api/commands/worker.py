@@ -21,9 +21,10 @@ def worker_command(burst: bool) -> None:
     from sqlalchemy.orm import sessionmaker
 
     from api import worker
+    from api.background import channel_environment
     from api.extensions import db
     from notifications import Dispatcher
-    from notifications.jobs import QUEUE_NAME, transports_from_environment
+    from notifications.jobs import QUEUE_NAME, dispatch_config_from_environment, transports_from_environment
 
     redis_url = current_app.config["REDIS_URL"]
     if burst:
@@ -31,7 +32,10 @@ def worker_command(burst: bool) -> None:
             connection = redis.Redis.from_url(redis_url)
             rq.Worker([QUEUE_NAME], connection=connection).work(with_scheduler=True, burst=True)
         else:
-            reports = Dispatcher(sessionmaker(db.engine), transports_from_environment()).run_until_idle()
+            app = current_app._get_current_object()  # type: ignore[attr-defined]
+            transports = transports_from_environment(channel_environment(app))
+            dispatcher = Dispatcher(sessionmaker(db.engine), transports, dispatch_config_from_environment())
+            reports = dispatcher.run_until_idle()
             click.echo(f"sent {sum(r.sent for r in reports)} message(s)")
         return
     show_background_logs()
