@@ -1,8 +1,9 @@
 """Benchmark: 10,000 pushes through the real firebase-admin SDK to a local fake FCM, clean and
-with a 503 storm, and SSE fan-out to 1,000 streams.
+with a 503 storm; 10,000 messages over FCM, WeChat, SMS and Web Push with dead addresses and
+unacknowledged calls that escalate (bench/mixed_channels.py); SSE fan-out to 1,000 streams.
 
     python bench/notifications.py [--json] [--messages N] [--streams N] [--dispatchers N]
-                                  [--sdk-backoff]
+                                  [--sdk-backoff] [--escalate-seconds S] [--rate PER_SECOND]
 
 Loss and duplicates are counted from the event ids the fake server accepted, not from
 CarePath's own records. The database is a temporary SQLite file, or DATABASE_URL when set;
@@ -38,6 +39,7 @@ from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import rsa  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
+from bench.mixed_channels import mixed_channels_case  # noqa: E402
 from notifications.db import NotificationsBase  # noqa: E402
 from notifications.devices import Device  # noqa: E402
 from notifications.dispatcher import DispatchConfig, Dispatcher, RetryPolicy  # noqa: E402
@@ -196,18 +198,43 @@ def main() -> None:
     parser.add_argument("--streams", type=int, default=1_000)
     parser.add_argument("--dispatchers", type=int, default=2, help="dispatcher processes")
     parser.add_argument("--sdk-backoff", action="store_true", help="keep the SDK's own sleeps")
+    parser.add_argument(
+        "--escalate-seconds", type=float, default=30.0, help="wait before an unseen call escalates"
+    )
+    parser.add_argument(
+        "--rate", type=float, default=150.0, help="mixed_channels messages enqueued per second"
+    )
+    parser.add_argument(
+        "--only", choices=["clean", "faults_503", "mixed_channels", "sse_fanout"], default=None
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     logging.getLogger("notifications").setLevel(logging.CRITICAL)
     if not args.sdk_backoff:
         urllib3.util.retry.Retry.sleep = lambda self, response=None: None
 
+    wanted = [args.only] if args.only else ["clean", "faults_503", "mixed_channels", "sse_fanout"]
+    results = []
     with tempfile.TemporaryDirectory() as tmp:
-        results = [
-            dispatch_case("clean", args.messages, 0.0, args.dispatchers, Path(tmp)),
-            dispatch_case("faults_503", args.messages, 0.2, args.dispatchers, Path(tmp)),
-        ]
-    results.append(sse_fanout_case(args.streams))
+        if "clean" in wanted:
+            results.append(dispatch_case("clean", args.messages, 0.0, args.dispatchers, Path(tmp)))
+        if "faults_503" in wanted:
+            results.append(dispatch_case("faults_503", args.messages, 0.2, args.dispatchers, Path(tmp)))
+        if "mixed_channels" in wanted:
+            database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{Path(tmp) / 'mixed.db'}"
+            results.append(
+                mixed_channels_case(
+                    args.messages,
+                    args.dispatchers,
+                    Path(tmp),
+                    database_url,
+                    service_account,
+                    args.escalate_seconds,
+                    args.rate,
+                )
+            )
+    if "sse_fanout" in wanted:
+        results.append(sse_fanout_case(args.streams))
     for result in results:
         if not args.json:
             print(f"# {result['case']}")
