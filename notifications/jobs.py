@@ -68,14 +68,17 @@ def dispatch_pending() -> dict[str, int]:
     if not os.environ.get("DATABASE_URL"):
         raise RuntimeError("the notification dispatch job needs DATABASE_URL")
     engine = sa.create_engine(os.environ["DATABASE_URL"], pool_pre_ping=True)
+    transports = transports_from_environment()
     try:
-        dispatcher = Dispatcher(
-            sessionmaker(engine), transports_from_environment(), dispatch_config_from_environment()
-        )
+        dispatcher = Dispatcher(sessionmaker(engine), transports, dispatch_config_from_environment())
         reports = dispatcher.run_until_idle()
         due = dispatcher.next_due()
     finally:
         engine.dispose()
+        for transport in transports:  # their HTTP connections; a job's transports live one run
+            close = getattr(transport, "close", None)
+            if close is not None:
+                close()
     job = rq.get_current_job()
     if due is not None and job is not None:
         book_wake_up(rq.Queue(job.origin, connection=job.connection), due)

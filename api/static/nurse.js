@@ -112,12 +112,13 @@ function render() {
     if (entry.people_ahead !== null) facts.push(`${entry.people_ahead} ahead · 前面 ${entry.people_ahead} 人`);
     if (entry.wait_minutes !== null) facts.push(`~${entry.wait_minutes} min · 约 ${entry.wait_minutes} 分钟`);
     if (entry.priority) facts.push(`priority · 优先 ${entry.priority}`);
+    if (entry.not_seen) facts.push("not yet seen · 患者尚未查看叫号");
     const buttons = (ACTIONS[entry.status] || []).map((action) => {
       const button = el("button", { type: "button", "data-action": action }, LABEL[action]);
       button.onclick = () => act(entry, action);
       return button;
     });
-    const item = el("li", { class: entry.status, "data-ticket": entry.ticket },
+    const item = el("li", { class: entry.not_seen ? `${entry.status} not-seen` : entry.status, "data-ticket": entry.ticket },
       el("span", { class: "ticket" }, entry.ticket),
       el("span", {}, `${entry.patient_name} · ${entry.exam_zh} `, el("span", { class: "facts" }, facts.join(" · "))),
       el("span", { class: "actions" }, ...buttons));

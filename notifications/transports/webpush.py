@@ -28,7 +28,7 @@ WRONG_KEY = {401, 403}  # subscribed under another VAPID key: it will never acce
 
 @dataclass(frozen=True)
 class VapidConfig:
-    private_key: str  # base64url raw key or PEM, as py_vapid reads it
+    private_key: str  # base64url raw key, or base64 DER (a PEM file's body), as py_vapid reads it
     subject: str  # "mailto:it@hospital.example": who push services contact about abuse
 
     @classmethod
@@ -36,7 +36,8 @@ class VapidConfig:
         key = environ.get("CAREPATH_VAPID_PRIVATE_KEY")
         if not key:
             return None
-        return cls(key, environ.get("CAREPATH_VAPID_SUBJECT", "mailto:carepath@localhost"))
+        body = "".join(line for line in key.splitlines() if not line.startswith("-----"))  # PEM armour off
+        return cls(body, environ.get("CAREPATH_VAPID_SUBJECT", "mailto:carepath@localhost"))
 
     def public_key(self) -> str:
         """The applicationServerKey the page subscribes with (base64url, uncompressed point)."""

@@ -236,13 +236,12 @@ def test_sms_request_errors_are_retried_and_a_number_under_another_key_is_refuse
     closing.append(transport)
     fake_sms.fail_requests("InternalError.Timeout", "FailedOperation.SignatureIncorrectOrUnapproved")
 
-    results = transport.send(
-        [
-            outgoing(cipher.encrypt(PHONE), event_id="a"),
-            outgoing(cipher.encrypt(PHONE), event_id="b"),
-            outgoing(PhoneCipher("another-key").encrypt(PHONE), event_id="c"),
-        ]
-    )
+    messages = [
+        outgoing(cipher.encrypt(PHONE), event_id="a"),
+        outgoing(cipher.encrypt(PHONE), event_id="b"),
+        outgoing(PhoneCipher("another-key").encrypt(PHONE), event_id="c"),
+    ]
+    results = [transport.send([message])[0] for message in messages]  # one by one: errors in order
 
     assert [r.outcome for r in results] == [Outcome.RETRY, Outcome.REJECTED, Outcome.REJECTED]
     assert len(fake_sms.texts) == 0
