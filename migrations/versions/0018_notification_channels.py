@@ -1,8 +1,8 @@
 """notification channels: each patient's preferred channels, and per message the channel that
 delivered it, the channels given up on, when the patient saw it and when to escalate
 
-Revision ID: 0017_notification_channels
-Revises: 0016_order_status_reports
+Revision ID: 0018_notification_channels
+Revises: 0017_ordering_departments
 Create Date: 2026-11-30 11:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-11-30 11:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0017_notification_channels"
-down_revision = "0016_order_status_reports"
+revision = "0018_notification_channels"
+down_revision = "0017_ordering_departments"
 branch_labels = None
 depends_on = None
 
