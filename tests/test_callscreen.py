@@ -4,6 +4,8 @@ door checks them in and shows their record on the room's workstation page."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -69,7 +71,10 @@ def test_a_qr_scanned_at_the_door_checks_in_and_shows_the_record_on_the_workstat
     token = nurse["Authorization"].removeprefix("Bearer ")
     staff = chromium.new_context()
     workstation = staff.new_page()
-    workstation.add_init_script(f"sessionStorage.setItem('carepath-nurse', {token!r})")
+    signed_in = {"access": token, "refresh": "", "until": 4102444800000, "idleMs": 900000}
+    workstation.add_init_script(
+        f"sessionStorage.setItem('carepath-nurse-session', {json.dumps(json.dumps(signed_in))})"
+    )
     workstation.goto(f"{live_server}/workstation/{room}")
     workstation.wait_for_selector("#desk:not([hidden])")
     screen_context = chromium.new_context()

@@ -4,7 +4,11 @@
 const $ = (id) => document.getElementById(id);
 const KEY = "carepath-nurse"; // the nurse page's sign-in carries over
 const { room } = $("workstation").dataset;
-let token = sessionStorage.getItem(KEY);
+let token = null;
+const session = staffSession(KEY, {
+  onToken: (value) => { token = value; },
+  onEnd: (why) => { show("login"); $("login-error").textContent = why; },
+});
 
 function show(id) { ["login", "desk"].forEach((x) => ($(x).hidden = x !== id)); }
 
@@ -30,7 +34,7 @@ async function listen() {
     source.onerror = () => { source.close(); setTimeout(listen, 3000); };
     show("desk");
   } catch (error) {
-    if (error.status === 401) { sessionStorage.removeItem(KEY); token = null; show("login"); return; }
+    if (error.status === 401) { session.signOut(error.message); return; }
     setTimeout(listen, 5000);
   }
 }
@@ -38,10 +42,7 @@ async function listen() {
 $("login").onsubmit = async (event) => {
   event.preventDefault();
   try {
-    const data = await api("/api/v1/auth/login", { method: "POST",
-      body: { username: $("username").value, password: $("password").value } });
-    token = data.access_token;
-    sessionStorage.setItem(KEY, token);
+    await session.signIn($("username").value, $("password").value);
     listen();
   } catch (error) {
     $("login-error").textContent = "登录失败 · Sign-in failed";

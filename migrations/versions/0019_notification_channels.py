@@ -1,8 +1,8 @@
 """notification channels: each patient's preferred channels, and per message the channel that
 delivered it, the channels given up on, when the patient saw it and when to escalate
 
-Revision ID: 0018_notification_channels
-Revises: 0017_ordering_departments
+Revision ID: 0019_notification_channels
+Revises: 0018_staff_sessions
 Create Date: 2026-11-30 11:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-11-30 11:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0018_notification_channels"
-down_revision = "0017_ordering_departments"
+revision = "0019_notification_channels"
+down_revision = "0018_staff_sessions"
 branch_labels = None
 depends_on = None
 
