@@ -7,6 +7,7 @@ reopening is a cheap array operation and precomputed trees keep pointing at vali
 from __future__ import annotations
 
 from array import array
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,7 +28,7 @@ class SiteGraph:
     index: dict[str, int]
     edges: list[Edge]
     edge_index: dict[str, int]
-    edge_by_id: dict[str, Edge]
+    edge_by_id: EdgesById
     edge_a: np.ndarray  # node index of each edge's ends
     edge_b: np.ndarray
     edge_length: np.ndarray
@@ -40,6 +41,7 @@ class SiteGraph:
     # start there), so no route passes through it. For other places both are the same node.
     out_of: np.ndarray  # graph node a route starting at node i starts from
     in_of: np.ndarray  # the place's own node, for each graph node (its copy maps back)
+    cell: np.ndarray  # the floor (one per building and floor) of each graph node
 
     @classmethod
     def from_site(cls, site: SiteMap) -> SiteGraph:
@@ -54,9 +56,16 @@ class SiteGraph:
         ids += [ids[i] for i in closed]
         edges = site.all_edges()
         ordinals = np.asarray([n.ordinal for n in site.nodes.values()], dtype=np.int64)
+        floors: dict[tuple[str, str], int] = {}
+        cell = np.asarray(
+            [floors.setdefault((n.building, n.floor), len(floors)) for n in site.nodes.values()],
+            dtype=np.int64,
+        )
         a = np.asarray([index[e.a] for e in edges], dtype=np.int64)
         b = np.asarray([index[e.b] for e in edges], dtype=np.int64)
-        kind = np.asarray([KINDS.index(e.kind) for e in edges], dtype=np.int8)
+        edge_index = {e.id: i for i, e in enumerate(edges)}
+        codes = {k: i for i, k in enumerate(KINDS)}
+        kind = np.asarray([codes[e.kind] for e in edges], dtype=np.int8)
         vertical = np.isin(kind, [KINDS.index(k) for k in VERTICAL_KINDS])
         flat = np.isin(kind, [KINDS.index(k) for k in FLAT_KINDS])
         confirmed = np.asarray([e.step_free for e in edges], dtype=bool)
@@ -64,8 +73,8 @@ class SiteGraph:
             ids=ids,
             index=index,
             edges=edges,
-            edge_index={e.id: i for i, e in enumerate(edges)},
-            edge_by_id={e.id: e for e in edges},
+            edge_index=edge_index,
+            edge_by_id=EdgesById(edges, edge_index),
             edge_a=a,
             edge_b=b,
             edge_length=np.asarray([e.length_m for e in edges], dtype=np.float64),
@@ -75,6 +84,7 @@ class SiteGraph:
             edge_suspect=flat & (ordinals[a] != ordinals[b]) & ~confirmed,
             out_of=out_of,
             in_of=in_of,
+            cell=cell[in_of],
         )
 
     @property
@@ -83,6 +93,23 @@ class SiteGraph:
 
 
 KINDS: list[EdgeKind] = list(EdgeKind)
+
+
+class EdgesById(Mapping[str, Edge]):
+    """Edges by id, read through the id -> position table (a second dict of every edge
+    would cost tens of MB on a large campus)."""
+
+    def __init__(self, edges: list[Edge], index: dict[str, int]) -> None:
+        self._edges, self._index = edges, index
+
+    def __getitem__(self, edge_id: str) -> Edge:
+        return self._edges[self._index[edge_id]]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 def edge_seconds(graph: SiteGraph, profile: Profile) -> np.ndarray:
@@ -202,7 +229,7 @@ class ClosureState:
     """Which arcs are closed, in the forms the searches need; replaced, never mutated."""
 
     mask: np.ndarray  # bool per arc
-    closed: bytearray  # the same, for fast scalar reads
+    closed: frozenset[int]  # the same, for fast checks of a whole path
     open_arcs: np.ndarray  # the cheapest open arc of every (tail, head) pair
 
     @classmethod
@@ -211,4 +238,4 @@ class ClosureState:
         keys = pg.keys[pos]
         first = np.ones(len(pos), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
-        return cls(mask, bytearray(mask.astype(np.uint8).tobytes()), pos[first])
+        return cls(mask, frozenset(np.flatnonzero(mask).tolist()), pos[first])

@@ -5,27 +5,28 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Sequence
-from typing import Literal
+from operator import itemgetter
+from typing import Literal, TypeVar
 
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
 from .graph import ClosureState, ProfileGraph, SiteGraph
-from .index import TreeIndex, build_index, usable
+from .index import STALE, Layout, TreeIndex, build_index, usable
 from .instructions import Landmarks, build_legs, build_steps
 from .model import PROFILES, Profile, SiteMap, get_profile
 from .reasons import explain_no_route
 from .routes import PathResult, Route, UnknownPlaceError
 
-_STALE: Literal["stale"] = "stale"
+T = TypeVar("T")
 
 
 class Router:
     """Routes between rooms (room code) or any node id of one site.
 
-    Construction compiles the map per profile and precomputes shortest-path trees towards
+    Construction compiles the map per profile and precomputes the route index towards
     every destination room (``destinations``, default: all room nodes) for the profiles in
-    ``index_profiles``. Closures take effect on the next call of :meth:`route`; the trees
+    ``index_profiles`` (``index.py``). Closures take effect on the next call of :meth:`route`; the trees
     then keep serving every route they can prove still shortest, and an exact live search
     serves the others until :meth:`rebuild_index` (safe to run in a background thread).
     """
@@ -43,6 +44,7 @@ class Router:
         self._lock = threading.Lock()
         self._pgs: dict[str, ProfileGraph] = {}
         self._indexes: dict[str, TreeIndex] = {}
+        self._layouts: dict[str, tuple[ProfileGraph, Layout]] = {}  # static per profile graph
         # Per profile, what a query needs, swapped as one tuple so a query never mixes
         # the closures of one moment with the index verdict of another.
         self._serving: dict[str, tuple[ClosureState, TreeIndex | None]] = {}
@@ -132,7 +134,10 @@ class Router:
             previous = self._indexes.get(name)
             with self._lock:
                 state = pg.state
-            index = build_index(pg, self._dests, previous, state)
+            known = self._layouts.get(name)
+            layout = known[1] if known and known[0] is pg else Layout.of(pg, self.graph.cell, self._dests)
+            self._layouts[name] = (pg, layout)
+            index = build_index(pg, layout, self._dests, previous, state)
             index.build_s = time.perf_counter() - started
             with self._lock:
                 # Closures may have changed meanwhile; the index is still safe to install
@@ -144,8 +149,9 @@ class Router:
     def index_stats(self) -> dict[str, dict[str, float]]:
         return {
             name: {
-                "trees": len(ix.dests),
-                "bytes": float(ix.trees.nbytes + ix.seconds.nbytes),
+                "destinations": len(ix.dests),
+                "floors": len(ix.floors),
+                "bytes": float(ix.nbytes),
                 "recomputed": ix.recomputed,
                 "build_s": ix.build_s,
             }
@@ -162,33 +168,22 @@ class Router:
         src = int(self.graph.out_of[place])  # a route leaves a no-through room by its own node
         pg = self.profile_graph(prof)
         state, index = self._serving.get(prof.name) or (pg.state, None)
-        arcs: list[int] | None | Literal["stale"] = _STALE
+        arcs: list[int] | None | Literal["stale"] = STALE
         from_index = False
-        if index is not None:
-            row = index.row_of.get(dst)
-            if row is not None:
-                arcs = _follow(pg, state.closed, index.flat, row * pg.n, index.none, src, dst)
-                from_index = arcs is not _STALE
-        if arcs is _STALE:
+        if index is not None and dst in index.row_of:
+            arcs = index.path_arcs(pg, state.closed, src, dst)
+            from_index = arcs is not STALE
+        if arcs is STALE:
             arcs = pg.live_path(src, dst, state)
         if not isinstance(arcs, list):
             raise explain_no_route(self, pg, src, dst)
-        ids = self.graph.ids
-        edges = self.graph.edges
-        nodes = [origin]
-        seconds = 0.0
-        distance = 0.0
-        cost, length, heads, owner = pg.cost_py, pg.length_py, pg.heads_py, pg.edge_py
-        for a in arcs:
-            seconds += cost[a]
-            distance += length[a]
-            nodes.append(ids[heads[a]])
+        heads = _pick(pg.heads_py, arcs)
         return PathResult(
             profile=prof.name,
-            nodes=nodes,
-            edges=[edges[owner[a]].id for a in arcs],
-            seconds=seconds,
-            distance_m=distance,
+            nodes=[origin, *_pick(self.graph.ids, heads)],
+            edges=[e.id for e in _pick(self.graph.edges, _pick(pg.edge_py, arcs))],
+            seconds=sum(_pick(pg.cost_py, arcs), 0.0),
+            distance_m=sum(_pick(pg.length_py, arcs), 0.0),
             from_index=from_index,
         )
 
@@ -228,9 +223,8 @@ class Router:
         index = self._indexes.get(prof.name)
         fresh = index is not None and self.index_is_current(prof.name)
         if fresh and index is not None and all(i in index.row_of for i in idx):
-            rows = [index.row_of[i] for i in idx]
-            # index.seconds[i, j]: from room j to room i
-            sub = index.seconds[np.ix_(rows, rows)].T
+            sub = index.room_seconds([index.row_of[i] for i in idx], self.graph.out_of[idx])
+            np.fill_diagonal(sub, 0.0)
         else:
             starts = self.graph.out_of[np.asarray(idx, dtype=np.int64)]
             sub = dijkstra(self.profile_graph(prof).matrix(), indices=starts)[:, idx]
@@ -238,26 +232,8 @@ class Router:
         return {a: {b: float(sub[i, j]) for j, b in enumerate(rooms)} for i, a in enumerate(rooms)}
 
 
-def _follow(
-    pg: ProfileGraph,
-    closed: bytearray,
-    flat: bytes | Sequence[int],
-    base: int,
-    none: int,
-    src: int,
-    dst: int,
-) -> list[int] | None | Literal["stale"]:
-    """Arcs from src to dst along a tree; 'stale' when the path meets a closure."""
-    indptr, heads = pg.indptr_py, pg.heads_py
-    arcs: list[int] = []
-    u = src
-    while u != dst:
-        k = flat[base + u]
-        if k == none:
-            return None
-        a = indptr[u] + k
-        if closed[a]:
-            return _STALE
-        arcs.append(a)
-        u = heads[a]
-    return arcs
+def _pick(seq: Sequence[T], positions: Sequence[int]) -> tuple[T, ...]:
+    """seq[p] for every position, read in C (a path's arcs are the query's hot loop)."""
+    if len(positions) > 1:
+        return itemgetter(*positions)(seq)
+    return tuple(seq[p] for p in positions)
