@@ -18,8 +18,8 @@ opened or closed; the overlay is always recomputed (it is small).
 
 from __future__ import annotations
 
+import math
 from array import array
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -51,6 +51,9 @@ class Layout:
     overlay: np.ndarray  # graph node of each overlay node
     overlay_of: np.ndarray  # overlay position of each graph node, -1 if none
     overlay_py: array
+    overlay_nodes_py: array  # graph node of each overlay node, for fast scalar reads
+    target_row: array  # row of each overlay node among its floor's targets, -1 if none
+    source_col: array  # column of each overlay node among its floor's overlay nodes
     cross: np.ndarray  # arcs between floors
     arc_cell: np.ndarray  # floor of each arc inside a floor, -1 for arcs between floors
 
@@ -79,17 +82,27 @@ class Layout:
             ids = ids[np.argsort(cell[ids], kind="stable")]
             return np.split(ids, np.searchsorted(cell[ids], np.arange(1, n_cells)))
 
+        targets = [np.sort(t) for t in per_cell(targets_all)]
+        sources = [np.sort(s) for s in per_cell(overlay)]
+        target_row = np.full(len(overlay), -1, dtype=np.int32)
+        source_col = np.full(len(overlay), -1, dtype=np.int32)
+        for t, src in zip(targets, sources, strict=True):
+            target_row[overlay_of[t]] = np.arange(len(t))
+            source_col[overlay_of[src]] = np.arange(len(src))
         return cls(
             cell=cell,
             cell_py=array("i", cell.astype(np.int32).tobytes()),
             local_py=array("i", local.tobytes()),
             nodes=np.split(order, np.cumsum(counts)[:-1]),
             arcs=np.split(intra, np.searchsorted(arc_cell[intra], np.arange(1, n_cells))),
-            targets=[np.sort(t) for t in per_cell(targets_all)],
-            sources=[np.sort(s) for s in per_cell(overlay)],
+            targets=targets,
+            sources=sources,
             overlay=overlay,
             overlay_of=overlay_of,
             overlay_py=array("i", overlay_of.tobytes()),
+            overlay_nodes_py=array("q", overlay.astype(np.int64).tobytes()),
+            target_row=array("i", target_row.tobytes()),
+            source_col=array("i", source_col.tobytes()),
             cross=cross,
             arc_cell=arc_cell,
         )
@@ -147,7 +160,7 @@ class TreeIndex:
     row_of: dict[int, int]  # destination graph node -> row
     floors: list[FloorTrees]
     hop_rows: dict[int, tuple[bytes | array, int]]  # target -> (its floor's hops, row start)
-    seconds: np.ndarray  # (destinations, overlay nodes): seconds to each destination
+    seconds: np.ndarray  # (destinations, destinations): seconds from room j to room i
     next_hop: array  # (destinations, overlay nodes): next overlay node, -1 for none
     # Arcs of each overlay hop (key v * overlay size + w): the arc between floors, or the
     # in-floor path unfolded from a tree on first use.
@@ -164,10 +177,6 @@ class TreeIndex:
             + self.seconds.nbytes
             + len(self.next_hop) * self.next_hop.itemsize
         )
-
-    def room_seconds(self, rows: Sequence[int], origins: np.ndarray) -> np.ndarray:
-        """Seconds from each origin node (an overlay node) to each destination row."""
-        return self.seconds[np.ix_(list(rows), self.layout.overlay_of[origins])].T
 
     def path_arcs(
         self, pg: ProfileGraph, closed: frozenset[int], src: int, dst: int
@@ -187,20 +196,46 @@ class TreeIndex:
             v = lay.overlay_py[u]
         end = lay.overlay_py[dst]
         base = row * width
-        nxt, segments = self.next_hop, self.segments
+        nxt = self.next_hop
         while v != end:
             w = nxt[base + v]
             if w < 0:
                 return None
-            key = v * width + w
-            seg = segments.get(key)
-            if seg is None:
-                seg = segments[key] = self._unfold(pg, int(lay.overlay[v]), int(lay.overlay[w]))
-            arcs += seg
+            arcs += self._segment(pg, v, w)
             v = w
         if closed and not closed.isdisjoint(arcs):
             return STALE
         return arcs
+
+    def _segment(self, pg: ProfileGraph, v: int, w: int) -> tuple[int, ...]:
+        """The arcs of the overlay hop v -> w (unfolded from w's floor tree on first use)."""
+        key = v * len(self.layout.overlay) + w
+        seg = self.segments.get(key)
+        if seg is None:
+            nodes = self.layout.overlay_nodes_py
+            seg = self.segments[key] = self._unfold(pg, nodes[v], nodes[w])
+        return seg
+
+    def _hop_seconds(self, pg: ProfileGraph, v: int, w: int) -> float:
+        lay = self.layout
+        cell, nodes = lay.cell_py, lay.overlay_nodes_py
+        if cell[nodes[v]] != cell[nodes[w]]:  # an arc between floors
+            return pg.cost_py[self.segments[v * len(lay.overlay) + w][0]]
+        floor = self.floors[cell[nodes[v]]]
+        return float(floor.seconds[lay.target_row[w], lay.source_col[v]])
+
+    def _rest(self, pg: ProfileGraph, row: int, v: int) -> float:
+        """Seconds from overlay node v to the destination of ``row``, inf if unreachable."""
+        end = self.layout.overlay_py[self.dests[row]]
+        base = row * len(self.layout.overlay)
+        total = 0.0
+        while v != end:
+            w = self.next_hop[base + v]
+            if w < 0:
+                return math.inf
+            total += self._hop_seconds(pg, v, w)
+            v = w
+        return total
 
     def _unfold(self, pg: ProfileGraph, u: int, t: int) -> tuple[int, ...]:
         """The in-floor path from u to the target t along t's tree."""
@@ -220,8 +255,8 @@ class TreeIndex:
         local, indptr, heads, cost = lay.local_py, pg.indptr_py, pg.heads_py, pg.cost_py
         best: tuple[float, list[int], int] | None = None
         for t in lay.targets[lay.cell_py[src]].tolist():
-            rest = float(self.seconds[row, lay.overlay_of[t]])
-            if rest == np.inf:
+            rest = self._rest(pg, row, lay.overlay_py[t])
+            if rest == math.inf:
                 continue
             buf, b = self.hop_rows[t]
             arcs: list[int] = []
@@ -317,18 +352,21 @@ def _overlay(
     matrix = sp.csr_matrix(
         (np.concatenate(costs), (np.concatenate(heads), np.concatenate(tails))), shape=(width, width)
     )
-    targets = of[dests]
-    seconds = np.empty((len(dests), width))
-    nxt = np.empty((len(dests), width), dtype=np.int32)
+    targets, origins = of[dests], of[pg.out_of[dests]]
+    seconds = np.empty((len(dests), len(dests)))
+    narrow = width < 2**15
+    nxt = np.empty((len(dests), width), dtype=np.int16 if narrow else np.int32)
     for start in range(0, len(dests), CHUNK):
         rows = slice(start, start + CHUNK)
-        seconds[rows], nxt[rows] = dijkstra(matrix, indices=targets[rows], return_predecessors=True)
-    nxt[nxt < 0] = -1
+        dist, pred = dijkstra(matrix, indices=targets[rows], return_predecessors=True)
+        seconds[rows] = dist[:, origins]
+        nxt[rows] = np.maximum(pred, -1)
+    np.fill_diagonal(seconds, 0.0)
     segments: dict[int, tuple[int, ...]] = {
         v * width + w: (a,)
         for v, w, a in zip(c_tails.tolist(), c_heads.tolist(), cross.tolist(), strict=True)
     }
-    return seconds, array("i", nxt.tobytes()), segments
+    return seconds, array("h" if narrow else "i", nxt.tobytes()), segments
 
 
 def usable(index: TreeIndex, pg: ProfileGraph) -> bool:

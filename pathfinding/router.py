@@ -223,8 +223,9 @@ class Router:
         index = self._indexes.get(prof.name)
         fresh = index is not None and self.index_is_current(prof.name)
         if fresh and index is not None and all(i in index.row_of for i in idx):
-            sub = index.room_seconds([index.row_of[i] for i in idx], self.graph.out_of[idx])
-            np.fill_diagonal(sub, 0.0)
+            rows = [index.row_of[i] for i in idx]
+            # index.seconds[i, j]: from room j to room i
+            sub = index.seconds[np.ix_(rows, rows)].T
         else:
             starts = self.graph.out_of[np.asarray(idx, dtype=np.int64)]
             sub = dijkstra(self.profile_graph(prof).matrix(), indices=starts)[:, idx]
