@@ -1,4 +1,4 @@
-"""Routing benchmark: CarePath's router against networkx.dijkstra_path on the same queries.
+"""Routing benchmark: CarePath's router against networkx's bidirectional Dijkstra on the same queries.
 
     python bench/routing.py                 # 10k, 50k and 200k nodes
     python bench/routing.py --nodes 50000   # one size
@@ -6,8 +6,10 @@
 
 For each size it builds a synthetic hospital, draws random room-to-room pairs and prints
 one JSON line per case (walking, wheelchair, closures_20) with latency percentiles of
-full-path queries, the networkx median on the same pairs, cost mismatches, the router's
-memory, and for closures the time until routes avoid them and until the index caught up.
+full-path queries, the networkx median on the same pairs (the baseline measured in the same
+run: on a shared machine compare ``speedup_vs_networkx``, not absolute times), cost
+mismatches, the router's memory, the build's wall and CPU seconds with the load average,
+and for closures the time until routes avoid them and until the index caught up.
 """
 
 from __future__ import annotations
@@ -89,7 +91,7 @@ def time_networkx(
     for a, b in pairs:
         s, d = index[a], index[b]
         t = time.perf_counter()
-        path = nx.dijkstra_path(g, s, d, weight="weight")
+        _, path = nx.bidirectional_dijkstra(g, s, d, weight="weight")
         times.append((time.perf_counter() - t) * 1000)
         costs.append(sum(g[u][v]["weight"] for u, v in zip(path, path[1:], strict=False)))
     return times, costs
@@ -112,9 +114,10 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
     gc.collect()
     after_site = rss_mb()
     tracemalloc.start()  # numpy reports its buffers to tracemalloc too
-    t = time.perf_counter()
+    load_before = os.getloadavg()[0]
+    t, cpu = time.perf_counter(), time.process_time()
     router = Router(site, index_profiles=("walking", "wheelchair"))
-    build_s = time.perf_counter() - t
+    build_s, build_cpu_s = time.perf_counter() - t, time.process_time() - cpu
     gc.collect()
     memory, peak = (m / 2**20 for m in tracemalloc.get_traced_memory())
     tracemalloc.stop()
@@ -136,10 +139,14 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
         "map_rss_mb": round(after_site - before, 1),
         "process_rss_mb": round(rss_mb(), 1),
         "index_build_s": round(build_s, 2),
+        "index_build_cpu_s": round(build_cpu_s, 2),
+        "index_bytes": int(sum(s["bytes"] for s in router.index_stats().values())),
+        "load_avg_1m": [round(load_before, 1), round(os.getloadavg()[0], 1)],
     }
     log(
         f"{target}: {len(site.nodes)} nodes, {len(rooms)} rooms; site {site_s:.1f}s, "
-        f"router+index {build_s:.1f}s, router memory {memory:.0f} MB"
+        f"router+index {build_s:.1f}s ({build_cpu_s:.1f}s CPU, load {load_before:.1f}), "
+        f"router memory {memory:.0f} MB"
     )
     out = []
     for profile in ("walking", "wheelchair"):
@@ -183,7 +190,7 @@ def run_size(target: int, queries: int, nx_queries: int, seed: int, log: Any) ->
     row.update(
         closure_apply_ms=round(apply_ms, 2),
         index_rebuild_s=round(rebuild_s, 2),
-        trees_recomputed=router.index_stats()["walking"]["recomputed"],
+        floors_recomputed=router.index_stats()["walking"]["recomputed"],
         stale_p50_ms=round(percentile(stale_times, 50), 4),
         stale_p99_ms=round(percentile(stale_times, 99), 4),
         stale_live_share=round(live_share, 3),
@@ -218,6 +225,7 @@ def report(
         "single_pass_p50_ms": round(percentile(first, 50), 4),
         "single_pass_p99_ms": round(percentile(first, 99), 4),
         "repeat": REPEAT,
+        "load_avg_1m_after": round(os.getloadavg()[0], 1),
         "networkx_p50_ms": round(nx_p50, 2),
         "networkx_checked": len(costs),
         "speedup_vs_networkx": round(nx_p50 / p50, 1),
@@ -246,8 +254,11 @@ def main() -> None:
             print(msg, file=sys.stderr, flush=True)
 
     for size in sizes:
+        started = time.perf_counter()
         rows = run_size(size, args.queries, args.nx_queries or args.queries, args.seed, log)
+        log(f"  {size}: {time.perf_counter() - started:.0f}s in all")
         for row in rows:
+            row["size_total_s"] = round(time.perf_counter() - started, 1)
             print(json.dumps(row), flush=True)
 
 

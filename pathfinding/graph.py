@@ -238,4 +238,4 @@ class ClosureState:
         keys = pg.keys[pos]
         first = np.ones(len(pos), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
-        return cls(mask, frozenset(np.flatnonzero(mask).tolist()), pos[first])
+        return cls(mask, frozenset(np.flatnonzero(mask).tolist()), pos[first].astype(np.int32))

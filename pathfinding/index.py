@@ -62,8 +62,8 @@ class Layout:
         n_cells = int(cell.max()) + 1 if len(cell) else 0
         tail_cell, head_cell = cell[pg.tails], cell[pg.heads]
         inside = tail_cell == head_cell
-        cross = np.flatnonzero(~inside)
-        arc_cell = np.where(inside, tail_cell, -1)
+        cross = np.flatnonzero(~inside).astype(np.int32)
+        arc_cell = np.where(inside, tail_cell, -1).astype(np.int32)
         exits = np.unique(pg.tails[cross])
         entries = np.unique(pg.heads[cross])
         targets_all = np.union1d(exits, dests)
@@ -75,7 +75,7 @@ class Layout:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]])
         local = np.empty(pg.n, dtype=np.int32)
         local[order] = np.arange(pg.n) - starts[cell[order]]
-        intra = np.flatnonzero(inside)
+        intra = np.flatnonzero(inside).astype(np.int32)
         intra = intra[np.argsort(arc_cell[intra], kind="stable")]
 
         def per_cell(ids: np.ndarray) -> list[np.ndarray]:
