@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -200,20 +201,16 @@ class ProfileGraph:
             rows, cols = cols, rows
         return sp.csr_matrix((self.cost[pos], (rows, cols)), shape=(self.n, self.n))
 
-    def arc_between(
-        self, tails: np.ndarray, heads: np.ndarray, state: ClosureState | None = None
-    ) -> np.ndarray:
-        """Position of the cheapest open arc tail->head for each pair (pairs must exist)."""
-        open_arcs = (state or self.state).open_arcs
-        hit = np.searchsorted(self.keys[open_arcs], tails.astype(np.int64) * self.n + heads)
-        return open_arcs[hit]
-
     def live_path(self, src: int, dst: int, state: ClosureState | None = None) -> list[int] | None:
         """Arcs of a shortest open path, or None when there is none."""
         if src == dst:
             return []
         state = state or self.state
-        _, pred = dijkstra(self.matrix(state=state), indices=src, return_predecessors=True)
+        search = state.search
+        if not search:  # built once per closure state: a large campus takes ~0.1 s for it
+            search["matrix"] = self.matrix(state=state)
+            search["keys"] = self.keys[state.open_arcs]
+        _, pred = dijkstra(search["matrix"], indices=src, return_predecessors=True)
         if pred[dst] < 0:
             return None
         nodes = [dst]
@@ -221,7 +218,8 @@ class ProfileGraph:
             nodes.append(int(pred[nodes[-1]]))
         nodes.reverse()
         arr = np.asarray(nodes, dtype=np.int64)
-        return [int(a) for a in self.arc_between(arr[:-1], arr[1:], state)]
+        hit = np.searchsorted(search["keys"], arr[:-1] * self.n + arr[1:])
+        return [int(a) for a in state.open_arcs[hit]]
 
 
 @dataclass(frozen=True)
@@ -231,6 +229,8 @@ class ClosureState:
     mask: np.ndarray  # bool per arc
     closed: frozenset[int]  # the same, for fast checks of a whole path
     open_arcs: np.ndarray  # the cheapest open arc of every (tail, head) pair
+    # The live search's matrix and arc keys, built on its first use under these closures.
+    search: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def of(cls, pg: ProfileGraph, mask: np.ndarray) -> ClosureState:
