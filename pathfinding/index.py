@@ -164,7 +164,7 @@ class TreeIndex:
     next_hop: array  # (destinations, overlay nodes): next overlay node, -1 for none
     # Arcs of each overlay hop (key v * overlay size + w): the arc between floors, or the
     # in-floor path unfolded from a tree on first use.
-    segments: dict[int, tuple[int, ...]]
+    segments: dict[int, array]
     none: int  # hop meaning "no path"
     closed_mask: np.ndarray  # the arcs closed when the index was computed
     build_s: float = 0.0
@@ -207,7 +207,7 @@ class TreeIndex:
             return STALE
         return arcs
 
-    def _segment(self, pg: ProfileGraph, v: int, w: int) -> tuple[int, ...]:
+    def _segment(self, pg: ProfileGraph, v: int, w: int) -> array:
         """The arcs of the overlay hop v -> w (unfolded from w's floor tree on first use)."""
         key = v * len(self.layout.overlay) + w
         seg = self.segments.get(key)
@@ -237,7 +237,7 @@ class TreeIndex:
             v = w
         return total
 
-    def _unfold(self, pg: ProfileGraph, u: int, t: int) -> tuple[int, ...]:
+    def _unfold(self, pg: ProfileGraph, u: int, t: int) -> array:
         """The in-floor path from u to the target t along t's tree."""
         local, indptr, heads = self.layout.local_py, pg.indptr_py, pg.heads_py
         buf, b = self.hop_rows[t]
@@ -246,7 +246,7 @@ class TreeIndex:
             a = indptr[u] + buf[b + local[u]]
             arcs.append(a)
             u = heads[a]
-        return tuple(arcs)
+        return array("i", arcs)  # 4 bytes an arc: the cache may come to hold every hop
 
     def _enter_overlay(self, pg: ProfileGraph, src: int, row: int) -> tuple[list[int], int] | None:
         """From a node that is no overlay node: the in-floor path to the target of its floor
@@ -329,7 +329,7 @@ def _overlay(
     floors: list[FloorTrees],
     dests: np.ndarray,
     state: ClosureState,
-) -> tuple[np.ndarray, array, dict[int, tuple[int, ...]]]:
+) -> tuple[np.ndarray, array, dict[int, array]]:
     """Seconds and next overlay node towards every destination, from every overlay node."""
     width = len(layout.overlay)
     of = layout.overlay_of
@@ -362,8 +362,8 @@ def _overlay(
         seconds[rows] = dist[:, origins]
         nxt[rows] = np.maximum(pred, -1)
     np.fill_diagonal(seconds, 0.0)
-    segments: dict[int, tuple[int, ...]] = {
-        v * width + w: (a,)
+    segments: dict[int, array] = {
+        v * width + w: array("i", (a,))
         for v, w, a in zip(c_tails.tolist(), c_heads.tolist(), cross.tolist(), strict=True)
     }
     return seconds, array("h" if narrow else "i", nxt.tobytes()), segments
