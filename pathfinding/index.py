@@ -6,9 +6,10 @@ outdoor ends) and its destination rooms. Inside each floor, a shortest-path tree
 each target stores one byte per node: which arc of the node leads one step closer. Between
 floors, the *overlay* joins exits, entries and rooms by their in-floor distances and by the
 arcs between floors; per destination room, scipy Dijkstra on it gives every overlay node's
-distance and next overlay node. A query hops along the overlay and unfolds each hop along a
-floor tree: exact, in microseconds, with memory (nodes x targets per floor) instead of
-(nodes x rooms), and a build of a few dozen Dijkstras per floor instead of one per room.
+next overlay node (and the seconds from every room). A query hops along the overlay and
+unfolds each hop along a floor tree: exact, in microseconds, with memory (nodes x targets
+per floor) instead of (nodes x rooms), and a build of a few dozen Dijkstras per floor on
+that floor alone instead of one per room on the whole site.
 
 An index built while some set B of arcs was closed stays exact whenever the current closed
 set C contains B and the followed path avoids C: closing only removes paths, so a shortest
