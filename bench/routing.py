@@ -254,11 +254,12 @@ def main() -> None:
             print(msg, file=sys.stderr, flush=True)
 
     for size in sizes:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         rows = run_size(size, args.queries, args.nx_queries or args.queries, args.seed, log)
-        log(f"  {size}: {time.perf_counter() - started:.0f}s in all")
+        total_s, total_cpu_s = time.perf_counter() - started, time.process_time() - cpu
+        log(f"  {size}: {total_s:.0f}s in all ({total_cpu_s:.0f}s CPU, load {os.getloadavg()[0]:.1f})")
         for row in rows:
-            row["size_total_s"] = round(time.perf_counter() - started, 1)
+            row.update(size_total_s=round(total_s, 1), size_total_cpu_s=round(total_cpu_s, 1))
             print(json.dumps(row), flush=True)
 
 
