@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import redis
 from flask import Flask, jsonify
@@ -15,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
+from api.request_guard import storable_text
 from navigation.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -41,9 +43,14 @@ class ProblemSchema(ErrorSchema):
 
 
 class ProblemApi(Api):
-    """flask-smorest's handler, keeping werkzeug's headers (Allow on 405) and always a message."""
+    """flask-smorest's handler, keeping werkzeug's headers (Allow on 405) and always a message;
+    and a document that says which text the request guard refuses."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def init_app(self, app: Flask, *args: Any, **kwargs: Any) -> None:
+        super().init_app(app, *args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(storable_text)
 
     def handle_http_exception(self, error: HTTPException):
         payload, code, headers = super().handle_http_exception(error)

@@ -16,7 +16,7 @@ from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.freshness import fresh_answer, journey_etag, map_versions, route_cache
-from api.schemas import PLAUSIBLE_TIME, JourneySchema, RouteSchema, TaskOutSchema
+from api.schemas import PLAUSIBLE_TIME, PLAUSIBLE_YEARS, JourneySchema, RouteSchema, TaskOutSchema
 from navigation import routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service, load_for_reading, report_fasting
@@ -98,7 +98,10 @@ class FastingSchema(Schema):
     last_meal_at = fields.AwareDateTime(
         load_default=None,
         validate=PLAUSIBLE_TIME,
-        metadata={"description": "When the patient last ate; leave out to confirm nothing since last night"},
+        metadata={
+            "description": "When the patient last ate; leave out to confirm nothing since last night",
+            **PLAUSIBLE_YEARS,
+        },
     )
 
 

@@ -23,6 +23,8 @@ PLAUSIBLE_TIME = validate.Range(
     max=datetime(2200, 1, 1, tzinfo=UTC),
     error="not a plausible time (years 1900 to 2199)",
 )
+# the same years, as the OpenAPI document says them to clients and to the fuzz run
+PLAUSIBLE_YEARS = {"pattern": "^(19|2[01])[0-9]{2}-"}
 CODE = validate.Regexp(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,31}$", error="not a valid code")
 
 
@@ -34,7 +36,7 @@ class PatientInSchema(Schema):
     last_meal_at = fields.AwareDateTime(
         load_default=None,
         validate=PLAUSIBLE_TIME,
-        metadata={"description": "When the patient last ate, with a UTC offset"},
+        metadata={"description": "When the patient last ate, with a UTC offset", **PLAUSIBLE_YEARS},
     )
     fasting_confirmed = fields.Boolean(
         load_default=False,
@@ -58,7 +60,7 @@ class OnFileSchema(Schema):
     at = fields.AwareDateTime(
         required=True,
         validate=PLAUSIBLE_TIME,
-        metadata={"description": "When that result was taken (in the past)"},
+        metadata={"description": "When that result was taken (in the past)", **PLAUSIBLE_YEARS},
     )
 
 
