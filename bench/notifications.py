@@ -202,7 +202,7 @@ def main() -> None:
         "--escalate-seconds", type=float, default=30.0, help="wait before an unseen call escalates"
     )
     parser.add_argument(
-        "--rate", type=float, default=150.0, help="mixed_channels messages enqueued per second"
+        "--rate", type=float, default=100.0, help="mixed_channels messages enqueued per second"
     )
     parser.add_argument(
         "--only", choices=["clean", "faults_503", "mixed_channels", "sse_fanout"], default=None
