@@ -56,8 +56,28 @@ def fasting_minutes(record: PatientRecord) -> float | None:
     return max(0.0, end - record.arrival)
 
 
+def start_delay(record: PatientRecord, window_start: int) -> float | None:
+    """How long after the window's start the first exam began (payment, water are no exam)."""
+    starts = [s.start for s in record.steps if s.station >= 0 and s.room is not None]
+    return max(0.0, min(starts) - window_start) if starts else None
+
+
+def booking_kpis(result: DayResult) -> dict[str, Any]:
+    delays = [
+        d
+        for pid, start in result.windows.items()
+        if pid in result.records and (d := start_delay(result.records[pid], start)) is not None
+    ]
+    return {
+        "booked_patients": len(result.windows) + result.no_shows,
+        "no_shows": result.no_shows,
+        "mean_start_delay_min": round(_mean(delays), 1),
+    }
+
+
 def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
-    stay, wait, walk, fasting = [], [], [], []
+    stay, wait, walk, fasting, on_site = [], [], [], [], []
+    visits: list[float] = []
     violations = not_done = revisits = 0
     for record in result.records.values():
         broken = len(record_violations(record, walking))
@@ -70,6 +90,8 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
             continue
         busy = sum(s.end - s.start for s in record.steps)
         stay.append(minutes)
+        on_site.append(record.time_on_site)
+        visits.append(record.visits)
         wait.append(max(0.0, minutes - busy - record.walked_min))
         walk.append(record.walked_m)
         f = fasting_minutes(record)
@@ -78,7 +100,7 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
     rooms = [c for c, r in result.rooms.items() if r.room_type not in SELF_SERVICE_TYPES]
     busy_total = sum(result.busy_minutes.get(c, 0.0) for c in rooms)
     open_total = sum(result.open_station_minutes.get(c, 0.0) for c in rooms)
-    return {
+    row = {
         "policy": result.policy,
         "scenario": result.scenario,
         "patients": len(result.records),
@@ -93,9 +115,14 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
         "refused_patients": len(result.refused),
         "solve_seconds": round(result.solve_seconds, 2),
         "revisit_patients": revisits,
-        # arrival to leaving; differs from the stay once booked patients come at their times
-        "mean_time_on_site_min": round(_mean(stay), 1),
+        # arrival to leaving, less the time out of the building waiting for results
+        "mean_time_on_site_min": round(_mean(on_site), 1),
+        "p90_time_on_site_min": round(percentile(on_site, 0.9), 1),
+        "visits_per_patient": round(_mean(visits), 2),
     }
+    if result.policy == "carepath_booked":
+        row.update(booking_kpis(result))
+    return row
 
 
 def add_bound(rows: list[dict[str, Any]], bound_min: float) -> None:

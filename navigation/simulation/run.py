@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 
 from navigation.sequencing.model import DayState, Plan
 from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.booked import book_day, booked_policy
 from navigation.simulation.policies import Planned, PlannedOptions, Policy, WalkIn
 from navigation.simulation.scenario import Scenario
 from navigation.simulation.simulator import DayResult, simulate_day
 
 POLICIES = ("walk_in", "fcfs_catalog_order", "fcfs", "carepath")
+BOOKED = "carepath_booked"  # added by --booked-share
 
 
 def make_policy(
@@ -31,9 +34,24 @@ def run_day(
     scenario: Scenario,
     policies: Iterable[str] = POLICIES,
     options: PlannedOptions | None = None,
+    booked_share: float | None = None,
+    reports_to_phone: bool = False,
 ) -> list[DayResult]:
+    """Each policy on the same day; `booked_share` adds `carepath_booked`, `reports_to_phone`
+    sends every patient's results to their phone (a hospital-wide policy, so every run)."""
     walking = StraightLineWalking.for_rooms(scenario.rooms)
     options = options or PlannedOptions()
-    return [
-        simulate_day(scenario, make_policy(name, scenario, walking, options), walking) for name in policies
+    if reports_to_phone:
+        scenario = replace(scenario, arrivals=[replace(a, collects_reports=False) for a in scenario.arrivals])
+    names = [n for n in policies if n != BOOKED]
+    results = [
+        simulate_day(scenario, make_policy(name, scenario, walking, options), walking) for name in names
     ]
+    if booked_share is not None or BOOKED in policies:
+        booked = book_day(scenario, 0.7 if booked_share is None else booked_share)
+        state = DayState({r.code: r for r in scenario.rooms}, {}, Plan(), walking)
+        result = simulate_day(booked.scenario, booked_policy(state, booked, options), walking)
+        result.windows = {p: v.window_start for p, v in booked.visits.items() if p not in booked.no_shows}
+        result.no_shows = len(booked.no_shows)
+        results.append(result)
+    return results

@@ -10,10 +10,11 @@ import json
 import math
 import random
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from navigation.booking.engine import without_payment, without_report_desk
 from navigation.catalog import Catalog, load_demo_catalog, parse_catalog
 from navigation.errors import DomainError
 from navigation.sequencing.adapter import minute_of_day, rooms_from_hospital
@@ -40,6 +41,7 @@ class Arrival:
     fasting_confirmed: bool = False
     leaves_after_steps: int | None = None  # a no-show: gone after this many steps
     collects_reports: bool = True  # False: reports go to the patient's phone, no desk visit
+    paid_in_advance: bool = False  # paid when booking: no payment step on the day
 
 
 @dataclass(frozen=True)
@@ -66,21 +68,9 @@ class Scenario:
             plan = expand_orders(self.catalog, list(arrival.orders))
         except DomainError as exc:
             return exc.message
+        if arrival.paid_in_advance:
+            plan = without_payment(plan)
         return plan if arrival.collects_reports else without_report_desk(plan)
-
-
-def without_report_desk(plan: StepPlan) -> StepPlan:
-    """Reports sent to the phone: no desk visit, but a return visit still waits for results."""
-    if not any(s.key == "report" for s in plan.steps):
-        return plan
-    waits = {d.before: d for d in plan.dependencies if d.after == "report"}
-    dependencies = [d for d in plan.dependencies if "report" not in (d.before, d.after)]
-    for d in plan.dependencies:
-        if d.before == "report":
-            for wait in waits.values():
-                dependencies.append(replace(wait, after=d.after))
-    steps = [s for s in plan.steps if s.key != "report"]
-    return StepPlan(steps, dependencies, dict(plan.added))
 
 
 # --- JSON -------------------------------------------------------------------------------
@@ -154,6 +144,7 @@ def parse_scenario(document: Any) -> Scenario:
                 fasting_confirmed=bool(a.get("fasting_confirmed", False)),
                 leaves_after_steps=a.get("leaves_after_steps"),
                 collects_reports=_flag(a.get("collects_reports", True), f"{where}.collects_reports"),
+                paid_in_advance=_flag(a.get("paid_in_advance", False), f"{where}.paid_in_advance"),
             )
         )
     pauses = []
@@ -218,6 +209,7 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
                 "fasting_confirmed": a.fasting_confirmed,
                 "leaves_after_steps": a.leaves_after_steps,
                 "collects_reports": a.collects_reports,
+                "paid_in_advance": a.paid_in_advance,
             }
             for a in scenario.arrivals
         ],

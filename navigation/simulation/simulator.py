@@ -32,6 +32,9 @@ from navigation.simulation.policies import NextStep, Policy
 from navigation.simulation.scenario import Arrival, Scenario
 
 SAMPLE_EVERY_MIN = 5
+# reports to the phone: a patient facing at least this long a wait for results goes out
+# (home, a cafe) and comes back when the phone says they are ready: time away, not on site
+AWAY_MIN_WAIT = 60
 CLOSING_TOLERANCE_MIN = 5
 
 
@@ -57,6 +60,12 @@ class PatientRecord:
     left_early: bool = False
     not_done: dict[str, str] = field(default_factory=dict)  # task -> reason
     left_at: float | None = None  # when the patient went home (None: still inside at day end)
+    away_min: float = 0.0  # out of the building while results were being written
+    visits: int = 1  # coming back after results counts as another visit
+
+    @property
+    def time_on_site(self) -> float:
+        return self.stay - self.away_min
 
     @property
     def stay(self) -> float:
@@ -82,6 +91,8 @@ class DayResult:
     pauses: list[tuple[str, int, int]] = field(default_factory=list)  # room, start, end
     # (time, waiting for a fasting window, waiting for a result or report) every 5 minutes
     held_samples: list[tuple[float, int, int]] = field(default_factory=list)
+    windows: dict[str, int] = field(default_factory=dict)  # booked patient -> window start
+    no_shows: int = 0  # booked patients who never came (not in `records`)
 
 
 def service_multiplier(seed: int, patient: str, task: str, cv: float) -> float:
@@ -330,6 +341,12 @@ class _Day:
             if target is not None and task.self_service:
                 ready = self.desks[target].next_opening(ready, planned, 0) or ready
             if ready > self.now:
+                results = not arrival.collects_reports and self._ready(patient, task) >= ready
+                if results and ready - self.now >= AWAY_MIN_WAIT:
+                    # the phone says when to come back: the results, and the planned time if later
+                    ready = max(ready, step.queue_key)
+                    record.away_min += ready - self.now
+                    record.visits += 1
                 held_by = self._held_by(task, step.not_before, self._ready(patient, task), ready)
                 held_by.add(patient.id)
                 yield self.env.timeout(ready - self.now)

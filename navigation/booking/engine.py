@@ -1,0 +1,281 @@
+"""Which days all of a patient's orders fit, each with an arrival window and planned times.
+
+Pure: rooms, the placements other bookings already hold, walking times and the rules come in;
+offers come out. Orders that must not share a day (colonoscopy and barium) become separate
+visits on separate days. Each visit is planned by earliest start (`sequencing.greedy`, the
+same rules as the live plan: fasting first, prerequisites and their result waits, the full
+bladder's limit) into the bookable part of each room, so what a booking holds is exactly
+what the live plan later finds free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+
+from navigation.booking.rules import BookingRules, bookable_room
+from navigation.catalog import Catalog
+from navigation.errors import DomainError
+from navigation.sequencing.adapter import patient_from_steps
+from navigation.sequencing.greedy import Timelines, place_in_order
+from navigation.sequencing.model import DayState, Patient, Placement, Plan, Room, Unplaced, WalkingTime
+from navigation.sequencing.prepare import initial_order
+from navigation.steps import CATEGORY_RANK, StepPlan, expand_orders
+
+NEW = "new-booking"  # the patient being offered, among the held placements of others
+LATER_KINDS = ("return_visit", "pickup")  # they wait for every result: on the last visit
+
+
+@dataclass(frozen=True)
+class PlannedStep:
+    key: str
+    kind: str
+    exam_codes: tuple[str, ...]
+    room: str | None
+    station: int
+    start: int  # minutes of the visit day
+    end: int
+
+
+@dataclass(frozen=True)
+class VisitOffer:
+    day: date
+    orders: tuple[str, ...]  # exam codes done on this visit
+    window_start: int  # minutes of the day
+    window_end: int
+    steps: tuple[PlannedStep, ...]
+
+    @property
+    def first_exam(self) -> int:
+        return min(
+            (s.start for s in self.steps if s.room is not None and s.station >= 0), default=self.window_start
+        )
+
+
+@dataclass(frozen=True)
+class NoFit:
+    """Why a visit does not fit on a day, naming the order at fault when one is."""
+
+    exam_code: str | None
+    reason: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    visits: tuple[VisitOffer, ...]
+
+
+@dataclass(frozen=True)
+class Hospital:
+    """The rooms (with their full opening hours), walking times and the entrance."""
+
+    rooms: dict[str, Room]
+    walking: WalkingTime
+    entrance: str | None = None
+
+    def room_types(self) -> set[str]:
+        return {r.room_type for r in self.rooms.values()}
+
+
+class DayBook:
+    """One day's bookable rooms and the capacity its bookings hold, kept as timelines so an
+    offer reads a full day without rebuilding it."""
+
+    def __init__(self, hospital: Hospital, rules: BookingRules, held: Iterable[Placement] = ()):
+        rooms = {code: bookable_room(r, rules) for code, r in hospital.rooms.items()}
+        self.state = DayState(rooms, {}, Plan(), hospital.walking)
+        self.timelines = Timelines(self.state)
+        for p in held:
+            self.hold(p)
+
+    def hold(self, placement: Placement) -> None:
+        if placement.room in self.state.rooms and placement.station >= 0:
+            self.timelines.add(placement.room, placement.station, placement.start, placement.end)
+
+
+HeldOn = Callable[[date], DayBook]  # the day as other bookings left it
+
+
+def split_visits(catalog: Catalog, codes: Sequence[str]) -> list[tuple[str, ...]]:
+    """Orders grouped into visits: no two that must not share a day together; barium last."""
+    for i, code in enumerate(codes):
+        if code not in catalog.exam_types:
+            raise DomainError(f"unknown exam code {code!r}", field=f"orders.{i}.code")
+    groups: list[list[str]] = []
+    for code in dict.fromkeys(codes):
+        exam = catalog.exam(code)
+        if exam.kind in LATER_KINDS:
+            continue
+        home = next((g for g in groups if not set(exam.not_same_day_as) & set(g)), None)
+        if home is None:
+            groups.append(home := [])
+        home.append(code)
+    if not groups:
+        groups.append([])
+    groups.sort(key=lambda g: max((CATEGORY_RANK.get(catalog.exam(c).category, 4) for c in g), default=0))
+    groups[-1] += [c for c in dict.fromkeys(codes) if catalog.exam(c).kind in LATER_KINDS]
+    return [tuple(g) for g in groups]
+
+
+def check_rooms(catalog: Catalog, hospital: Hospital, codes: Sequence[str], rules: BookingRules) -> None:
+    """An order no room performs (or none long enough once the same-day share is kept) is refused."""
+    bookable = [bookable_room(r, rules) for r in hospital.rooms.values()]
+    for i, code in enumerate(codes):
+        exam = catalog.exam(code)
+        needed = [(code, exam)] + [(r.code, catalog.exam(r.code)) for r in exam.requires]
+        for name, item in needed:
+            rooms = [r for r in hospital.rooms.values() if r.room_type in item.room_types]
+            what = code if name == code else f"{name}, needed before {code},"
+            if not rooms:
+                raise DomainError(
+                    f"no room here performs {what} ({'/'.join(item.room_types)})", field=f"orders.{i}.code"
+                )
+            longest = max(b - a for r in bookable if r.room_type in item.room_types for a, b in r.windows)
+            shortest = min(dict(item.room_durations).get(t, item.duration_min) for t in item.room_types)
+            if longest < shortest:
+                raise DomainError(
+                    f"{what} takes {shortest} min, longer than any bookable slot ({longest} min) once "
+                    f"{rules.same_day_share:.0%} of each hour is kept for same-day patients",
+                    field=f"orders.{i}.code",
+                )
+
+
+def without_report_desk(plan: StepPlan) -> StepPlan:
+    """Reports sent to the phone: no desk visit, but a return visit still waits for results."""
+    if not any(s.key == "report" for s in plan.steps):
+        return plan
+    waits = [d for d in plan.dependencies if d.after == "report"]
+    dependencies = [d for d in plan.dependencies if "report" not in (d.before, d.after)]
+    for d in plan.dependencies:
+        if d.before == "report":
+            dependencies += [replace(wait, after=d.after) for wait in waits]
+    steps = [s for s in plan.steps if s.key != "report"]
+    return StepPlan(steps, dependencies, dict(plan.added))
+
+
+def without_payment(plan: StepPlan) -> StepPlan:
+    """Paid when booking: the visit day has no payment step."""
+    steps = [s for s in plan.steps if s.kind != "payment"]
+    deps = [d for d in plan.dependencies if "payment" not in (d.before, d.after)]
+    return StepPlan(steps, deps, dict(plan.added))
+
+
+def visit_patient(catalog: Catalog, codes: Sequence[str], hospital: Hospital, arrival: int) -> Patient:
+    """The patient of one visit as the sequencer reads it: paid, fasting since 22:00 as told,
+    results on the phone (collecting reports at a desk holds no room)."""
+    steps = without_report_desk(without_payment(expand_orders(catalog, list(codes))))
+    return patient_from_steps(NEW, steps, arrival, fasting_confirmed=True, entrance=hospital.entrance)
+
+
+def plan_visit(
+    day: date,
+    patient: Patient,
+    codes: tuple[str, ...],
+    book: DayBook,
+    rules: BookingRules,
+) -> VisitOffer | NoFit:
+    """The window on `day` with the shortest visit (the earliest of equals), or why none fits.
+
+    Trying each window rather than taking the first levels the day: once the morning is
+    full, a morning window means waiting between rooms and a later one wins.
+    """
+    state, timelines = book.state, book.timelines
+    order = initial_order(patient)
+    fasting = next((t for t in patient.tasks if t.fasting_hours > 0), None)
+    latest = rules.latest_fasting_arrival_min if fasting else rules.latest_arrival_min
+    best: tuple[int, int, list[Placement]] | None = None
+    no_fit: NoFit | None = None
+    for arrival in range(rules.first_arrival_min, latest + 1, rules.window_min):
+        placed, unplaced = place_in_order(state, timelines, replace(patient, arrival_min=arrival), order)
+        if unplaced:
+            no_fit = no_fit or _no_fit(patient, unplaced[0])
+            continue
+        exams = [p.start for p in placed if p.station >= 0]
+        start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
+        visit = max(p.end for p in placed) - start
+        if best is None or (visit, start) < best[:2]:
+            best = (visit, start, placed)
+    if best is None:
+        if fasting is not None and no_fit is None:
+            return NoFit(next(iter(fasting.exam_codes), None), "fasting exams need a morning window")
+        return no_fit or NoFit(None, "no free slot")
+    _, start, placed = best
+    if start != min(p.start for p in placed):
+        placed, _ = place_in_order(state, timelines, replace(patient, arrival_min=start), order)
+    steps = tuple(
+        PlannedStep(
+            p.task,
+            patient.task(p.task).kind,
+            patient.task(p.task).exam_codes,
+            p.room,
+            p.station,
+            p.start,
+            p.end,
+        )
+        for p in sorted(placed, key=lambda p: (p.start, p.end))
+    )
+    return VisitOffer(day, codes, start, start + rules.window_min, steps)
+
+
+def _no_fit(patient: Patient, unplaced: Unplaced) -> NoFit:
+    task = patient.task(unplaced.task)
+    return NoFit(next(iter(task.exam_codes), None), unplaced.reason)
+
+
+def offer_days(
+    catalog: Catalog,
+    hospital: Hospital,
+    orders: Sequence[str],
+    first_day: date,
+    held_on: HeldOn,
+    rules: BookingRules,
+) -> list[Offer]:
+    """Up to `rules.offers` offers, earliest first; refuses (naming the order) what never fits."""
+    visits = split_visits(catalog, orders)
+    check_rooms(catalog, hospital, orders, rules)
+    patients = [visit_patient(catalog, codes, hospital, rules.first_arrival_min) for codes in visits]
+    days = [first_day + timedelta(days=n) for n in range(rules.horizon_days)]
+    cache: dict[tuple[int, date], VisitOffer | NoFit] = {}
+
+    def on(i: int, day: date) -> VisitOffer | NoFit:
+        if (i, day) not in cache:
+            cache[(i, day)] = plan_visit(day, patients[i], visits[i], held_on(day), rules)
+        return cache[(i, day)]
+
+    offers: list[Offer] = []
+    why: dict[int, NoFit] = {}
+    for start in days:
+        chosen: list[VisitOffer] = []
+        after = start
+        for i in range(len(visits)):
+            found = None
+            for day in (d for d in days if d >= after):
+                answer = on(i, day)
+                if isinstance(answer, VisitOffer):
+                    found = answer
+                    break
+                why.setdefault(i, answer)
+            if found is None:
+                break
+            chosen.append(found)
+            after = found.day + timedelta(days=1)
+        if len(chosen) < len(visits):
+            if not chosen:
+                break  # the first visit fits on no later day either
+            continue
+        if offers and offers[-1].visits[0].day == chosen[0].day:
+            continue
+        offers.append(Offer(tuple(chosen)))
+        if len(offers) >= rules.offers:
+            break
+    if not offers:
+        i = next(iter(why), 0)
+        no_fit = why.get(i, NoFit(None, "no free slot"))
+        named = no_fit.exam_code
+        code = named if named is not None and named in orders else (visits[i] or tuple(orders))[0]
+        raise DomainError(
+            f"{code} cannot be booked within {rules.horizon_days} days: {no_fit.reason}",
+            field=f"orders.{list(orders).index(code)}.code",
+        )
+    return offers

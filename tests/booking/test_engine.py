@@ -1,0 +1,133 @@
+"""The booking engine: the earliest days on which all of a patient's orders fit, each with a
+window and planned times that keep the catalog's rules; clear answers when nothing fits."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+
+from navigation.booking.engine import DayBook, Hospital, offer_days, split_visits
+from navigation.booking.rules import BookingRules, bookable_windows
+from navigation.catalog import load_demo_catalog
+from navigation.errors import DomainError
+from navigation.sequencing.model import Placement
+from navigation.sequencing.walking import StraightLineWalking
+from navigation.simulation.scenario import generate
+
+DAY = date(2000, 1, 3)  # the engine never reads the clock: any day will do
+CATALOG = load_demo_catalog()
+
+
+@pytest.fixture(scope="module")
+def hospital() -> Hospital:
+    rooms = generate(60, 1).rooms
+    entrance = next(r.code for r in rooms if r.room_type == "reception")
+    return Hospital({r.code: r for r in rooms}, StraightLineWalking.for_rooms(rooms), entrance)
+
+
+@pytest.fixture
+def nothing_held(hospital: Hospital) -> Callable[[date], DayBook]:
+    return lambda _: DayBook(hospital, BookingRules())
+
+
+def test_a_fasting_visit_gets_a_morning_window_and_keeps_every_rule(
+    hospital: Hospital, nothing_held: Callable[[date], DayBook]
+) -> None:
+    offers = offer_days(
+        CATALOG, hospital, ["GLU", "US-ABD", "CT-ABD-C", "FOLLOWUP"], DAY, nothing_held, BookingRules()
+    )
+    assert [o.visits[0].day for o in offers] == [DAY, DAY + timedelta(days=1), DAY + timedelta(days=2)]
+    visit = offers[0].visits[0]
+    assert visit.window_end - visit.window_start == 30
+    assert visit.window_start <= 10 * 60
+    at = {s.key: s for s in visit.steps}
+    assert "payment" not in at  # paid when booking
+    assert at["draw:blood"].start >= 8 * 60 - 120  # 8 h fasting since 22:00
+    assert at["meal"].start >= max(at["draw:blood"].end, at["exam:US-ABD"].end)  # fasting exams first
+    assert at["exam:CT-ABD-C"].start >= at["draw:blood"].end + 60  # the kidney result first
+    assert at["exam:FOLLOWUP"].start >= at["exam:CT-ABD-C"].end + 180  # the CT report is ready
+    assert visit.window_start <= visit.first_exam <= visit.window_start + 15
+
+
+def test_colonoscopy_and_barium_are_offered_on_two_days_barium_last(
+    hospital: Hospital, nothing_held: Callable[[date], DayBook]
+) -> None:
+    assert split_visits(CATALOG, ["BA-UGI", "COLONO", "CBC", "FOLLOWUP"]) == [
+        ("COLONO",),
+        ("BA-UGI", "CBC", "FOLLOWUP"),
+    ]
+    offer = offer_days(
+        CATALOG, hospital, ["BA-UGI", "COLONO", "CBC", "FOLLOWUP"], DAY, nothing_held, BookingRules()
+    )[0]
+    first, second = offer.visits
+    assert (first.day, second.day) == (DAY, DAY + timedelta(days=1))
+    assert {s.key for s in first.steps} >= {"exam:COLONO"}
+    assert {s.key for s in second.steps} >= {"exam:BA-UGI", "draw:blood", "exam:FOLLOWUP"}
+
+
+def test_held_capacity_pushes_the_next_patient_later(hospital: Hospital) -> None:
+    rules = BookingRules(offers=1)
+    held: dict[date, DayBook] = {}
+
+    def held_on(day: date) -> DayBook:
+        return held.setdefault(day, DayBook(hospital, rules))
+
+    starts = []
+    for n in range(12):
+        visit = offer_days(CATALOG, hospital, ["MRI-KNEE"], DAY, held_on, rules)[0].visits[0]
+        mri = next(s for s in visit.steps if s.key == "exam:MRI-KNEE")
+        held_on(visit.day).hold(Placement(f"b{n}", mri.key, mri.room, mri.station, mri.start, mri.end))
+        starts.append((visit.day, mri.room, mri.start))
+    assert len(set(starts)) == 12  # nobody shares a slot
+    mri_rooms = [r for r in hospital.rooms.values() if r.room_type == "mri"]
+    kept = bookable_windows(mri_rooms[0].windows, rules.same_day_share, rules.share_period_min)
+    for _, _, start in starts:
+        assert any(a <= start and start + 30 <= b for a, b in kept)  # never in the same-day share
+
+
+def test_the_same_day_share_keeps_the_end_of_every_hour() -> None:
+    assert bookable_windows(((480, 600),), 0.3, 60) == ((480, 522), (540, 582))
+    assert bookable_windows(((480, 600),), 0.0, 60) == ((480, 600),)
+
+
+def test_orders_no_room_performs_are_named(
+    hospital: Hospital, nothing_held: Callable[[date], DayBook]
+) -> None:
+    no_mri = replace(hospital, rooms={c: r for c, r in hospital.rooms.items() if r.room_type != "mri"})
+    with pytest.raises(DomainError) as refused:
+        offer_days(CATALOG, no_mri, ["CBC", "MRI-KNEE"], DAY, nothing_held, BookingRules())
+    assert refused.value.field == "orders.1.code"
+    assert "no room here performs MRI-KNEE" in refused.value.message
+
+
+def test_an_exam_longer_than_any_bookable_slot_is_named(
+    hospital: Hospital, nothing_held: Callable[[date], DayBook]
+) -> None:
+    with pytest.raises(DomainError) as refused:
+        offer_days(CATALOG, hospital, ["CBC", "COLONO"], DAY, nothing_held, BookingRules(same_day_share=0.5))
+    assert refused.value.field == "orders.1.code"
+    assert "longer than any bookable slot" in refused.value.message
+
+
+def test_a_full_horizon_says_which_order_and_why(hospital: Hospital) -> None:
+    full = [
+        Placement(f"held-{r.code}", "exam", r.code, 0, 0, 24 * 60)
+        for r in hospital.rooms.values()
+        if r.room_type == "mri"
+    ]
+    with pytest.raises(DomainError) as refused:
+        rules = BookingRules(horizon_days=2)
+        offer_days(
+            CATALOG, hospital, ["ECG", "MRI-KNEE"], DAY, lambda _: DayBook(hospital, rules, full), rules
+        )
+    assert refused.value.field == "orders.1.code"
+    assert refused.value.message.startswith("MRI-KNEE cannot be booked within 2 days: no free mri slot")
+
+
+def test_unknown_codes_are_named(hospital: Hospital, nothing_held: Callable[[date], DayBook]) -> None:
+    with pytest.raises(DomainError) as refused:
+        offer_days(CATALOG, hospital, ["CBC", "XYZ"], DAY, nothing_held, BookingRules())
+    assert refused.value.field == "orders.1.code"
