@@ -91,7 +91,7 @@ def check_in(
 
     journey = Journey(
         site=site,
-        patient=_upsert_patient(session, site, patient),
+        patient=upsert_patient(session, site, patient),
         visit_number=visit_number,
         priority=priority,
         token_salt=new_salt(),
@@ -136,7 +136,7 @@ def refuse_orders_without_room(plan: StepPlan, rooms: list[Room], order_codes: S
             raise DomainError(f"no open room at this hospital performs {code}", field=field)
 
 
-def _upsert_patient(session: Session, site: Site, details: PatientDetails) -> Patient:
+def upsert_patient(session: Session, site: Site, details: PatientDetails) -> Patient:
     patient = session.scalar(sa.select(Patient).where(Patient.site_id == site.id, Patient.mrn == details.mrn))
     if patient is None:
         patient = Patient(site_id=site.id, mrn=details.mrn)

@@ -79,14 +79,7 @@ def load_day(
     zone = ZoneInfo(site.timezone)
     local = now.astimezone(zone)
     midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    rooms = {
-        r.code: r
-        for r in session.scalars(
-            sa.select(Room)
-            .where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
-            .options(joinedload(Room.floor).joinedload(Floor.building))  # one query, not one per floor
-        )
-    }
+    rooms = open_rooms(session, site)
     seq_rooms = {code: _room(r) for code, r in rooms.items()}
     walking, entrance = _walking(session, site, seq_rooms.values())
     day = SiteDay(
@@ -127,6 +120,26 @@ def load_day(
     for journey in journeys:
         add_journey(day, journey)
     return day
+
+
+def open_rooms(session: Session, site: Site) -> dict[str, Room]:
+    return {
+        r.code: r
+        for r in session.scalars(
+            sa.select(Room)
+            .where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
+            .options(joinedload(Room.floor).joinedload(Floor.building))  # one query, not one per floor
+        )
+    }
+
+
+def site_rooms(
+    session: Session, site: Site
+) -> tuple[dict[str, sequencing.Room], sequencing.WalkingTime, str | None]:
+    """The site's rooms as the sequencer reads them, walking times and the entrance (for booking)."""
+    rooms = {code: _room(r) for code, r in open_rooms(session, site).items()}
+    walking, entrance = _walking(session, site, rooms.values())
+    return rooms, walking, entrance
 
 
 def _add_bookings(session: Session, day: SiteDay, today: tuple[sa.ColumnElement[bool], ...]) -> None:

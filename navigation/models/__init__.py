@@ -1,6 +1,7 @@
 """SQLAlchemy models of the journey domain."""
 
 from navigation.models.base import Base, utcnow
+from navigation.models.booking import Booking, BookingStatus, BookingVisit
 from navigation.models.hospital import Building, Floor, Room, RoomStatus, Site
 from navigation.models.integration import CodeMapping, FhirServer, InboundMessage, JourneyOrder, OrderStatus
 from navigation.models.journey import (
@@ -30,6 +31,9 @@ from navigation.models.staff import (
 __all__ = [
     "AuditRecord",
     "Base",
+    "Booking",
+    "BookingStatus",
+    "BookingVisit",
     "Building",
     "CatalogVersion",
     "Closure",
