@@ -21,6 +21,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         audit_log,
         auth,
         background,
+        booking,
         browser_protection,
         callscreen,
         channels,
@@ -64,6 +65,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     for blueprint in (
         auth.blp,
         reception.blp,
+        booking.blp,
         patient.blp,
         channels.blp,
         callscreen.blp,

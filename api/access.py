@@ -28,7 +28,7 @@ from api.extensions import db
 from navigation import audit
 from navigation.access import journey_for_token
 from navigation.errors import DomainError, Forbidden, NotFound
-from navigation.models import Closure, Journey, QueueEntry, Role, Room, Site, StaffUser, Task
+from navigation.models import Booking, Closure, Journey, QueueEntry, Role, Room, Site, StaffUser, Task
 from navigation.models import utcnow as _utcnow
 
 STAFF_ROLES = (Role.RECEPTION, Role.NURSE, Role.ADMIN)  # people at a site's desks and rooms
@@ -114,6 +114,11 @@ def _closure(session: Session, closure_id: int, _scope: SiteScope) -> Owner | No
     return Owner(closure.site_id) if closure else None
 
 
+def _booking(session: Session, booking_id: int, _scope: SiteScope) -> Owner | None:
+    booking = session.get(Booking, booking_id)
+    return Owner(booking.site_id) if booking else None
+
+
 def _staff_account(session: Session, username: str, _scope: SiteScope) -> Owner | None:
     user = session.scalar(sa.select(StaffUser).where(StaffUser.username == username))
     return Owner(user.site_id) if user else None
@@ -128,6 +133,7 @@ OWNERS: dict[str, Callable[[Session, Any, SiteScope], Owner | None]] = {
     "room_id": _room_id,
     "closure_id": _closure,
     "username": _staff_account,
+    "booking_id": _booking,
 }
 # Path values that name no record of a site (a kind of room, a public screen's group).
 NOT_RECORDS = frozenset({"room_type", "group"})

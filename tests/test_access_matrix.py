@@ -12,15 +12,17 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from importlib import resources
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
 
 from navigation.access import access_token
 from navigation.models import AuditRecord, Closure, Journey, Site
-from tests.conftest import check_in_body
+from tests.conftest import T0, check_in_body
 
 CALLERS = (
     "anonymous",
@@ -138,6 +140,19 @@ EXPECTED: dict[str, frozenset[str]] = {
     "PUT /api/v1/sites/{site}/fhir-server": frozenset({"admin", "regional"}),
     "GET /api/v1/sites/{site}/catalog": frozenset({"admin", "regional"}),
     "PUT /api/v1/sites/{site}/catalog": frozenset({"admin", "regional"}),
+    # bookings before the visit day: the desk books into its own site; the patient's own link
+    # is the credential of the booking-link operations
+    "POST /api/v1/booking-offers": frozenset({"reception", "admin", "north_admin"}),
+    "POST /api/v1/bookings": frozenset({"reception", "admin", "north_admin"}),
+    "GET /api/v1/bookings/{booking_id}": frozenset({"reception", "admin"}),
+    "POST /api/v1/bookings/{booking_id}/pay": frozenset({"reception", "admin"}),
+    "POST /api/v1/bookings/{booking_id}/cancel": frozenset({"reception", "admin"}),
+    "POST /api/v1/bookings/{booking_id}/rebook": frozenset({"reception", "admin"}),
+    "GET /api/v1/booking-links/{booking_token}": EVERYONE,
+    "GET /api/v1/booking-links/{booking_token}/offers": EVERYONE,
+    "POST /api/v1/booking-links/{booking_token}/cancel": EVERYONE,
+    "POST /api/v1/booking-links/{booking_token}/rebook": EVERYONE,
+    "GET /api/v1/booking-links/{booking_token}/calendar.ics": EVERYONE,
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
@@ -195,6 +210,14 @@ def world(app, client, check_in, north, session, monkeypatch):
         if r["code"] == room
     )
     visits = itertools.count(1)
+    tomorrow = (T0.astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
+
+    def booking_body() -> dict:
+        n = next(visits)
+        patient = {"mrn": f"MRN-BK-{n}", "name": "Sun Qiming", "language": "en", "mobility": "walking"}
+        return {"visit_number": f"VB-{n}", "patient": patient, "orders": [{"code": "ECG"}], "day": tomorrow}
+
+    booking = client.post("/api/v1/bookings", json=booking_body(), headers=callers["reception"]).json
 
     def fresh_closure() -> int:
         closure = Closure(site_id=site_id, target_kind="edge", target_id=edge, reason="wet floor")
@@ -219,6 +242,8 @@ def world(app, client, check_in, north, session, monkeypatch):
             "group": lambda: "ecg",
             "closure_id": fresh_closure,
             "username": lambda: "nurse",
+            "booking_id": lambda: booking["id"],
+            "booking_token": lambda: booking["link"].rsplit("/", 1)[1],
         },
         "arrive_task": ecg["id"],
         "bodies": {
@@ -236,6 +261,10 @@ def world(app, client, check_in, north, session, monkeypatch):
             "POST /fhir/r4": lambda: {"resourceType": "Bundle", "type": "transaction", "entry": []},
             "POST /api/v1/journeys/from-hospital": lambda: {"visit_number": "V-A"},
             "PUT /api/v1/sites/{site}/fhir-server": lambda: {"base_url": "http://127.0.0.1:9/fhir"},
+            "POST /api/v1/booking-offers": lambda: {"orders": [{"code": "ECG"}]},
+            "POST /api/v1/bookings": booking_body,
+            "POST /api/v1/bookings/{booking_id}/rebook": lambda: {"day": tomorrow},
+            "POST /api/v1/booking-links/{booking_token}/rebook": lambda: {"day": tomorrow},
             "PUT /api/v1/sites/{site}/catalog": lambda: {"exam_types": {"ECG": {"duration_min": 15}}},
             "PUT /api/v1/catalog": demo_catalog_document,
             "PUT /api/v1/hospital": lambda: _demo("hospital.json"),

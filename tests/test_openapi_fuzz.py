@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import schemathesis
@@ -18,7 +20,7 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import positive_data_acceptance, response_schema_conformance
 
-from tests.conftest import check_in_body
+from tests.conftest import T0, check_in_body
 
 pytestmark = pytest.mark.skipif(
     os.environ.get("CAREPATH_FUZZ") != "1", reason="the OpenAPI fuzz run is its own CI step (CAREPATH_FUZZ=1)"
@@ -76,6 +78,17 @@ def demo_values(app, client, reception, admin, nurse):
     room = arrived.get("room", {}).get("code") if isinstance(arrived, dict) else None
     line = client.get(f"/api/v1/queues/rooms/{room}", headers=nurse).json if room else {}
     entries = line.get("entries") if isinstance(line, dict) else None
+    tomorrow = (T0.astimezone(ZoneInfo("Asia/Shanghai")).date() + timedelta(days=1)).isoformat()
+    booking = client.post(
+        "/api/v1/bookings",
+        json={
+            "visit_number": "VB-FUZZ",
+            "patient": {"mrn": "MRN-BK-F", "name": "Sun Qiming", "language": "en", "mobility": "walking"},
+            "orders": [{"code": "ECG"}],
+            "day": tomorrow,
+        },
+        headers=reception,
+    ).json
     closure = client.post(
         "/api/v1/sites/demo/closures", json={"target": "A1-01", "reason": "cleaning"}, headers=admin
     ).json
@@ -89,6 +102,8 @@ def demo_values(app, client, reception, admin, nurse):
             "entry_id": entries[0]["id"] if entries else 1,
             "closure_id": closure.get("id", 1) if isinstance(closure, dict) else 1,
             "token": journey["access_token"],
+            "booking_id": booking["id"],
+            "booking_token": booking["link"].rsplit("/", 1)[1],
         },
         "staff": admin,
         "patient": patient,

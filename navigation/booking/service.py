@@ -111,7 +111,7 @@ def offer(
     return offer_days(site_catalog(session, site), hospital, orders, first, held_on, rules)
 
 
-def _visits(site: Site, offered: Offer) -> list[BookingVisit]:
+def visits_of(site: Site, offered: Offer) -> list[BookingVisit]:
     return [
         BookingVisit(
             site_id=site.id,
@@ -187,7 +187,7 @@ def book(
         hold_expires_at=now + timedelta(minutes=rules.payment_hold_min) if rules.payment_first else None,
         created_at=now,
     )
-    booking.visits = _visits(site, chosen)
+    booking.visits = visits_of(site, chosen)
     session.add(booking)
     session.flush()
     audit.record(
@@ -240,7 +240,7 @@ def rebook(
         raise Conflict(f"booking {booking.id} is {booking.status.value}: book again", field="booking_id")
     _first_day(site, now, day, "day")
     chosen = _chosen(offer(session, site, booking.orders, now, rules, day, skip=booking.id), day)
-    booking.visits = _visits(site, chosen)
+    booking.visits = visits_of(site, chosen)
     if booking.status == BookingStatus.NO_SHOW:
         booking.status, booking.ended_at = BookingStatus.BOOKED, None
     audit.record(

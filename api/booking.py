@@ -1,0 +1,206 @@
+"""Bookings before the visit day: reception offers days, books, takes payment, cancels and
+rebooks; the patient does the same from their own link (`/booking-links/<token>`)."""
+
+from __future__ import annotations
+
+from flask import Response, current_app, g
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from api import access
+from api.auth import BEARER
+from api.booking_schemas import (
+    BookingOutSchema,
+    BookInSchema,
+    FromDayArgs,
+    OffersInSchema,
+    OffersOutSchema,
+    RebookInSchema,
+)
+from api.context import commit, now
+from api.extensions import db
+from navigation.booking import service
+from navigation.booking.calendar import booking_calendar
+from navigation.booking.engine import Offer
+from navigation.booking.links import booking_for_token
+from navigation.booking.rules import BookingRules
+from navigation.checkin import PatientDetails
+from navigation.errors import NotFound
+from navigation.models import Booking, Role, Site
+
+blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Bookings before the visit day")
+BOOKING_ID = "<int(max=2147483647):booking_id>"
+LINK = "<string(maxlength=80):booking_token>"
+DESK = (Role.RECEPTION, Role.ADMIN)
+
+
+def rules() -> BookingRules:
+    found: BookingRules = current_app.config.get("BOOKING_RULES") or BookingRules()
+    return found
+
+
+def _offers(site: Site, offers: list[Offer]) -> dict:
+    return {
+        "offers": [{"visits": service.visits_of(site, o)} for o in offers],
+        "payment_first": rules().payment_first,
+        "hold_minutes": rules().payment_hold_min,
+    }
+
+
+def _linked(token: str) -> Booking:
+    booking = booking_for_token(db.session, current_app.config["SECRET_KEY"], token)
+    if booking is None:
+        raise NotFound("no booking for this link", field="booking_token")
+    return booking
+
+
+@blp.route("/booking-offers")
+class BookingOffers(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.arguments(OffersInSchema)
+    @blp.response(200, OffersOutSchema)
+    def post(self, body: dict):
+        """The earliest days on which all of the orders fit, each with an arrival window and the
+        planned time of every step. Orders that must not share a day come as two visits; an
+        order that fits on no day within the horizon is named with the reason (422)."""
+        site = g.scope.named(body["site"])
+        codes = [o["code"] for o in body["orders"]]
+        return _offers(site, service.offer(db.session, site, codes, now(), rules(), body["from_day"]))
+
+
+@blp.route("/bookings")
+class Bookings(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.arguments(BookInSchema)
+    @blp.response(201, BookingOutSchema)
+    def post(self, body: dict):
+        """Book the offer whose first visit is on `day`: its capacity is held (until paid, where
+        payment comes first). A visit already booked answers 409; a past day or today 422."""
+        site = g.scope.named(body["site"])
+        booking = service.book(
+            db.session,
+            site=site,
+            visit_number=body["visit_number"],
+            patient=PatientDetails(**body["patient"]),
+            orders=[o["code"] for o in body["orders"]],
+            day=body["day"],
+            actor=g.staff,
+            now=now(),
+            rules=rules(),
+        )
+        commit()
+        return booking
+
+
+@blp.route(f"/bookings/{BOOKING_ID}")
+class BookingView(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK, audit_read="booking.read")
+    @blp.response(200, BookingOutSchema)
+    def get(self, booking_id: int):
+        """A booking: its status, visits, windows and planned times, and the patient's link."""
+        return db.session.get_one(Booking, booking_id)
+
+
+@blp.route(f"/bookings/{BOOKING_ID}/pay")
+class BookingPayment(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.response(200, BookingOutSchema)
+    def post(self, booking_id: int):
+        """Paid within the hold: the booking is confirmed (409 once the hold has expired)."""
+        booking = service.pay(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
+        commit()
+        return booking
+
+
+@blp.route(f"/bookings/{BOOKING_ID}/cancel")
+class BookingCancel(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.response(200, BookingOutSchema)
+    def post(self, booking_id: int):
+        """Cancel: the capacity is free for the next offer at once."""
+        booking = service.cancel(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
+        commit()
+        return booking
+
+
+@blp.route(f"/bookings/{BOOKING_ID}/rebook")
+class BookingRebook(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.arguments(RebookInSchema)
+    @blp.response(200, BookingOutSchema)
+    def post(self, body: dict, booking_id: int):
+        """Move the booking to the offer starting on `day` (also after a missed window)."""
+        booking = db.session.get_one(Booking, booking_id)
+        site = db.session.get_one(Site, booking.site_id)
+        service.rebook(db.session, site, booking, body["day"], g.staff, now(), rules())
+        commit()
+        return booking
+
+
+# ---- the patient's own link ------------------------------------------------------------
+
+
+@blp.route(f"/booking-links/{LINK}")
+class BookingLink(MethodView):
+    @access.public("the unguessable booking link in the path is the credential")
+    @blp.response(200, BookingOutSchema)
+    def get(self, booking_token: str):
+        """The patient's booking, from their own link."""
+        return _linked(booking_token)
+
+
+@blp.route(f"/booking-links/{LINK}/offers")
+class BookingLinkOffers(MethodView):
+    @access.public("the unguessable booking link in the path is the credential")
+    @blp.arguments(FromDayArgs, location="query")
+    @blp.response(200, OffersOutSchema)
+    def get(self, args: dict, booking_token: str):
+        """Other days the booking could move to (its own capacity counts as free)."""
+        booking = _linked(booking_token)
+        site = db.session.get_one(Site, booking.site_id)
+        offers = service.offer(db.session, site, booking.orders, now(), rules(), args["from_day"], booking.id)
+        return _offers(site, offers)
+
+
+@blp.route(f"/booking-links/{LINK}/cancel")
+class BookingLinkCancel(MethodView):
+    @access.public("the unguessable booking link in the path is the credential")
+    @blp.response(200, BookingOutSchema)
+    def post(self, booking_token: str):
+        """The patient cancels; the capacity is free at once."""
+        booking = service.cancel(db.session, _linked(booking_token), None, now())
+        commit()
+        return booking
+
+
+@blp.route(f"/booking-links/{LINK}/rebook")
+class BookingLinkRebook(MethodView):
+    @access.public("the unguessable booking link in the path is the credential")
+    @blp.arguments(RebookInSchema)
+    @blp.response(200, BookingOutSchema)
+    def post(self, body: dict, booking_token: str):
+        """The patient moves the booking to the offer starting on `day`."""
+        booking = _linked(booking_token)
+        site = db.session.get_one(Site, booking.site_id)
+        service.rebook(db.session, site, booking, body["day"], None, now(), rules())
+        commit()
+        return booking
+
+
+@blp.route(f"/booking-links/{LINK}/calendar.ics")
+class BookingCalendar(MethodView):
+    @blp.doc(responses={"200": {"description": "The booking's visits", "content": {"text/calendar": {}}}})
+    @access.public("the unguessable booking link in the path is the credential")
+    def get(self, booking_token: str):
+        """The visits as an iCalendar file (windows and place; no exam names)."""
+        booking = _linked(booking_token)
+        site = db.session.get_one(Site, booking.site_id)
+        link = BookingOutSchema().dump(booking)["link"]
+        body = booking_calendar(booking, site, link)
+        return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,104 @@
+"""Request and response schemas of bookings (reception's and the patient's own link)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import current_app, url_for
+from marshmallow import Schema, fields, validate
+
+from api.extensions import db
+from api.schemas import OrderSchema, PatientInSchema
+from navigation.booking.links import booking_token
+from navigation.booking.service import at
+from navigation.models import Booking, BookingStatus, BookingVisit, Site
+
+
+class OffersInSchema(Schema):
+    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+    site = fields.String(
+        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
+    )
+    from_day = fields.Date(
+        data_key="from",
+        load_default=None,
+        metadata={"description": "First day to offer (tomorrow by default)"},
+    )
+
+
+class BookInSchema(Schema):
+    visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    site = fields.String(
+        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
+    )
+    patient = fields.Nested(PatientInSchema, required=True)
+    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+    day = fields.Date(required=True, metadata={"description": "The day of an offer's first visit"})
+
+
+class RebookInSchema(Schema):
+    day = fields.Date(required=True, metadata={"description": "The day of an offer's first visit"})
+
+
+class FromDayArgs(Schema):
+    from_day = fields.Date(data_key="from", load_default=None)
+
+
+class PlannedStepSchema(Schema):
+    key = fields.String()
+    kind = fields.String()
+    exam_codes = fields.List(fields.String())
+    room = fields.String(allow_none=True)
+    start = fields.AwareDateTime()
+    end = fields.AwareDateTime()
+
+
+class VisitOutSchema(Schema):
+    day = fields.Date()
+    orders = fields.List(fields.String())
+    window_start = fields.AwareDateTime(metadata={"description": "Arrive from (30-minute window)"})
+    window_end = fields.AwareDateTime(metadata={"description": "Arrive by"})
+    steps = fields.Method("_steps", metadata={"description": "Planned times per step"})
+
+    def _steps(self, visit: BookingVisit) -> list[dict]:
+        site = db.session.get_one(Site, visit.site_id)
+        return PlannedStepSchema(many=True).dump(
+            [
+                {**s, "start": at(site, visit.day, s["start"]), "end": at(site, visit.day, s["end"])}
+                for s in visit.steps
+            ]
+        )
+
+
+class OfferOutSchema(Schema):
+    visits = fields.List(fields.Nested(VisitOutSchema))
+
+
+class OffersOutSchema(Schema):
+    offers = fields.List(fields.Nested(OfferOutSchema))
+    payment_first = fields.Boolean(metadata={"description": "Payment is needed to confirm a booking"})
+    hold_minutes = fields.Integer(metadata={"description": "How long an unpaid booking is held"})
+
+
+class BookingOutSchema(Schema):
+    id = fields.Integer()
+    visit_number = fields.String()
+    status = fields.Enum(BookingStatus, by_value=True)
+    orders = fields.List(fields.String())
+    hold_expires_at = fields.AwareDateTime(allow_none=True)
+    visits = fields.List(fields.Nested(VisitOutSchema))
+    link = fields.Method("_link", metadata={"description": "The patient's own booking link"})
+    calendar = fields.Method("_calendar", metadata={"description": "The visits as an iCalendar (.ics) file"})
+
+    def _token(self, booking: Booking) -> str:
+        return booking_token(current_app.config["SECRET_KEY"], booking)
+
+    def _link(self, booking: Booking) -> str:
+        return url_for("booking.BookingLink", booking_token=self._token(booking), _external=True)
+
+    def _calendar(self, booking: Booking) -> str:
+        return url_for("booking.BookingCalendar", booking_token=self._token(booking), _external=True)
+
+
+def day_and_time(value: datetime | date) -> str:
+    return value.isoformat()

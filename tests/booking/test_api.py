@@ -1,0 +1,69 @@
+"""Reception books a patient's exams for another day; the patient reads, moves or cancels the
+booking from their own link and puts it in their calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from icalendar import Calendar
+
+PATIENT = {"mrn": "MRN-BK1", "name": "Zhou Yuting", "language": "zh", "mobility": "walking"}
+ORDERS = [{"code": "GLU"}, {"code": "US-ABD"}, {"code": "COLONO"}, {"code": "BA-UGI"}]
+
+
+def offers(client, reception, orders=ORDERS, **extra) -> dict:
+    response = client.post("/api/v1/booking-offers", json={"orders": orders, **extra}, headers=reception)
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def book(client, reception, day: str, visit: str = "VB-1", orders=ORDERS):
+    body = {"visit_number": visit, "patient": PATIENT, "orders": orders, "day": day}
+    return client.post("/api/v1/bookings", json=body, headers=reception)
+
+
+def test_reception_books_and_the_patient_reads_moves_and_cancels(client, reception, clock) -> None:
+    offered = offers(client, reception)
+    first = offered["offers"][0]["visits"]
+    assert [v["orders"] for v in first] == [["GLU", "US-ABD", "COLONO"], ["BA-UGI"]]  # two days, barium last
+    assert first[1]["day"] > first[0]["day"]
+    assert all(s["start"] >= first[1]["window_start"] for s in first[1]["steps"])
+    booked = book(client, reception, first[0]["day"])
+    assert booked.status_code == 201, booked.json
+    link = booked.json["link"].removeprefix("http://localhost")
+    assert "/booking-links/bk_" in link
+    mine = client.get(link)  # no sign-in: the link is the credential
+    assert mine.status_code == 200 and mine.json["status"] == "booked"
+    assert "Zhou" not in mine.get_data(as_text=True)
+
+    ics = client.get(f"{link}/calendar.ics")
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
+    events = Calendar.from_ical(ics.data).walk("VEVENT")
+    assert len(events) == 2
+    assert events[0]["DTSTART"].dt == datetime.fromisoformat(first[0]["window_start"])
+    assert b"COLONO" not in ics.data and b"Colonoscopy" not in ics.data  # nothing clinical
+
+    later = date.fromisoformat(first[0]["day"]) + timedelta(days=4)
+    other = client.get(f"{link}/offers", query_string={"from": later.isoformat()}).json["offers"][0]
+    moved = client.post(f"{link}/rebook", json={"day": other["visits"][0]["day"]})
+    assert moved.status_code == 200, moved.json
+    assert moved.json["visits"][0]["day"] == other["visits"][0]["day"]
+    cancelled = client.post(f"{link}/cancel")
+    assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
+    again = client.post(f"{link}/cancel")
+    assert again.status_code == 409 and "cancelled" in again.json["message"]
+
+
+def test_clear_answers_for_bad_bookings(client, reception, clock) -> None:
+    today = clock().date().isoformat()  # 08:30 in Shanghai: the same calendar day
+    past = book(client, reception, today)
+    assert past.status_code == 422 and "day" in past.json["errors"]["json"]
+    unknown = client.post("/api/v1/booking-offers", json={"orders": [{"code": "XYZ"}]}, headers=reception)
+    assert unknown.status_code == 422 and "orders.0.code" in unknown.json["errors"]["json"]
+    day = offers(client, reception, [{"code": "ECG"}])["offers"][0]["visits"][0]["day"]
+    assert book(client, reception, day, "VB-2", [{"code": "ECG"}]).status_code == 201
+    twice = book(client, reception, day, "VB-2", [{"code": "ECG"}])
+    assert twice.status_code == 409 and "visit_number" in twice.json["errors"]["json"]
+    bad_day = book(client, reception, "tomorrow", "VB-3", [{"code": "ECG"}])
+    assert bad_day.status_code == 422 and "day" in bad_day.json["errors"]["json"]
+    assert client.get("/api/v1/booking-links/bk_1_" + "A" * 43).status_code == 404
