@@ -34,7 +34,7 @@ from navigation.simulation.scenario import Arrival, Scenario
 SAMPLE_EVERY_MIN = 5
 # reports to the phone: a patient facing at least this long a wait for results goes out
 # (home, a cafe) and comes back when the phone says they are ready: time away, not on site
-AWAY_MIN_WAIT = 60
+AWAY_MIN_WAIT = 45
 CLOSING_TOLERANCE_MIN = 5
 
 
@@ -65,7 +65,12 @@ class PatientRecord:
 
     @property
     def time_on_site(self) -> float:
-        return self.stay - self.away_min
+        """The stay less time out waiting for results, and less a meal that is the last step
+        (with nothing left to do in the hospital, the patient eats wherever they like)."""
+        last = max(self.steps, key=lambda s: s.end, default=None)
+        meal = last is not None and self.patient.task(last.task).kind == "meal"
+        tail = last.end - last.start if meal and last is not None and (self.left_at or 0) <= last.end else 0.0
+        return self.stay - self.away_min - tail
 
     @property
     def stay(self) -> float:
