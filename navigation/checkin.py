@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from navigation import audit, planning, progress
 from navigation.access import new_salt
+from navigation.booking.holds import arrive
 from navigation.catalog.variants import site_catalog
 from navigation.departments import assign_departments, refuse_unknown_departments, serves_step
 from navigation.errors import Conflict, DomainError, NotFound
@@ -31,6 +33,7 @@ from navigation.models import (
 )
 from navigation.steps import Dependency, Step, StepPlan, expand_orders
 from navigation.task_states import FINISHED, refresh_readiness
+from notifications import Event
 
 ROOM_BOUND_KINDS = {"exam", "blood_draw", "return_visit", "pickup"}
 
@@ -107,9 +110,12 @@ def check_in(
         for code in dict.fromkeys(order_codes)
     )
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
-    planning.plan_journey(session, journey, now)
+    hint = arrive(session, site.id, visit_number, now.astimezone(ZoneInfo(site.timezone)).date(), now)
+    moved = planning.plan_journey(session, journey, now, hint)
     refresh_readiness(journey, now)  # after planning: a step that cannot happen today holds back no meal
     progress.started(session, journey, now)
+    if moved:  # the booked times did not hold: say so
+        progress.notify(session, journey, Event.PLAN_CHANGED, now, moved[0])
     audit.record(
         session,
         actor,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from navigation import routing, sequencing
+from navigation.booking.holds import MOVED_MIN, todays_holds
 from navigation.errors import DomainError
 from navigation.models import (
     Floor,
@@ -99,6 +100,9 @@ def load_day(
         for code, r in rooms.items()
         if r.status == RoomStatus.PAUSED
     ]
+    for hold in todays_holds(session, site.id, local.date()):  # booked, not yet arrived: fixed
+        day.state.plan.put(hold)
+        day.state.started.add((hold.patient, hold.task))
     today = (
         Journey.site_id == site.id,
         Journey.status == JourneyStatus.ACTIVE,
@@ -220,7 +224,9 @@ def add_journey(day: SiteDay, journey: Journey) -> sequencing.Patient:
     return patient
 
 
-def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
+def plan_journey(
+    session: Session, journey: Journey, now: datetime, hint: dict[str, sequencing.Placement] | None = None
+) -> list[Task]:
     """Check-in: fit one new journey into the live day, everyone else fixed. Steps that cannot
     be placed today keep no planned time and say why in `plan_note`.
 
@@ -232,8 +238,24 @@ def plan_journey(session: Session, journey: Journey, now: datetime) -> None:
     day = load_day(session, journey.site, now, skip=[journey.id], only=())
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
-    sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
+    if not hint:
+        sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
+        write_back(day, [patient.id])
+        return []
+    # a booked patient: their booked times are the plan's starting point
+    keys = {t.key for t in patient.tasks}
+    day.state.plan.set_patient(
+        patient.id, [replace(p, patient=patient.id) for k, p in hint.items() if k in keys], []
+    )
+    plan_afresh(day.state, patient.id, CHECKIN_SETTINGS)
     write_back(day, [patient.id])
+    return [
+        day.tasks[(patient.id, key)]
+        for key, booked in hint.items()
+        if (patient.id, key) in day.tasks
+        and (start := day.tasks[(patient.id, key)].planned_start) is not None
+        and abs(day.minute(start) - booked.start) > MOVED_MIN
+    ]
 
 
 def resequence_journey(session: Session, journey: Journey, now: datetime) -> list[Task]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import sqlalchemy as sa
 from icalendar import Calendar
+
+from navigation.models import Booking, BookingStatus
+from tests.conftest import check_in_body
 
 PATIENT = {"mrn": "MRN-BK1", "name": "Zhou Yuting", "language": "zh", "mobility": "walking"}
 ORDERS = [{"code": "GLU"}, {"code": "US-ABD"}, {"code": "COLONO"}, {"code": "BA-UGI"}]
@@ -67,3 +71,31 @@ def test_clear_answers_for_bad_bookings(client, reception, clock) -> None:
     bad_day = book(client, reception, "tomorrow", "VB-3", [{"code": "ECG"}])
     assert bad_day.status_code == 422 and "day" in bad_day.json["errors"]["json"]
     assert client.get("/api/v1/booking-links/bk_1_" + "A" * 43).status_code == 404
+
+
+def test_the_booked_slot_is_kept_for_the_patient_and_their_check_in_follows_the_booking(
+    client, reception, clock, session
+) -> None:
+    orders = [{"code": "MRI-BRAIN"}]
+    visit = offers(client, reception, orders)["offers"][0]["visits"][0]
+    assert book(client, reception, visit["day"], "VB-MRI", orders).status_code == 201
+    booked = next(s for s in visit["steps"] if s["key"] == "exam:MRI-BRAIN")
+    booked_start = datetime.fromisoformat(booked["start"])
+
+    clock.now = datetime.fromisoformat(visit["window_start"]) - timedelta(minutes=20)
+    walk_in = client.post(
+        "/api/v1/journeys", json=check_in_body("MRI-BRAIN", visit="V-WALK", mrn="MRN-WALK"), headers=reception
+    ).json
+    theirs = next(t for t in walk_in["tasks"] if t["key"] == "exam:MRI-BRAIN")
+    same_room = theirs["room"]["code"] == booked["room"]
+    start = datetime.fromisoformat(theirs["planned_start"])
+    assert not (same_room and abs(start - booked_start) < timedelta(minutes=30))  # the slot is held
+
+    clock.now = datetime.fromisoformat(visit["window_start"])
+    body = check_in_body("MRI-BRAIN", visit="VB-MRI", mrn=PATIENT["mrn"], name=PATIENT["name"])
+    mine = client.post("/api/v1/journeys", json=body, headers=reception).json
+    mri = next(t for t in mine["tasks"] if t["key"] == "exam:MRI-BRAIN")
+    assert mri["room"]["code"] == booked["room"]
+    assert abs(datetime.fromisoformat(mri["planned_start"]) - booked_start) <= timedelta(minutes=15)
+    booking = session.scalar(sa.select(Booking).where(Booking.visit_number == "VB-MRI"))
+    assert booking.status == BookingStatus.ARRIVED

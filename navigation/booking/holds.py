@@ -1,0 +1,57 @@
+"""Bookings on the day: their times hold rooms in the live plan until the patient checks in,
+and at check-in they become the hint of the patient's plan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from navigation.models import Booking, BookingStatus, BookingVisit
+from navigation.sequencing.model import Placement
+
+MOVED_MIN = 15  # a planned time moved further than this from the booking is pushed to the patient
+
+
+def todays_holds(session: Session, site_id: int, day: date) -> list[Placement]:
+    """Room steps of today's bookings whose patient has not checked in (nor missed the window)."""
+    rows = session.execute(
+        sa.select(Booking.id, BookingVisit.steps)
+        .join(Booking, Booking.id == BookingVisit.booking_id)
+        .where(
+            BookingVisit.site_id == site_id, BookingVisit.day == day, Booking.status == BookingStatus.BOOKED
+        )
+    )
+    return [
+        Placement(f"booking-{booking_id}", s["key"], s["room"], s["station"], s["start"], s["end"])
+        for booking_id, steps in rows
+        for s in steps
+        if s["room"] is not None and s["station"] >= 0
+    ]
+
+
+def arrive(
+    session: Session, site_id: int, visit_number: str, day: date, now: datetime
+) -> dict[str, Placement]:
+    """The booked patient checks in: the booking ends as arrived and its times for today (step
+    key -> placement) become the hint. No booking for today: nothing."""
+    found = session.execute(
+        sa.select(Booking, BookingVisit)
+        .join(BookingVisit, BookingVisit.booking_id == Booking.id)
+        .where(
+            Booking.site_id == site_id,
+            Booking.visit_number == visit_number,
+            Booking.status == BookingStatus.BOOKED,
+            BookingVisit.day == day,
+        )
+    ).first()
+    if found is None:
+        return {}
+    booking, visit = found
+    if visit.id == booking.visits[-1].id:  # the last day: nothing more to hold
+        booking.status, booking.ended_at = BookingStatus.ARRIVED, now
+    session.flush()
+    return {
+        s["key"]: Placement("", s["key"], s["room"], s["station"], s["start"], s["end"]) for s in visit.steps
+    }
