@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-
 from flask import current_app, url_for
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
 from api.schemas import OrderSchema, PatientInSchema
 from navigation.booking.links import booking_token
+from navigation.booking.preparation import preparation
 from navigation.booking.service import at
 from navigation.models import Booking, BookingStatus, BookingVisit, Site
 
@@ -51,6 +50,7 @@ class PlannedStepSchema(Schema):
     room = fields.String(allow_none=True)
     start = fields.AwareDateTime()
     end = fields.AwareDateTime()
+    fasting = fields.Boolean()
 
 
 class VisitOutSchema(Schema):
@@ -59,6 +59,12 @@ class VisitOutSchema(Schema):
     window_start = fields.AwareDateTime(metadata={"description": "Arrive from (30-minute window)"})
     window_end = fields.AwareDateTime(metadata={"description": "Arrive by"})
     steps = fields.Method("_steps", metadata={"description": "Planned times per step"})
+    preparation = fields.Method(
+        "_preparation", metadata={"description": "What to do before coming, [{en, zh}], no exam names"}
+    )
+
+    def _preparation(self, visit: BookingVisit) -> list[dict[str, str]]:
+        return preparation(visit, db.session.get_one(Site, visit.site_id))
 
     def _steps(self, visit: BookingVisit) -> list[dict]:
         site = db.session.get_one(Site, visit.site_id)
@@ -98,7 +104,3 @@ class BookingOutSchema(Schema):
 
     def _calendar(self, booking: Booking) -> str:
         return url_for("booking.BookingCalendar", booking_token=self._token(booking), _external=True)
-
-
-def day_and_time(value: datetime | date) -> str:
-    return value.isoformat()

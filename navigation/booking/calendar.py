@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from icalendar import Calendar, Event
 
+from navigation.booking.preparation import preparation
 from navigation.models import Booking, Site
 
 
@@ -23,7 +24,8 @@ def booking_calendar(booking: Booking, site: Site, link: str) -> bytes:
         event.add("dtend", visit.window_end)
         event.add("dtstamp", booking.created_at)
         event.add("location", site.name_en)
-        event.add("description", f"请在此时间段内到达 / Please arrive within this window. {link}")
+        lines = [f"{line['zh']} / {line['en']}" for line in preparation(visit, site)]
+        event.add("description", "\n".join([*lines, link]))
         event.add("url", link)
         calendar.add_component(event)
     return calendar.to_ical()

@@ -36,6 +36,7 @@ class PlannedStep:
     station: int
     start: int  # minutes of the visit day
     end: int
+    fasting: bool = False  # the patient comes fasting for it
 
 
 @dataclass(frozen=True)
@@ -212,6 +213,7 @@ def plan_visit(
             p.station,
             p.start,
             p.end,
+            patient.task(p.task).fasting_hours > 0,
         )
         for p in sorted(placed, key=lambda p: (p.start, p.end))
     )

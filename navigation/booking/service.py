@@ -135,6 +135,7 @@ def _step(visit: VisitOffer, i: int) -> dict:
         "station": s.station,
         "start": s.start,
         "end": s.end,
+        "fasting": s.fasting,
     }
 
 

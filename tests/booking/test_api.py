@@ -4,6 +4,7 @@ booking from their own link and puts it in their calendar."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from icalendar import Calendar
@@ -39,6 +40,9 @@ def test_reception_books_and_the_patient_reads_moves_and_cancels(client, recepti
     mine = client.get(link)  # no sign-in: the link is the credential
     assert mine.status_code == 200 and mine.json["status"] == "booked"
     assert "Zhou" not in mine.get_data(as_text=True)
+    told = mine.json["visits"][0]["preparation"]
+    assert "22:00" in told[0]["en"] and "22:00" in told[0]["zh"]  # the fasting visit
+    assert all("COLONO" not in line["en"] and "肠镜" not in line["zh"] for line in told)
 
     ics = client.get(f"{link}/calendar.ics")
     assert ics.status_code == 200 and ics.mimetype == "text/calendar"
@@ -46,6 +50,7 @@ def test_reception_books_and_the_patient_reads_moves_and_cancels(client, recepti
     assert len(events) == 2
     assert events[0]["DTSTART"].dt == datetime.fromisoformat(first[0]["window_start"])
     assert b"COLONO" not in ics.data and b"Colonoscopy" not in ics.data  # nothing clinical
+    assert "22:00" in str(events[0]["DESCRIPTION"])
 
     later = date.fromisoformat(first[0]["day"]) + timedelta(days=4)
     other = client.get(f"{link}/offers", query_string={"from": later.isoformat()}).json["offers"][0]
@@ -56,6 +61,16 @@ def test_reception_books_and_the_patient_reads_moves_and_cancels(client, recepti
     assert cancelled.status_code == 200 and cancelled.json["status"] == "cancelled"
     again = client.post(f"{link}/cancel")
     assert again.status_code == 409 and "cancelled" in again.json["message"]
+
+
+def test_a_full_bladder_scan_says_when_to_drink(client, reception) -> None:
+    visit = offers(client, reception, [{"code": "US-PELVIS"}])["offers"][0]["visits"][0]
+    booked = book(client, reception, visit["day"], "VB-US", [{"code": "US-PELVIS"}]).json
+    water = next(s for s in booked["visits"][0]["steps"] if s["kind"] == "water")
+    at = datetime.fromisoformat(water["start"]).astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    lines = booked["visits"][0]["preparation"]
+    assert any(f"At {at}, drink 1 litre of water" in line["en"] for line in lines)
+    assert any(f"请于{at}饮水约1升" in line["zh"] for line in lines)
 
 
 def test_clear_answers_for_bad_bookings(client, reception, clock) -> None:
