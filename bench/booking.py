@@ -59,7 +59,7 @@ def main() -> None:
     booked = 0
     began = time.perf_counter()
     for n in range(args.days):
-        scenario = generate(args.per_day, n + 1, utilisation=0.5)
+        scenario = generate(args.per_day, n + 1, utilisation=0.4)
         if hospital is None:
             rooms = {r.code: r for r in scenario.rooms}
             hospital = Hospital(rooms, StraightLineWalking.for_rooms(rooms.values()), scenario.entrance)

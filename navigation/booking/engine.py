@@ -175,11 +175,15 @@ def plan_visit(
     codes: tuple[str, ...],
     book: DayBook,
     rules: BookingRules,
+    shortest: int | None = 0,
 ) -> VisitOffer | NoFit:
     """The window on `day` with the shortest visit (the earliest of equals), or why none fits.
 
     Trying each window rather than taking the first levels the day: once the morning is
-    full, a morning window means waiting between rooms and a later one wins.
+    full, a morning window means waiting between rooms and a later one wins. A window whose
+    visit is `shortest` long (the length on an empty day) cannot be beaten: the search stops.
+    `shortest=None` is for an empty day, where a later window never shortens a visit once
+    one has not: the search stops at the first window no shorter than the one before.
     """
     state, timelines = book.state, book.timelines
     order = initial_order(patient)
@@ -195,8 +199,12 @@ def plan_visit(
         exams = [p.start for p in placed if p.station >= 0]
         start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
         visit = max(p.end for p in placed) - start
+        if shortest is None and best is not None and visit >= best[0]:
+            break
         if best is None or (visit, start) < best[:2]:
             best = (visit, start, placed)
+        if shortest is not None and visit <= shortest:
+            break
     if best is None:
         if fasting is not None and no_fit is None:
             return NoFit(next(iter(fasting.exam_codes), None), "fasting exams need a morning window")
@@ -240,9 +248,17 @@ def offer_days(
     days = [first_day + timedelta(days=n) for n in range(rules.horizon_days)]
     cache: dict[tuple[int, date], VisitOffer | NoFit] = {}
 
+    empty = DayBook(hospital, rules)
+    ideal = [
+        plan_visit(first_day, p, codes, empty, rules, None) for p, codes in zip(patients, visits, strict=True)
+    ]
+    shortest = [
+        max(s.end for s in v.steps) - v.window_start if isinstance(v, VisitOffer) else 0 for v in ideal
+    ]
+
     def on(i: int, day: date) -> VisitOffer | NoFit:
         if (i, day) not in cache:
-            cache[(i, day)] = plan_visit(day, patients[i], visits[i], held_on(day), rules)
+            cache[(i, day)] = plan_visit(day, patients[i], visits[i], held_on(day), rules, shortest[i])
         return cache[(i, day)]
 
     offers: list[Offer] = []

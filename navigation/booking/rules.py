@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cache
 
 from navigation.sequencing.model import Room
 
@@ -43,5 +44,6 @@ def bookable_windows(
     return tuple(out)
 
 
+@cache
 def bookable_room(room: Room, rules: BookingRules) -> Room:
     return replace(room, windows=bookable_windows(room.windows, rules.same_day_share, rules.share_period_min))
