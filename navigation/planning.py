@@ -100,7 +100,7 @@ def load_day(
         for code, r in rooms.items()
         if r.status == RoomStatus.PAUSED
     ]
-    for hold in todays_holds(session, site.id, local.date()):  # booked, not yet arrived: fixed
+    for hold in todays_holds(session, site.id, local.date(), now):  # booked, not yet arrived: fixed
         day.state.plan.put(hold)
         day.state.started.add((hold.patient, hold.task))
     today = (

@@ -3,24 +3,30 @@ and at check-in they become the hint of the patient's plan."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from navigation.booking.rules import BookingRules
 from navigation.models import Booking, BookingStatus, BookingVisit
 from navigation.sequencing.model import Placement
 
 MOVED_MIN = 15  # a planned time moved further than this from the booking is pushed to the patient
 
 
-def todays_holds(session: Session, site_id: int, day: date) -> list[Placement]:
-    """Room steps of today's bookings whose patient has not checked in (nor missed the window)."""
+def todays_holds(session: Session, site_id: int, day: date, now: datetime) -> list[Placement]:
+    """Room steps of today's bookings whose patient has not checked in, nor missed the window
+    by more than the grace (from then on the capacity is the day's, whatever the status says)."""
+    grace = timedelta(minutes=BookingRules.no_show_grace_min)
     rows = session.execute(
         sa.select(Booking.id, BookingVisit.steps)
         .join(Booking, Booking.id == BookingVisit.booking_id)
         .where(
-            BookingVisit.site_id == site_id, BookingVisit.day == day, Booking.status == BookingStatus.BOOKED
+            BookingVisit.site_id == site_id,
+            BookingVisit.day == day,
+            BookingVisit.window_end >= now - grace,
+            Booking.status == BookingStatus.BOOKED,
         )
     )
     return [

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from navigation.booking import service
+from navigation.booking.holds import todays_holds
 from navigation.booking.rules import BookingRules
 from navigation.checkin import PatientDetails
 from navigation.errors import Conflict, DomainError
@@ -107,6 +108,18 @@ def test_a_missed_window_releases_the_capacity_and_can_be_rebooked(session, site
     again = service.offer(session, site, ["MRI-BRAIN"], clock(), RULES)[0].visits[0]
     service.rebook(session, site, booking, again.day, desk, clock(), RULES)
     assert booking.status == BookingStatus.BOOKED and booking.visits[0].day == again.day
+
+
+def test_the_live_plan_holds_a_booking_until_its_window_is_missed(session, site, desk, clock) -> None:
+    booking = book(session, site, desk, clock, 8, ["MRI-BRAIN"])
+    visit = booking.visits[0]
+    clock.now = visit.window_start - timedelta(minutes=5)
+    held = todays_holds(session, site.id, visit.day, clock())
+    assert [(p.task, p.room) for p in held] == [
+        (s["key"], s["room"]) for s in visit.steps if s["station"] >= 0
+    ]
+    clock.now = visit.window_end + timedelta(minutes=RULES.no_show_grace_min + 1)
+    assert todays_holds(session, site.id, visit.day, clock()) == []  # missed: the day's again
 
 
 def test_rebooking_moves_the_visit_and_frees_the_old_day(session, site, desk, clock) -> None:
