@@ -41,6 +41,7 @@ def main() -> None:
     from navigation.booking.engine import (
         DayBook,
         Hospital,
+        desk_types,
         offer_days,
         plan_visit,
         split_visits,
@@ -62,7 +63,8 @@ def main() -> None:
         scenario = generate(args.per_day, n + 1, utilisation=0.4)
         if hospital is None:
             rooms = {r.code: r for r in scenario.rooms}
-            hospital = Hospital(rooms, StraightLineWalking.for_rooms(rooms.values()), scenario.entrance)
+            walking = StraightLineWalking.for_rooms(rooms.values())
+            hospital = Hospital(rooms, walking, scenario.entrance, desk_types(scenario.catalog))
         day = day0 + timedelta(days=n)
         held[day] = DayBook(hospital, rules)
         for arrival in scenario.arrivals:

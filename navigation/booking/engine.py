@@ -74,9 +74,12 @@ class Hospital:
     rooms: dict[str, Room]
     walking: WalkingTime
     entrance: str | None = None
+    desks: frozenset[str] = frozenset()  # room types of self-service steps only: no capacity to keep
 
-    def room_types(self) -> set[str]:
-        return {r.room_type for r in self.rooms.values()}
+
+def desk_types(catalog: Catalog) -> frozenset[str]:
+    """Where patients pay, eat, drink or collect reports: self-service, so nothing to book."""
+    return frozenset(t for s in catalog.services.values() if s.self_service for t in s.room_types)
 
 
 class DayBook:
@@ -84,7 +87,10 @@ class DayBook:
     offer reads a full day without rebuilding it."""
 
     def __init__(self, hospital: Hospital, rules: BookingRules, held: Iterable[Placement] = ()):
-        rooms = {code: bookable_room(r, rules) for code, r in hospital.rooms.items()}
+        rooms = {
+            c: r if r.room_type in hospital.desks else bookable_room(r, rules)
+            for c, r in hospital.rooms.items()
+        }
         self.state = DayState(rooms, {}, Plan(), hospital.walking)
         self.timelines = Timelines(self.state)
         for p in held:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from navigation import audit, planning
 from navigation.access import new_salt
-from navigation.booking.engine import DayBook, Hospital, Offer, VisitOffer, offer_days
+from navigation.booking.engine import DayBook, Hospital, Offer, VisitOffer, desk_types, offer_days
 from navigation.booking.rules import BookingRules
 from navigation.catalog.variants import site_catalog
 from navigation.checkin import PatientDetails, upsert_patient
@@ -47,7 +47,7 @@ def holding(now: datetime) -> sa.ColumnElement[bool]:
 
 def _hospital(session: Session, site: Site) -> Hospital:
     rooms, walking, entrance = planning.site_rooms(session, site)
-    return Hospital(rooms, walking, entrance)
+    return Hospital(rooms, walking, entrance, desk_types(site_catalog(session, site)))
 
 
 def _day_books(

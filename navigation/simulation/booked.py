@@ -17,7 +17,7 @@ import random
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from navigation.booking.engine import DayBook, Hospital, VisitOffer, offer_days
+from navigation.booking.engine import DayBook, Hospital, VisitOffer, desk_types, offer_days
 from navigation.booking.rules import BookingRules
 from navigation.errors import DomainError
 from navigation.sequencing.adapter import patient_from_steps
@@ -46,9 +46,9 @@ def book_day(scenario: Scenario, share: float, rules: BookingRules | None = None
     rng = random.Random(f"booked:{scenario.seed}:{share}")
     callers = [a for a in sorted(scenario.arrivals, key=lambda a: a.patient) if rng.random() < share]
     rng.shuffle(callers)
-    hospital = Hospital(
-        {r.code: r for r in scenario.rooms}, StraightLineWalking.for_rooms(scenario.rooms), scenario.entrance
-    )
+    rooms = {r.code: r for r in scenario.rooms}
+    walking = StraightLineWalking.for_rooms(scenario.rooms)
+    hospital = Hospital(rooms, walking, scenario.entrance, desk_types(scenario.catalog))
     book = DayBook(hospital, rules)
     visits: dict[str, VisitOffer] = {}
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from navigation.booking.engine import DayBook, Hospital, offer_days, split_visits
+from navigation.booking.engine import DayBook, Hospital, desk_types, offer_days, split_visits
 from navigation.booking.rules import BookingRules, bookable_windows
 from navigation.catalog import load_demo_catalog
 from navigation.errors import DomainError
@@ -25,7 +25,8 @@ CATALOG = load_demo_catalog()
 def hospital() -> Hospital:
     rooms = generate(60, 1).rooms
     entrance = next(r.code for r in rooms if r.room_type == "reception")
-    return Hospital({r.code: r for r in rooms}, StraightLineWalking.for_rooms(rooms), entrance)
+    walking = StraightLineWalking.for_rooms(rooms)
+    return Hospital({r.code: r for r in rooms}, walking, entrance, desk_types(CATALOG))
 
 
 @pytest.fixture
