@@ -31,6 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         health,
         live,
         log_privacy,
+        metrics,
         nurse,
         pages,
         patient,
@@ -85,6 +86,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     request_guard.init_app(app)
     background.init_app(app)
     freshness.init_app(app)
+    metrics.init_app(app)
 
     if app.config["PUBLIC_API_DOCS"]:
 

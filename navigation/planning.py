@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from navigation import routing, sequencing
 from navigation.booking.holds import MOVED_MIN, todays_holds
 from navigation.errors import DomainError
+from navigation.metrics import solver_call
 from navigation.models import (
     Floor,
     Journey,
@@ -239,7 +240,8 @@ def plan_journey(
     patient = add_journey(day, journey)
     day.state.plan.drop_patient(patient.id)
     if not hint:
-        sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS)
+        with solver_call("checkin") as call:
+            call.status = sequencing.plan_arrival(day.state, patient, CHECKIN_SETTINGS).solver_status
         write_back(day, [patient.id])
         return []
     # a booked patient: their booked times are the plan's starting point
@@ -247,7 +249,8 @@ def plan_journey(
     day.state.plan.set_patient(
         patient.id, [replace(p, patient=patient.id) for k, p in hint.items() if k in keys], []
     )
-    plan_afresh(day.state, patient.id, CHECKIN_SETTINGS)
+    with solver_call("checkin") as call:
+        call.status = plan_afresh(day.state, patient.id, CHECKIN_SETTINGS).solver_status
     write_back(day, [patient.id])
     return [
         day.tasks[(patient.id, key)]
@@ -265,7 +268,8 @@ def resequence_journey(session: Session, journey: Journey, now: datetime) -> lis
     pid = str(journey.id)
     if pid not in day.state.patients:
         return []
-    plan_afresh(day.state, pid, CHECKIN_SETTINGS)
+    with solver_call("replan") as call:
+        call.status = plan_afresh(day.state, pid, CHECKIN_SETTINGS).solver_status
     return write_back(day, [pid])
 
 
@@ -287,10 +291,15 @@ def replan_touched(
         event = sequencing.RoomClosed(
             room=room, start=day.state.now, end=max(day.minute(until), day.state.now + 1)
         )
-        result = sequencing.replan(day.state, event, seconds=REPLAN_SECONDS)
+        with solver_call("replan"):
+            result = sequencing.replan(day.state, event, seconds=REPLAN_SECONDS)
         moved = [*result.touched_patients, *result.candidates]
     elif touched:
-        sequencing.improve(day.state, TOUCHED_SECONDS, reference=day.state.plan.copy(), only=touched)
+        with solver_call("replan") as call:
+            improved = sequencing.improve(
+                day.state, TOUCHED_SECONDS, reference=day.state.plan.copy(), only=touched
+            )
+            call.status = _stopped(improved)
         moved = touched
     else:
         return set()
@@ -330,7 +339,9 @@ def improve_site(session: Session, site: Site, now: datetime, seconds: float) ->
     """
     day = load_day(session, site, now)
     before = day.state.plan.copy()
-    result = sequencing.improve(day.state, seconds, reference=before)
+    with solver_call("improve") as call:
+        result = sequencing.improve(day.state, seconds, reference=before)
+        call.status = _stopped(result)
     improved = day.state.plan.copy()
     movers = {pid for pid in day.state.patients if improved.of_patient(pid) != before.of_patient(pid)}
     # the site's row: check-ins wait for it from here to the commit (on SQLite, the write lock)
@@ -347,6 +358,10 @@ def improve_site(session: Session, site: Site, now: datetime, seconds: float) ->
     written = movers - held
     changed = write_back(day, written)  # only steps this transaction holds
     return Improvement(result, changed, _worth_telling(before, day.state.plan, written))
+
+
+def _stopped(result: sequencing.ImproveResult) -> str:
+    return result.stopped.replace(" ", "_")  # time_limit | converged
 
 
 def _held_elsewhere(session: Session, patient_ids: set[str]) -> set[str]:

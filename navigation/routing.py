@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from navigation import audit
 from navigation.errors import DomainError, NotFound
+from navigation.metrics import ROUTE_CACHE, timed_rebuild
 from navigation.models import Closure, Mobility, Room, Site, SiteMapRecord, StaffUser
 from navigation.route_cache import RouteCache, RouteKey
 from pathfinding import MapReport, NodeKind, Route, Router, SiteMap, check_map, dump_map, load_map
@@ -148,7 +149,9 @@ def router_for(session: Session, site: Site, versions: MapVersions | None = None
             edges, nodes = _active_closures(session, site.id)
             cached.router.set_closures(edges=edges, nodes=nodes)
             cached.closures_version = closures_version
-            threading.Thread(target=cached.router.rebuild_index, daemon=True, name="route-index").start()
+            threading.Thread(
+                target=timed_rebuild, args=(cached.router.rebuild_index,), daemon=True, name="route-index"
+            ).start()
     return cached.router
 
 
@@ -188,6 +191,7 @@ def route_dict(
         raise DomainError(f"site {site.code} has no map yet; an admin must import one", field="site")
     key = RouteKey(site.id, versions.version, versions.closures_version, origin, destination, profile)
     found = cache.get(key) if cache is not None else None
+    ROUTE_CACHE.labels("miss" if found is None else "hit").inc()
     if found is None:
         found = router_for(session, site, versions).route(origin, destination, profile).to_dict()
         if cache is not None:

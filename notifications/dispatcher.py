@@ -28,6 +28,7 @@ from notifications.db import UtcDateTime, utcnow
 from notifications.devices import Address, addresses_of, forget_token
 from notifications.escalation import choose_channel, escalate_due
 from notifications.events import POLICIES, Event, replace_tag
+from notifications.metrics import count_outcome
 from notifications.outbox import OutboxMessage, Status
 from notifications.preferences import DEFAULT_ORDER, orders_of
 from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
@@ -325,6 +326,7 @@ class Dispatcher:
         touched: dict[int, _Claimed] = {}
         for (message, address, _), result in zip(batch, results, strict=True):
             message.results.append(result)
+            count_outcome(channel, result.outcome)
             if result.outcome is Outcome.ACKNOWLEDGED:
                 message.acknowledged.append(address.key)
                 touched[message.id] = message
