@@ -8,11 +8,13 @@ not carry over from an earlier run.
 import os
 from pathlib import Path
 
+if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # before anything creates a metric
+    Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
+
 
 def on_starting(server):
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
         for stale in Path(directory).glob("*.db"):
             stale.unlink()
 
@@ -22,3 +24,19 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+# gunicorn's own lines (boot, worker exits, access lines if enabled) as JSON too
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "api.json_logs.JsonFormatter"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+    },
+    "root": {"handlers": ["stderr"], "level": "INFO"},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}

@@ -37,6 +37,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         patient,
         reception,
         request_guard,
+        request_log,
         staff,
     )
     from api.config import engine_options, from_environment
@@ -83,6 +84,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(health.blp)
     auth.register_jwt_errors()
     register_error_handlers(app)
+    request_log.init_app(app)  # first of the before-request hooks: every line has the id
     request_guard.init_app(app)
     background.init_app(app)
     freshness.init_app(app)

@@ -82,7 +82,8 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
 def engine_options(config: dict) -> dict:
     """SQLAlchemy engine options for the configured database: PostgreSQL gets connect and
     statement timeouts and a bounded pool wait; SQLite (one file, one writer) keeps its defaults."""
-    options: dict = {"pool_pre_ping": True}
+    # no statement parameters (patients' names, MRNs) in database errors, hence in logs
+    options: dict = {"pool_pre_ping": True, "hide_parameters": True}
     if not str(config["SQLALCHEMY_DATABASE_URI"]).startswith("postgresql"):
         return options
     statement_ms = config["DB_STATEMENT_TIMEOUT_S"] * 1000

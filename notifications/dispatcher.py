@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, sessionmaker
 
+from notifications import tracing
 from notifications.db import UtcDateTime, utcnow
 from notifications.devices import Address, addresses_of, forget_token
 from notifications.escalation import choose_channel, escalate_due
@@ -88,7 +89,24 @@ class _Claimed:
     escalations: int
     seen: bool
     channel: str | None = None  # chosen in this pass
+    request_id: str | None = None
     results: list[SendResult] = field(default_factory=list)
+
+
+def _log_outcome(message: _Claimed, update: dict[str, object]) -> None:
+    """One line per message and pass, under the id of the request that queued it."""
+    with tracing.acting_for(message.request_id):
+        logger.info(
+            "message %s: %s",
+            message.event.value,
+            update["status"],
+            extra={
+                "event_id": message.event_id,
+                "journey_id": message.journey_id,
+                "status": update["status"],
+                "attempts": update["attempts"],
+            },
+        )
 
 
 class Dispatcher:
@@ -135,9 +153,10 @@ class Dispatcher:
         report.fell_back = sum(
             1 for u in updates if u["status"] == Status.PENDING and u.get("skipped_channels")
         )
-        for update in updates:
+        for message, update in zip(claimed, updates, strict=True):
             status = str(update["status"])
             report.statuses[status] = report.statuses.get(status, 0) + 1
+            _log_outcome(message, update)
         return report
 
     def run_until_idle(self, max_passes: int = 100) -> list[PassReport]:
@@ -214,6 +233,7 @@ class Dispatcher:
                 OutboxMessage.skipped_channels,
                 OutboxMessage.escalations,
                 OutboxMessage.seen_at,
+                OutboxMessage.request_id,
             )
         )
         with self.session_factory() as session:
@@ -235,6 +255,7 @@ class Dispatcher:
                     skipped=list(row.skipped_channels or []),
                     escalations=row.escalations or 0,
                     seen=row.seen_at is not None,
+                    request_id=row.request_id,
                 )
                 for row in rows
             ]

@@ -14,6 +14,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from notifications import tracing
 from notifications.db import NotificationsBase, UtcDateTime, utcnow
 from notifications.events import POLICIES, Event
 from notifications.templates import check_params, language_or_default, render
@@ -65,6 +66,8 @@ class OutboxMessage(NotificationsBase):
     seen_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalate_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     escalations: Mapped[int] = mapped_column(default=0)
+    # the request that queued it (notifications/tracing.py): its delivery is logged under it
+    request_id: Mapped[str | None] = mapped_column(sa.String(64))
 
 
 def enqueue(
@@ -108,6 +111,7 @@ def enqueue(
         params=numbers,
         skipped_channels=[],
         escalations=0,
+        request_id=tracing.request_id(),
     )
     if POLICIES[event].replaces_previous:
         # Sent late after a retry, an older "plan changed" would replace the newer one on the

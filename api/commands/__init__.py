@@ -6,8 +6,8 @@ import logging
 
 
 def show_background_logs() -> None:
-    """Print what the background threads do (plan improvements, deliveries): the migrations'
-    logging set-up silences everything below a warning."""
-    logging.basicConfig(level=logging.INFO, format="%(levelname)-5.5s [%(name)s] %(message)s")
-    for name in ("api", "navigation", "notifications"):
-        logging.getLogger(name).setLevel(logging.INFO)
+    """Print what requests and the background threads do (plan improvements, deliveries) as
+    JSON lines: the migrations' logging set-up silences everything below a warning."""
+    from api.json_logs import configure_logging
+
+    configure_logging(logging.INFO)
