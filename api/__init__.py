@@ -25,6 +25,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         browser_protection,
         callscreen,
         channels,
+        dashboard,
         database_waits,
         fhir,
         freshness,
@@ -78,6 +79,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         live.blp,
         fhir.blp,
         fhir.journeys_blp,
+        dashboard.blp,
     ):
         api.register_blueprint(blueprint)
     app.register_blueprint(pages.blp)

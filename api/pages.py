@@ -39,3 +39,9 @@ def patient_page(token: str):
 @blp.get("/reception")
 def reception_page():
     return render_template("reception.html")
+
+
+@blp.get("/dashboard")
+def dashboard_page():
+    """The department head's day; its data needs a staff token of the site (api/dashboard.py)."""
+    return render_template("dashboard.html")

@@ -153,6 +153,10 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/booking-links/{booking_token}/cancel": EVERYONE,
     "POST /api/v1/booking-links/{booking_token}/rebook": EVERYONE,
     "GET /api/v1/booking-links/{booking_token}/calendar.ics": EVERYONE,
+    # the day's figures and the live dashboard: staff of the site; across sites, each their own
+    "GET /api/v1/sites/{site}/kpis": DESK | {"regional"},
+    "GET /api/v1/sites/{site}/dashboard": DESK | {"regional"},
+    "GET /api/v1/kpis": DESK | {"regional", "north_admin"},
 }
 REFUSED = (401, 403, 404, 410)
 # Callers who must never see patient A's name or MRN.
