@@ -19,6 +19,7 @@ COMMANDS = {
     "hl7": "api.commands.hl7:hl7_group",
     "map": "api.commands.maps:map_group",
     "plan": "api.commands.plan:plan_group",
+    "report": "api.commands.report:report_command",
     "simulate": "navigation.simulation.command:simulate_command",
     "staff": "api.commands.staff:staff_group",
     "worker": "api.commands.worker:worker_command",
