@@ -83,7 +83,9 @@ def test_postgresql_gets_connect_and_statement_timeouts_and_a_pool_wait_of_at_le
     assert options["pool_timeout"] == 10  # a burst queues for a connection rather than fails
     assert options["connect_args"]["connect_timeout"] == 5
     assert "statement_timeout=15000" in options["connect_args"]["options"]
-    assert engine_options(from_environment(str(tmp_path), {})) == {"pool_pre_ping": True}  # SQLite
+    assert options["hide_parameters"]  # no patient's name or MRN from a failed statement in the logs
+    sqlite = {"pool_pre_ping": True, "hide_parameters": True}
+    assert engine_options(from_environment(str(tmp_path), {})) == sqlite
 
 
 def test_every_connection_busy_answers_503_after_the_pool_wait_not_500(other_app, database_url):
