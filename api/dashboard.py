@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from api import access, charts
 from api.access import STAFF_ROLES
@@ -18,7 +18,7 @@ from api.auth import BEARER
 from api.context import now
 from api.extensions import db
 from navigation.day_view import dashboard
-from navigation.kpis import across_sites, day_figures, site_day, today
+from navigation.kpis import EARLIEST, LATEST, across_sites, day_figures, site_day, today
 from navigation.models import Role, Site
 
 blp = Blueprint(
@@ -29,7 +29,10 @@ READERS = (*STAFF_ROLES, Role.REGIONAL_ADMIN)
 
 
 class DayQuerySchema(Schema):
-    date = fields.Date(metadata={"description": "The site's local date (YYYY-MM-DD); today when absent"})
+    date = fields.Date(
+        validate=validate.Range(min=EARLIEST, max=LATEST),
+        metadata={"description": "The site's local date (YYYY-MM-DD); today when absent"},
+    )
 
 
 class FiguresSchema(Schema):

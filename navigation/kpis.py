@@ -28,6 +28,8 @@ from navigation.simulation.kpis import percentile
 
 SELF_SERVICE_TYPES = ("reception", "cashier", "cafeteria", "report_desk", "waiting")  # as the simulator
 UNFINISHED = (TaskStatus.CANCELLED, TaskStatus.FAILED)
+# the days a report can be about (date arithmetic in a time zone overflows at the calendar's ends)
+EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
 
 
 @dataclass(frozen=True)

@@ -130,3 +130,6 @@ def test_a_regional_admin_sees_every_site_and_the_region_pooled(client, regional
     assert client.get("/api/v1/sites/demo/kpis?date=2026-02-30", headers=admin).json["errors"] == {
         "query": {"date": ["Not a valid date."]}
     }
+    for far in ("0001-01-01", "9999-12-31"):  # the calendar's ends: refused, not a server error
+        answer = client.get(f"/api/v1/kpis?date={far}", headers=regional_admin)
+        assert answer.status_code == 422 and "date" in answer.json["errors"]["query"]

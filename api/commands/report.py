@@ -23,13 +23,15 @@ def report_command(site_code: str, day_text: str, out: Path) -> None:
     from api.context import now
     from api.daily_report import write_report
     from api.extensions import db
-    from navigation.kpis import site_day
+    from navigation.kpis import EARLIEST, LATEST, site_day
     from navigation.models import Site
 
     try:
         day = date.fromisoformat(day_text)
     except ValueError:
         raise click.BadParameter("give the date as YYYY-MM-DD", param_hint="--date") from None
+    if not EARLIEST <= day <= LATEST:
+        raise click.BadParameter(f"a date from {EARLIEST} to {LATEST}", param_hint="--date")
     site = db.session.scalar(sa.select(Site).where(Site.code == site_code))
     if site is None:
         raise click.BadParameter(f"no site {site_code!r}", param_hint="--site")
