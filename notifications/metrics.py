@@ -36,8 +36,9 @@ class Backlog:
 
 
 def pending_by_channel(session: Session, now: datetime) -> list[Backlog]:
-    """Messages still to send, per channel of the journey's devices, and the oldest one's age."""
-    channel = sa.func.coalesce(Device.channel, NO_DEVICE)
+    """Messages still to send, per channel (the one being tried, else the journey's devices'),
+    and the oldest one's age."""
+    channel = sa.func.coalesce(OutboxMessage.channel, Device.channel, NO_DEVICE)
     rows = session.execute(
         sa.select(channel, sa.func.count(OutboxMessage.id.distinct()), sa.func.min(OutboxMessage.created_at))
         .select_from(OutboxMessage)

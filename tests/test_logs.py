@@ -86,12 +86,14 @@ def test_the_check_in_request_id_follows_into_the_delivery_of_its_message(
 def test_a_whole_day_logs_no_name_mrn_phone_or_token(client, clock, reception, nurse, log_lines):
     day = Day(client, clock, reception, nurse)
     day.check_in(6)
-    devices = []
+    devices, phones = [], []
     for n, patient in enumerate(day.patients):
-        device = f"fcm-device-token-{n}-{'x' * 40}"
+        device, phone = f"fcm-device-token-{n}-{'x' * 40}", f"1391234{n:04d}"
         devices.append(device)
-        url = f"/api/v1/journeys/{patient.journey['id']}/devices"
-        client.post(url, json={"token": device, "platform": "android"}, headers=patient.headers)
+        phones.append(phone)
+        url = f"/api/v1/journeys/{patient.journey['id']}"
+        client.post(f"{url}/devices", json={"token": device, "platform": "android"}, headers=patient.headers)
+        assert client.put(f"{url}/phone", json={"phone": phone}, headers=patient.headers).status_code < 300
     # what goes wrong on a day logs too: a refused check-in naming a patient, a bad link
     refused = check_in_body("NOPE", visit="V-BAD", mrn="MRN-DAY-BAD", name="欧阳娜娜", phone=PHONE)
     assert client.post("/api/v1/journeys", json=refused, headers=reception).status_code == 422
@@ -111,7 +113,7 @@ def test_a_whole_day_logs_no_name_mrn_phone_or_token(client, clock, reception, n
     assert any(line["logger"] == "notifications.dispatcher" for line in lines)
     secrets = [p.name for p in day.patients] + [p.mrn for p in day.patients] + ["欧阳娜娜", "MRN-DAY-BAD"]
     secrets += [p.token for p in day.patients] + [p.token.rsplit("_", 1)[-1][:20] for p in day.patients]
-    secrets += [*devices, PHONE]
+    secrets += [*devices, *phones, PHONE]
     found = sorted({secret for secret in secrets if secret in text})
     assert not found, f"patients' data in the logs: {found}"
     assert all(line["request_id"] for line in lines if line["logger"] == "api.request_log")
