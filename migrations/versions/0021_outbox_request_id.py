@@ -1,7 +1,7 @@
 """outbox request id: the request that queued a message, logged again when it is delivered
 
-Revision ID: 0020_outbox_request_id
-Revises: 0019_notification_channels
+Revision ID: 0021_outbox_request_id
+Revises: 0020_bookings
 Create Date: 2026-11-30 11:40:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-11-30 11:40:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0020_outbox_request_id"
-down_revision = "0019_notification_channels"
+revision = "0021_outbox_request_id"
+down_revision = "0020_bookings"
 branch_labels = None
 depends_on = None
 
