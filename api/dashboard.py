@@ -17,6 +17,7 @@ from api.access import STAFF_ROLES
 from api.auth import BEARER
 from api.context import now
 from api.extensions import db
+from api.schemas import PLAUSIBLE_YEARS
 from navigation.day_view import dashboard
 from navigation.kpis import EARLIEST, LATEST, across_sites, day_figures, site_day, today
 from navigation.models import Role, Site
@@ -31,7 +32,7 @@ READERS = (*STAFF_ROLES, Role.REGIONAL_ADMIN)
 class DayQuerySchema(Schema):
     date = fields.Date(
         validate=validate.Range(min=EARLIEST, max=LATEST),
-        metadata={"description": "The site's local date (YYYY-MM-DD); today when absent"},
+        metadata={"description": "The site's local date (YYYY-MM-DD); today when absent", **PLAUSIBLE_YEARS},
     )
 
 

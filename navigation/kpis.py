@@ -29,7 +29,7 @@ from navigation.simulation.kpis import percentile
 SELF_SERVICE_TYPES = ("reception", "cashier", "cafeteria", "report_desk", "waiting")  # as the simulator
 UNFINISHED = (TaskStatus.CANCELLED, TaskStatus.FAILED)
 # the days a report can be about (date arithmetic in a time zone overflows at the calendar's ends)
-EARLIEST, LATEST = date(2000, 1, 1), date(2999, 12, 31)
+EARLIEST, LATEST = date(1900, 1, 1), date(2199, 12, 31)  # as api/schemas.py PLAUSIBLE_TIME
 
 
 @dataclass(frozen=True)
