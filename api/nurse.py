@@ -25,6 +25,7 @@ from api.freshness import fresh_answer, queue_etag
 from navigation import queues
 from navigation.errors import DomainError
 from navigation.models import QueueEntry, Role, Room, RoomStatus
+from navigation.patient_reasons import PAUSE_CATEGORIES
 from navigation.queues.arrival import arrive_at_room
 from navigation.queues.notify import announce
 from navigation.queues.views import entry_history, entry_view
@@ -193,6 +194,11 @@ class QueuePrioritySchema(Schema):
 
 class RoomPauseSchema(Schema):
     reason = REASON
+    category = fields.String(
+        load_default="other",
+        validate=validate.OneOf(PAUSE_CATEGORIES),
+        metadata={"description": "Why, as the patients are told it; `reason` stays with staff"},
+    )
     minutes = fields.Integer(required=True, validate=validate.Range(min=1, max=24 * 60))
 
 
@@ -359,7 +365,15 @@ class Pause(MethodView):
     def post(self, body: dict, room_code: str):
         """Pause the room: waiting patients go to other rooms for the exam, or wait longer; all are told."""
         room = _room(room_code)
-        change = queues.pause(db.session, room, body["reason"], body["minutes"], actor=g.staff, now=now())
+        change = queues.pause(
+            db.session,
+            room,
+            body["reason"],
+            body["minutes"],
+            actor=g.staff,
+            now=now(),
+            category=body["category"],
+        )
         return _done(change, closed_room=(room.code, now() + timedelta(minutes=body["minutes"])))
 
 

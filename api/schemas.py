@@ -13,6 +13,7 @@ from api.freshness import map_versions, route_cache
 from navigation.access import access_token
 from navigation.models import Journey, Language, Mobility, Task
 from navigation.opening import come_back
+from navigation.patient_reasons import plan_category
 from navigation.task_states import awaits_fasting_answer, next_step
 from navigation.wayfinding import next_route
 
@@ -104,6 +105,17 @@ class TaskOutSchema(Schema):
     plan_note = fields.String(
         allow_none=True,
         metadata={"description": "Why the plan cannot fit this step in today (null when planned)"},
+    )
+    status_category = fields.String(
+        allow_none=True,
+        metadata={"description": "Why the step changed, as the patient is told it (a category)"},
+    )
+    plan_category = fields.Function(
+        lambda t: plan_category(t.plan_note),
+        allow_none=True,
+        metadata={
+            "description": "Why the plan cannot fit this step in today, as a category the page translates"
+        },
     )
     self_service = fields.Boolean()
     fasting_hours = fields.Float()

@@ -55,7 +55,7 @@ def transition(
     )
     task.status = to
     task.business_status = business_status
-    task.status_reason = reason
+    task.status_reason, task.status_category = reason, None
     if to == S.IN_PROGRESS and task.started_at is None:
         task.started_at = now
     if to in FINISHED:

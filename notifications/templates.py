@@ -25,6 +25,7 @@ ROOM_NUMBER = re.compile(r"^[A-Z]?\d{1,4}(-\d{1,4}){0,2}$")
 class Param(Enum):
     ROOM = "room number such as 3-12"
     NUMBER = "whole number >= 0"
+    WHY = "category of a room pause"
 
 
 PARAMS: dict[Event, dict[str, Param]] = {
@@ -37,6 +38,33 @@ PARAMS: dict[Event, dict[str, Param]] = {
     Event.REPORT_READY: {},
     Event.JOURNEY_COMPLETE: {},
     Event.JOURNEY_CLOSED: {},
+}
+# Given together or not at all: the variant of the detail text that says why.
+WITH_WHY: dict[Event, dict[str, Param]] = {Event.PLAN_CHANGED: {"room": Param.ROOM, "why": Param.WHY}}
+
+# Why a room is paused, in the patient's words (never the nurse's free text).
+_WHY: dict[str, dict[str, str]] = {
+    "en": {
+        "maintenance": "The room is closed for maintenance.",
+        "cleaning": "The room is closed for cleaning.",
+        "equipment": "The room's equipment is out of order.",
+        "staff": "The room has no staff free at the moment.",
+        "emergency": "The room is taken by an emergency.",
+        "other": "The room is closed for a while.",
+    },
+    "zh": {
+        "maintenance": "该诊室正在维护，暂停服务。",
+        "cleaning": "该诊室正在清洁，暂停服务。",
+        "equipment": "该诊室设备故障，暂停服务。",
+        "staff": "该诊室暂时没有医护人员，暂停服务。",
+        "emergency": "该诊室正在处理急诊，暂停服务。",
+        "other": "该诊室暂停服务。",
+    },
+}
+PAUSE_CATEGORIES = tuple(_WHY[DEFAULT_LANGUAGE])
+_DETAIL_WHY = {
+    "en": "{why} Please go by your ticket and place on the page: Room {room}.",
+    "zh": "{why}请按页面上的号码和地点前往：{room} 室。",
 }
 
 _LOCK_SCREEN: dict[str, dict[Event, str]] = {
@@ -107,7 +135,7 @@ def language_or_default(language: str | None) -> str:
 
 def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | str]:
     """Refuse unknown, missing or non-numeric parameters (the way PHI would slip in)."""
-    expected = PARAMS[event]
+    expected = WITH_WHY[event] if event in WITH_WHY and params else PARAMS[event]
     unknown = set(params) - set(expected)
     missing = set(expected) - set(params)
     if unknown or missing:
@@ -124,6 +152,7 @@ def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | 
             or (
                 kind is Param.NUMBER and isinstance(value, int) and not isinstance(value, bool) and value >= 0
             )
+            or (kind is Param.WHY and value in PAUSE_CATEGORIES)
         ):
             checked[name] = value
         else:
@@ -134,8 +163,8 @@ def check_params(event: Event, params: Mapping[str, object]) -> dict[str, int | 
 def render(event: Event, language: str | None, params: Mapping[str, object]) -> Rendered:
     lang = language_or_default(language)
     checked = check_params(event, params)
-    return Rendered(
-        title=_LOCK_SCREEN[lang][event],
-        body=_OPEN_APP[lang],
-        detail=_DETAIL[lang][event].format(**checked),
-    )
+    if "why" in checked:
+        detail = _DETAIL_WHY[lang].format(room=checked["room"], why=_WHY[lang][str(checked["why"])])
+    else:
+        detail = _DETAIL[lang][event].format(**checked)
+    return Rendered(title=_LOCK_SCREEN[lang][event], body=_OPEN_APP[lang], detail=detail)

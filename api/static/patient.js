@@ -20,6 +20,11 @@ const TEXT = {
     floor: "层", other: "English",
     comeBack: "今天已无法进行检查。请明天 {t} 前再来。",
     comeBackFasting: "今天已无法进行检查。请明天 {t} 前空腹再来（今晚 22:00 后请勿进食，可少量饮水）。",
+    why: { maintenance: "该诊室正在维护，暂停服务。", cleaning: "该诊室正在清洁，暂停服务。", equipment: "该诊室设备故障，暂停服务。",
+           staff: "该诊室暂时没有医护人员，暂停服务。", emergency: "该诊室正在处理急诊，暂停服务。", other: "该诊室暂停服务。" },
+    plan: { fasting_answer: "请先回答上方关于进食的问题，再安排此项。", fasting: "今天关门前您的空腹时间不够，此项今天无法进行，请咨询护士站。",
+            closed: "今天已没有可进行此项的诊室开放，请咨询护士站。", full: "今天此项已没有空闲时间，请咨询护士站。",
+            depends: "此项所需的前一步今天无法进行，请咨询护士站。", orders: "您的检查单需要核对，请咨询护士站。" },
   },
   en: {
     next: "Your next step", all: "All steps", where: "Where", notBefore: "Not before {t}",
@@ -41,6 +46,15 @@ const TEXT = {
     floor: "Floor", other: "中文",
     comeBack: "No exams can be done today. Please come back tomorrow before {t}.",
     comeBackFasting: "No exams can be done today. Please come back tomorrow before {t} without eating (nothing after 22:00 tonight; sips of water are fine).",
+    why: { maintenance: "The room is closed for maintenance.", cleaning: "The room is closed for cleaning.",
+           equipment: "The room's equipment is out of order.", staff: "The room has no staff free at the moment.",
+           emergency: "The room is taken by an emergency.", other: "The room is closed for a while." },
+    plan: { fasting_answer: "Please answer the question about eating above first.",
+            fasting: "Your fast would not be long enough before the rooms close today; please ask a nurse.",
+            closed: "No room for this step is open long enough today; please ask a nurse.",
+            full: "There is no free time for this step today; please ask a nurse.",
+            depends: "A step this one needs cannot be done today; please ask a nurse.",
+            orders: "Your orders need checking; please ask a nurse." },
   },
 };
 const token = decodeURIComponent(location.pathname.split("/").pop());
@@ -119,14 +133,15 @@ function renderNext(task) {
   if (task.fasting_hours > 0) notes.push(t().fasting);
   if (task.full_bladder) notes.push(t().bladder);
   if (task.business_status === "arrived") notes.push(t().arrived);
-  if (task.plan_note) notes.push(t().notToday);
+  if (task.plan_note) notes.push(t().plan[task.plan_category] || t().notToday);
   const ticket = tickets.find((x) => x.task_id === task.id);
   // what happened in line, in the patient's words: never a nurse's free text
   if (ticket && ticket.status === "on_hold") notes.push(t().held);
   else if (ticket && ticket.status === "skipped") notes.push(t().skipped);
   else if (ticket && ticket.status === "no_show") {
     notes.push(t().missed.replace("{r}", ticket.room).replace("{t}", ticket.grace_until ? time(ticket.grace_until) : "—"));
-  } else if (task.status_reason) notes.push(t().changed);
+  } else if (task.status_category) notes.push(`${t().why[task.status_category] || t().why.other} ${t().changed}`);
+  else if (task.status_reason) notes.push(t().changed);
   renderTicket(ticket);
   $("next-note").textContent = notes.join(" ");
   renderRoute(journey.next_route && journey.next_route.task_id === task.id ? journey.next_route : null);

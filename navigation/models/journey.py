@@ -105,7 +105,9 @@ class Task(Base):
     department: Mapped[str | None] = mapped_column(sa.String(32))  # a return visit: to this department
     status: Mapped[TaskStatus] = mapped_column(str_enum(TaskStatus, "task_status"), index=True)
     business_status: Mapped[str | None] = mapped_column(sa.String(16))
-    status_reason: Mapped[str | None] = mapped_column(sa.String(400))
+    status_reason: Mapped[str | None] = mapped_column(sa.String(400))  # staff's words
+    # the same, as a category the patient's page translates (navigation/patient_reasons.py)
+    status_category: Mapped[str | None] = mapped_column(sa.String(16))
     not_before: Mapped[datetime | None]
     planned_start: Mapped[datetime | None]
     planned_end: Mapped[datetime | None]

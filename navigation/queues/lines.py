@@ -360,16 +360,18 @@ def sync_step(
     reason: str | None = None,
     *,
     tell: bool = False,
+    category: str | None = None,
 ) -> None:
     """Keep the step's queue-level status (what the patient's page shows) in step with the entry.
-    With `tell`, the reason goes on the step (its status reason) even if the status stays."""
+    With `tell`, the reason goes on the step (its status reason, and the category the patient
+    reads) even if the status stays."""
     wanted = BUSINESS_STATUS[entry.status]
     if entry.task.status in (TaskStatus.COMPLETED, TaskStatus.CANCELLED, TaskStatus.FAILED):
         return
     if entry.task.business_status != wanted or (tell and reason):
         mark(entry.task, wanted, actor=actor_name(actor), now=now, reason=reason)
     if tell and reason:
-        entry.task.status_reason = reason  # why the plan changed, on the patient's page
+        entry.task.status_reason, entry.task.status_category = reason, category
 
 
 # ---- a patient joins -----------------------------------------------------------------------

@@ -45,8 +45,24 @@ def turn_now(session: Session, entry: QueueEntry, now: datetime) -> None:
     )
 
 
-def plan_changed(session: Session, entry: QueueEntry, now: datetime) -> None:
-    enqueue(session, entry.journey_id, Event.PLAN_CHANGED, _language(entry), step_id=entry.task_id, now=now)
+def plan_changed(session: Session, entry: QueueEntry, now: datetime, why: str | None = None) -> None:
+    """With `why` (a pause category), the message says what happened to the room, by number."""
+    room = entry.queue.room.code
+    if why is None or not ROOM_NUMBER.match(room):
+        enqueue(
+            session, entry.journey_id, Event.PLAN_CHANGED, _language(entry), step_id=entry.task_id, now=now
+        )
+        return
+    enqueue(
+        session,
+        entry.journey_id,
+        Event.PLAN_CHANGED,
+        _language(entry),
+        step_id=entry.task_id,
+        now=now,
+        room=room,
+        why=why,
+    )
 
 
 def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> list[QueueEntry]:

@@ -154,9 +154,10 @@ def screen(state: DayState, patient: Patient, ready: int) -> dict[str, str]:
             reasons[key] = f"no room of type {'/'.join(task.room_types)} in this hospital"
             continue
         if not any(fits_somewhere(state, r, earliest, task.duration_in(r.room_type)) for r in rooms):
+            fast = f", when the {task.fasting_hours:g} h fast ends" if lb > ready else ""
             reasons[key] = (
                 f"no {'/'.join(task.room_types)} room is open for {task.duration_min} min "
-                f"after {hhmm(earliest)} today"
+                f"after {hhmm(earliest)} today{fast}"
             )
     for rule in patient.rules:
         if rule.before in tasks and (patient.id, rule.after) in state.started:
