@@ -33,7 +33,7 @@ const LABEL = {
 // What each action asks for before it is sent.
 const ASK = {
   skip: ["reason", "places"], move: ["reason", "room"], hold: ["reason"], priority: ["reason", "priority"],
-  "no-show": ["minutes"], pause: ["reason", "minutes"],
+  "no-show": ["minutes"], pause: ["reason", "category", "minutes"],
 };
 
 function show(id) { ["login", "desk"].forEach((x) => ($(x).hidden = x !== id)); }
@@ -143,15 +143,34 @@ function act(entry, action) {
   asking = { entry, action, needs };
   const form = $("ask");
   $("ask-title").textContent = `${LABEL[action]} — ${entry.ticket}`;
-  ["reason", "places", "minutes", "room", "priority"].forEach((f) => ($(`ask-${f}-l`).hidden = !needs.includes(f)));
+  showFields(needs);
   if (needs.includes("room")) {
     form.room.replaceChildren(...rooms.filter((r) => r.room_type === board.room_type && r.code !== board.room)
       .concat(rooms.filter((r) => r.room_type !== board.room_type))
       .map((r) => el("option", { value: r.code }, `${r.code} · ${r.name_zh}`)));
   }
   if (needs.includes("priority")) form.priority.value = String(Math.min(3, entry.priority + 1));
+  openAsk(form, "OK · 确定");
+}
+
+/* A step whose prerequisites are not met: the nurse may still begin it, with a reason (audited). */
+function askOverride(entry, action, message) {
+  asking = { entry, action, needs: ["reason"], override: true };
+  const form = $("ask");
+  $("ask-title").textContent = `${entry.ticket}: ${message}`;
+  showFields(["reason"]);
+  openAsk(form, `${LABEL[action]} anyway · 仍然${LABEL[action].split(" · ")[1]}`);
+}
+
+function showFields(needs) {
+  ["reason", "places", "minutes", "room", "priority", "category"].forEach((f) => ($(`ask-${f}-l`).hidden = !needs.includes(f)));
+}
+
+function openAsk(form, submit) {
+  form.querySelector("button[type=submit]").textContent = submit;
   form.reason.value = "";
   form.hidden = false;
+  const needs = asking.needs;
   (needs.includes("reason") ? form.reason : form.querySelector("button[type=submit]")).focus();
 }
 
@@ -160,6 +179,10 @@ async function send(entry, action, body) {
     const result = await call(`/api/v1/queues/entries/${entry.id}/${action}`, { body, version: entry.version });
     say(result.message);
   } catch (error) {
+    if (error.status === 409 && error.details?.json?.override_reason && !body.override_reason) {
+      say(error.message);
+      return askOverride(entry, action, error.message);
+    }
     say(error.status === 409 && error.details ? `${error.message} — refreshed · 已刷新` : error.message);
   }
   await load();
@@ -168,15 +191,16 @@ async function send(entry, action, body) {
 $("ask").onsubmit = async (event) => {
   event.preventDefault();
   const form = event.target;
-  const { entry, action, needs } = asking;
+  const { entry, action, needs, override } = asking;
   const body = {};
   if (needs.includes("reason")) {
     if (!form.reason.value.trim()) { form.reason.focus(); return say("Please give a reason · 请填写原因"); }
-    body.reason = form.reason.value.trim();
+    body[override ? "override_reason" : "reason"] = form.reason.value.trim();
   }
   if (needs.includes("places")) body.places = Number(form.places.value);
   if (needs.includes("room")) body.room = form.room.value;
   if (needs.includes("priority")) body.priority = Number(form.priority.value);
+  if (needs.includes("category")) body.category = form.category.value;
   form.hidden = true;
   if (action === "pause") {
     body.minutes = Number(form.minutes.value);

@@ -23,6 +23,7 @@ from navigation.models import (
     Task,
     TaskStatus,
 )
+from navigation.patient_reasons import PAUSE_CATEGORIES
 from navigation.queues import notify
 from navigation.queues.estimates import learn
 from navigation.queues.lines import (
@@ -190,7 +191,10 @@ def _prerequisites_met(
 ) -> None:
     """Refuse to begin a step too early (why, and from when), or keep the nurse's reason."""
     if override_reason is None:
-        refuse_early(entry.task, now)
+        try:
+            refuse_early(entry.task, now)
+        except Conflict as refused:  # the nurse may begin anyway, saying why: the page offers it
+            raise Conflict(refused.message, field="override_reason") from refused
         return
     audit.record(
         session,
@@ -425,6 +429,7 @@ def _move_entry(
     actor: StaffUser,
     now: datetime,
     reason: str,
+    category: str | None = None,
 ) -> None:
     source = entry.queue
     before = snapshot(entry)
@@ -447,8 +452,8 @@ def _move_entry(
         to_room=target.room.code,
     )
     change.touch(room_id=source.room_id)
-    sync_step(entry, actor, now, reason, tell=True)
-    notify.plan_changed(session, entry, now)
+    sync_step(entry, actor, now, reason, tell=True, category=category)
+    notify.plan_changed(session, entry, now, why=category)
     seen_on_phone(session, entry, TURN_SOON_AHEAD)
 
 
@@ -496,11 +501,15 @@ def pause(
     actor: StaffUser,
     now: datetime,
     soon_ahead: int = TURN_SOON_AHEAD,
+    category: str = "other",
 ) -> QueueChange:
     """Pause the room: its waiting patients go to other open rooms that perform their exam;
-    those with nowhere to go wait longer. Everyone moved or delayed is told why."""
+    those with nowhere to go wait longer. Everyone moved or delayed is told why: staff read
+    the reason, patients its category (navigation/patient_reasons.py)."""
     if not 1 <= minutes <= 24 * 60:
         raise DomainError("expected duration is 1 minute to 24 hours", field="minutes")
+    if category not in PAUSE_CATEGORIES:
+        raise DomainError(f"category must be one of {', '.join(PAUSE_CATEGORIES)}", field="category")
     queue = queue_for_room(session, room)
     # Lock this room and every room its patients could go to, in one ordered pass.
     waiting = line(session, [queue.id])
@@ -527,7 +536,8 @@ def pause(
         if choices:
             target = min(choices, key=lambda q: (load[q.id], q.room.code))
             load[target.id] += 1 / max(1, target.room.stations)
-            _move_entry(session, change, entry, locked[target.id], actor, now, _pause_note(room, reason))
+            note = _pause_note(room, reason)
+            _move_entry(session, change, entry, locked[target.id], actor, now, note, category)
             moved += 1
         else:  # nowhere else: later, and told so
             task = entry.task
@@ -539,9 +549,9 @@ def pause(
                 )
                 task.planned_start = queue.paused_until
                 task.planned_end = queue.paused_until + (length or timedelta(minutes=task.duration_min))
-            sync_step(entry, actor, now, _pause_note(room, reason), tell=True)
+            sync_step(entry, actor, now, _pause_note(room, reason), tell=True, category=category)
             change.touch(entry)
-            notify.plan_changed(session, entry, now)
+            notify.plan_changed(session, entry, now, why=category)
     for target in target_queues.values():
         notify.turn_soon(session, locked[target.id], now, soon_ahead)
     session.add(
@@ -599,7 +609,7 @@ def resume(
     for task in session.scalars(  # the pause is over: its note leaves the phones it was on
         sa.select(Task).join(Journey).where(Journey.site_id == room.site_id, Task.status_reason == told)
     ):
-        task.status_reason = None
+        task.status_reason = task.status_category = None
         change.journey_ids.add(task.journey_id)
     notify.turn_soon(session, queue, now, soon_ahead)
     return change
