@@ -11,6 +11,7 @@ from api.context import now as clock_now
 from api.extensions import db
 from api.freshness import map_versions, route_cache
 from navigation.access import access_token
+from navigation.instructions import step_instructions
 from navigation.models import Journey, Language, Mobility, Task
 from navigation.opening import come_back
 from navigation.patient_reasons import plan_category
@@ -116,6 +117,10 @@ class TaskOutSchema(Schema):
         metadata={
             "description": "Why the plan cannot fit this step in today, as a category the page translates"
         },
+    )
+    instructions = fields.Function(
+        step_instructions,
+        metadata={"description": "The ordering doctor's words to the patient about this step"},
     )
     self_service = fields.Boolean()
     fasting_hours = fields.Float()

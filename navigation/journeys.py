@@ -32,6 +32,7 @@ def load_for_reading(session: Session, journey_id: int) -> Journey:
                 joinedload(Journey.patient),
                 room.joinedload(Room.floor).joinedload(Floor.building),
                 selectinload(Journey.dependencies),
+                joinedload(Journey.orders),  # the doctor's instructions, in the first query
             )
         )
         .unique()

@@ -17,7 +17,7 @@ const TEXT = {
     done: { payment: "我已缴费", meal: "我已进食", water: "我已喝完水", report: "我已取报告" },
     status: { requested: "待进行", ready: "可进行", "in-progress": "进行中", "on-hold": "暂停",
               completed: "已完成", cancelled: "已取消", failed: "未完成" },
-    floor: "层", other: "English",
+    floor: "层", other: "English", doctor: "医生嘱咐：",
     comeBack: "今天已无法进行检查。请明天 {t} 前再来。",
     comeBackFasting: "今天已无法进行检查。请明天 {t} 前空腹再来（今晚 22:00 后请勿进食，可少量饮水）。",
     why: { maintenance: "该诊室正在维护，暂停服务。", cleaning: "该诊室正在清洁，暂停服务。", equipment: "该诊室设备故障，暂停服务。",
@@ -43,7 +43,7 @@ const TEXT = {
     done: { payment: "I have paid", meal: "I have eaten", water: "I have drunk the water", report: "I have my reports" },
     status: { requested: "Waiting", ready: "Ready", "in-progress": "In progress", "on-hold": "Paused",
               completed: "Done", cancelled: "Cancelled", failed: "Not done" },
-    floor: "Floor", other: "中文",
+    floor: "Floor", other: "中文", doctor: "Your doctor says: ",
     comeBack: "No exams can be done today. Please come back tomorrow before {t}.",
     comeBackFasting: "No exams can be done today. Please come back tomorrow before {t} without eating (nothing after 22:00 tonight; sips of water are fine).",
     why: { maintenance: "The room is closed for maintenance.", cleaning: "The room is closed for cleaning.",
@@ -144,6 +144,9 @@ function renderNext(task) {
   else if (task.status_reason) notes.push(t().changed);
   renderTicket(ticket);
   $("next-note").textContent = notes.join(" ");
+  // the ordering doctor's own words about this step, as written
+  $("next-instruction").hidden = !task.instructions.length;
+  $("next-instruction").textContent = task.instructions.length ? `${t().doctor}${task.instructions.join(" ")}` : "";
   renderRoute(journey.next_route && journey.next_route.task_id === task.id ? journey.next_route : null);
   const done = $("next-done"), here = $("next-here");
   done.hidden = !(task.self_service && task.status === "ready");

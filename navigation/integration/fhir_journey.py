@@ -13,6 +13,7 @@ from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
 
+from navigation.instructions import step_instructions
 from navigation.models import Journey, JourneyStatus, OrderStatus, Room, RoomStatus, Task, TaskStatus
 
 JOURNEY_SYSTEM = "urn:carepath:journey"
@@ -126,19 +127,9 @@ def step_task(task: Task) -> dict[str, Any]:
             if task.planned_room_id
             else None,
             "basedOn": _orders(journey, task),
-            "note": [{"text": text} for text in _instructions(journey, task)],
+            "note": [{"text": text} for text in step_instructions(task)],
         }
     )
-
-
-def _instructions(journey: Journey, task: Task) -> list[str]:
-    """What the ordering doctor told the patient about this step (patientInstruction), once each."""
-    texts = [
-        o.instruction
-        for o in journey.orders
-        if o.status == OrderStatus.ACTIVE and o.instruction and o.exam_code in task.exam_codes
-    ]
-    return list(dict.fromkeys(texts))
 
 
 def _orders(journey: Journey, task: Task | None) -> list[dict[str, Any]]:
