@@ -49,7 +49,10 @@ class FiguresSchema(Schema):
     utilisation = fields.Float(metadata={"description": "Exam rooms' busy share of their open time so far"})
     steps_not_done = fields.Integer()
     revisit_patients = fields.Integer()
-    mean_time_on_site_min = fields.Float()
+    mean_time_on_site_min = fields.Float(
+        metadata={"description": "Time in hospital less a closing meal (eaten anywhere), as simulated"}
+    )
+    p90_time_on_site_min = fields.Float()
     steps = fields.Integer()
     steps_done = fields.Integer()
     mean_queue_wait_min = fields.Float(metadata={"description": "Arrival at a room to the call, per step"})

@@ -2,8 +2,9 @@
 
 `carepath simulate` prints `navigation.simulation.kpis.kpis` for a simulated day; the same keys
 here describe a real one (or the part of it that has happened by `now`), so the two can be put
-side by side. Differences that cannot be helped: a real day knows no walking distance, so
-`mean_wait_min` (time in hospital not spent in an exam, as in the simulator) includes the walks;
+side by side. `mean_time_on_site_min` leaves out a closing meal, as the simulator does (time
+away while results are written is not known here). Differences that cannot be helped: a real
+day knows no walking distance, so `mean_wait_min` (time in hospital not spent in an exam, as in the simulator) includes the walks;
 the steps' queue waits (arrival at the room to the call) are `mean_queue_wait_min` and
 `p90_queue_wait_min`. Everything the dashboard and the daily report show comes from `StepRow`s,
 so the CSV's rows and the figures cannot disagree.
@@ -181,11 +182,12 @@ def figures(rows: list[StepRow], open_minutes: float) -> dict[str, Any]:
     by_patient: dict[str, list[StepRow]] = {}
     for row in rows:
         by_patient.setdefault(row.patient, []).append(row)
-    stay, wait, fasting = [], [], []
+    stay, on_site, wait, fasting = [], [], [], []
     for steps in by_patient.values():
         minutes = _stay(steps)
         busy = sum(r.service_min or 0.0 for r in steps)
         stay.append(minutes)
+        on_site.append(minutes - _closing_meal(steps))
         wait.append(max(0.0, minutes - busy))
         fasted = _fasting(steps)
         if fasted is not None:
@@ -202,7 +204,8 @@ def figures(rows: list[StepRow], open_minutes: float) -> dict[str, Any]:
         "utilisation": round(busy_rooms / open_minutes, 3) if open_minutes else 0.0,
         "steps_not_done": len(not_done),
         "revisit_patients": len({r.patient for r in not_done}),
-        "mean_time_on_site_min": round(_mean(stay), 1),
+        "mean_time_on_site_min": round(_mean(on_site), 1),
+        "p90_time_on_site_min": round(percentile(on_site, 0.9), 1),
         "steps": len(rows),
         "steps_done": sum(r.status == TaskStatus.COMPLETED.value for r in rows),
         "mean_queue_wait_min": round(_mean(queue_waits), 1),
@@ -216,6 +219,16 @@ def _stay(steps: list[StepRow]) -> float:
     """Arrival (the first step's queue or start) to the last step's end, as far as known."""
     times = [t for r in steps for t in (r.arrived_at, r.started_at, r.completed_at) if t is not None]
     return _minutes(min(times), max(times)) or 0.0 if times else 0.0
+
+
+def _closing_meal(steps: list[StepRow]) -> float:
+    """The minutes of a meal that is the patient's last step: as in the simulator, with nothing
+    left to do in the hospital they eat wherever they like, so it is not time on site."""
+    done = [r for r in steps if r.completed_at is not None]
+    last = max(done, key=lambda r: r.completed_at, default=None)  # type: ignore[arg-type,return-value]
+    if last is None or last.kind != "meal" or last.started_at is None:
+        return 0.0
+    return _minutes(last.started_at, last.completed_at) or 0.0
 
 
 def _fasting(steps: list[StepRow]) -> float | None:
