@@ -36,6 +36,7 @@ def test_the_patient_chooses_sms_on_the_page_and_the_call_arrives_by_sms(
     assert client.post(f"{base}/devices", json=app_token, headers=patient).status_code == 204
 
     page.goto(f"{live_server}/p/{journey['access_token']}")
+    page.wait_for_selector("#next:not([hidden])")  # the journey is loaded: the page has its language
     page.wait_for_selector("#channels:not([hidden])")
     assert page.text_content("#channels legend") == "我们如何通知您？"
     labels = page.locator("#channels label").all_text_contents()
