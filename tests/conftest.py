@@ -28,6 +28,15 @@ T0 = datetime(2026, 11, 25, 0, 30, tzinfo=UTC)  # 08:30 in the demo hospital (As
 BACKGROUND_THREADS = ("carepath-dispatcher", "carepath-improver")
 
 
+@pytest.hookimpl(trylast=True)  # after pytest's own grouping by fixtures
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last. Playwright's sync API keeps an asyncio loop running in the main
+    thread for as long as the session's Chromium lives, and firebase-admin closes its HTTP
+    client with `asyncio.run`, which refuses to start inside a running loop: FCM tests after
+    the first browser test failed at teardown."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(autouse=True)
 def no_background_thread_outlives_its_test() -> Iterator[None]:
     """A dispatcher or plan improver left running works on by the real clock, on whatever
