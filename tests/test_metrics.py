@@ -16,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from notifications import Event, enqueue
 from tests.conftest import free_port
-from tests.timing import pause
+from tests.timing import pause, without_faketime
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -130,8 +130,9 @@ def _answers(url: str) -> bool:
 def test_two_gunicorn_workers_report_each_others_counts(app, database_url, tmp_path):
     port = free_port()
     metrics_dir = tmp_path / "prometheus"
+    inherited = without_faketime(dict(os.environ))  # gunicorn's arbiter sleeps: EINVAL under it
     env = {
-        **{k: v for k, v in os.environ.items() if k not in {"REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"}},
+        **{k: v for k, v in inherited.items() if k not in {"REDIS_URL", "PROMETHEUS_MULTIPROC_DIR"}},
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": database_url,
         "CAREPATH_ENV": "production",

@@ -26,6 +26,13 @@ def sleep_through_faketime() -> None:
         time.sleep = pause
 
 
+def without_faketime(environ: dict[str, str]) -> dict[str, str]:
+    """The environment for a child process that sleeps in its own code (gunicorn's arbiter),
+    where `sleep_through_faketime` cannot reach: the real clock, which the child's work here
+    does not read the date from."""
+    return {k: v for k, v in environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 class RunningClock:
     """A clock that starts at a chosen instant and moves in real time: for races decided by
     real waits, without reading the calendar."""
