@@ -20,6 +20,7 @@ from api import access
 from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
+from api.request_guard import STORABLE_TEXT
 from api.schemas import JourneySchema
 from navigation import audit
 from navigation.errors import DomainError
@@ -109,7 +110,12 @@ class TaskSearch(MethodView):
     @blp.doc(
         security=BEARER,
         parameters=[
-            {"in": "query", "name": name, "required": False, "schema": {"type": "string"}}
+            {
+                "in": "query",
+                "name": name,
+                "required": False,
+                "schema": {"type": "string", "pattern": STORABLE_TEXT},
+            }
             for name in ("group-identifier", "status", "code", "_count")
         ],
         responses={"200": {"description": "searchset Bundle of Tasks", "content": {FHIR_JSON: {}}}},
