@@ -48,8 +48,8 @@ class JourneyView(MethodView):
 
         The answer carries an `ETag`: send it back as `If-None-Match` and an unchanged journey
         answers 304 with no body (any change to the steps, the places in line or the route's
-        closures changes it, and so does the minute: past closing time the view says when to
-        come back). Never stored by caches (`Cache-Control: no-store`)."""
+        closures changes it, and so does a room's closing time passing: past closing the view
+        says when to come back). Never stored by caches (`Cache-Control: no-store`)."""
         journey = current_journey()
         etag = journey_etag(journey, now())  # stamped before reading: a change in between shows next time
         return fresh_answer(etag, lambda: JourneySchema().dump(load_for_reading(db.session, journey.id)))

@@ -45,6 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 HOST = "127.0.0.1"
 SECRET = "bench-" + secrets.token_hex(16)
+STAFF_PASSWORD = "Bench-" + secrets.token_urlsafe(18)  # production refuses the demo passwords
 MIN_HEALTHZ_RPS = 300
 TIMEOUT_S = 15.0  # an answer later than this is an error
 DRAIN_S = 15.0  # after a fixed-rate case, requests still waiting this long are not sent (errors)
@@ -253,6 +254,7 @@ def seed(url: str, patients: int) -> Day:
     from navigation.journeys import arrive, complete_self_service
     from navigation.models import Base, Language, Site, StaffUser, TaskStatus, utcnow
     from navigation.simulation.scenario import generate
+    from navigation.staff import set_password
     from navigation.task_states import next_step
     from notifications.db import NotificationsBase
 
@@ -267,6 +269,10 @@ def seed(url: str, patients: int) -> Day:
     with Session(engine) as session:
         site = load_demo(session)
         reception = session.scalars(sa.select(StaffUser).where(StaffUser.username == "reception")).one()
+        for user in session.scalars(
+            sa.select(StaffUser).where(StaffUser.username.in_(["nurse", "reception"]))
+        ):
+            set_password(session, user, STAFF_PASSWORD, utcnow())  # production refuses the demo's
         for n, arrival in enumerate(generate(patients, seed=1).arrivals):
             now = utcnow()
             try:
@@ -356,7 +362,7 @@ def stop_server(server: subprocess.Popen) -> None:
 async def login(port: int, username: str) -> dict[str, str]:
     conn = Connection(port)
     status, _, data = await conn.send(
-        Call("POST", "/api/v1/auth/login", body={"username": username, "password": "demo"})
+        Call("POST", "/api/v1/auth/login", body={"username": username, "password": STAFF_PASSWORD})
     )
     conn.close()
     if status != 200:

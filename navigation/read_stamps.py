@@ -10,8 +10,10 @@ The API turns a stamp into an ETag (If-None-Match -> 304).
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -31,6 +33,7 @@ from navigation.models import (
 )
 from navigation.queues.lines import ACTIVE
 from navigation.routing import MapVersions
+from navigation.sequencing.adapter import minute_of_day
 
 
 def _counters(model: Any, where: sa.ColumnElement[bool], grows: Any) -> list[sa.ScalarSelect[Any]]:
@@ -55,6 +58,10 @@ _JOURNEY_STAMP = (  # built once: a statement this size takes longer to build th
         *_counters(Task, Task.journey_id == JOURNEY, Task.version),
         *_counters(TaskDependency, TaskDependency.journey_id == JOURNEY, TaskDependency.min_gap_min),
         *_counters(QueueEntry, QueueEntry.journey_id == JOURNEY, QueueEntry.version),
+        sa.select(sa.func.aggregate_strings(sa.cast(Room.hours, sa.Text), "|"))
+        .where(Room.site_id == sa.bindparam("site_id"), Room.status != RoomStatus.CLOSED)
+        .scalar_subquery()
+        .label("hours"),
     )
     .select_from(Patient)
     .join(Site, Site.id == sa.bindparam("site_id"))
@@ -68,8 +75,8 @@ def journey_stamp(
 ) -> tuple[tuple[Any, ...], MapVersions | None]:
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
     site, its steps and their order rules, its places in line, the map and closures its route
-    is drawn on, and the minute (once the rooms close the view says when to come back, with
-    nothing else changed). Returns the stamp and the map versions (the route uses the same ones)."""
+    is drawn on, and the phase of the clock (once the rooms close the view says when to come
+    back, with nothing else changed). Returns the stamp and the map versions (the route uses the same ones)."""
     row = (
         session.connection()
         .execute(  # Core, not the ORM: nothing here becomes an object
@@ -88,7 +95,22 @@ def journey_stamp(
         journey.catalog_version,
     )
     versions = MapVersions(row.version, row.closures_version) if row.version is not None else None
-    return (*own, *row, now.replace(second=0, microsecond=0)), versions
+    *counted, hours = row
+    return (*own, *counted, *_clock_phase(hours, row.timezone, now)), versions
+
+
+_WINDOW = re.compile(r"(\d{1,2}:\d{2})-(\d{1,2}:\d{2})")
+
+
+def _clock_phase(hours: str | None, timezone: str, now: datetime) -> tuple[Any, ...]:
+    """All of the clock the journey view reads (`navigation.opening.come_back`): the local day,
+    the open rooms' windows, and how many of them have closed. A phone's ETag then lasts until
+    a window closes, not a minute: most polls of an unchanged journey answer 304."""
+    windows = sorted(set(_WINDOW.findall(hours or "")))
+    local = now.astimezone(ZoneInfo(timezone))
+    minute = local.hour * 60 + local.minute
+    closed = sum(1 for _, end in windows if minute_of_day(end) <= minute)
+    return local.date(), tuple(windows), closed
 
 
 def _queue_stamp_statement() -> sa.Select[Any]:

@@ -29,7 +29,10 @@ def test_a_phone_polling_past_closing_time_is_told_to_come_back(client, clock, c
     before = client.get(url, headers=token)
     assert before.json["come_back"] is None
 
-    clock.advance(minutes=15)  # nothing changed but the clock: the rooms have closed
+    clock.advance(minutes=5)  # 17:25: the view is the same, so the phone's ETag still holds
+    assert client.get(url, headers={**token, "If-None-Match": before.headers["ETag"]}).status_code == 304
+
+    clock.advance(minutes=10)  # nothing changed but the clock: the rooms have closed
     after = client.get(url, headers={**token, "If-None-Match": before.headers["ETag"]})
     assert after.status_code == 200
     assert after.json["come_back"] == {"at": "08:00", "fasting": False}
