@@ -153,19 +153,22 @@ def _add_bookings(session: Session, day: SiteDay, today: tuple[sa.ColumnElement[
         sa.select(
             Task.journey_id,
             Task.key,
-            Task.self_service,
             Task.planned_station,
             sa.func.coalesce(Task.started_at, Task.planned_start),
             sa.func.coalesce(Task.completed_at, Task.planned_end),
             Room.code,
         )
         .join(Journey, Journey.id == Task.journey_id)
-        .outerjoin(Room, Room.id == Task.planned_room_id)
-        .where(*today, Task.status.not_in([TaskStatus.CANCELLED, TaskStatus.FAILED]))
+        .join(Room, Room.id == Task.planned_room_id)
+        .where(
+            *today,
+            Task.status.not_in([TaskStatus.CANCELLED, TaskStatus.FAILED]),
+            Task.self_service.is_(False),  # only room bookings constrain others
+        )
     )
-    for journey_id, key, self_service, station, start, end, room in rows:
-        if start is None or end is None or room is None or self_service:
-            continue  # only room bookings constrain others
+    for journey_id, key, station, start, end, room in rows:
+        if start is None or end is None:
+            continue
         begin = day.minute(start)
         day.state.plan.put(
             sequencing.Placement(
