@@ -1,8 +1,9 @@
 """Keep patients' link tokens and live-stream tickets out of access logs.
 
 The werkzeug server and gunicorn write each request line (`GET /p/pt_12_... HTTP/1.1`,
-`GET /api/v1/live?ticket=...`) to their access log; anyone who reads the log could open the
-patient's journey. A filter on their loggers blanks the secret part before any handler sees it.
+`GET /b/bk_3_...`, `GET /api/v1/live?ticket=...`) to their access log; anyone who reads the log
+could open the patient's journey or booking. A filter on their loggers blanks the secret part
+before any handler sees it.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import logging
 import re
 from typing import Any
 
-SECRETS = re.compile(r"(pt_\d{1,18}_)[A-Za-z0-9_-]{43}|(ticket=)[^&\s\"']+")
+SECRETS = re.compile(r"((?:pt|bk)_\d{1,18}_)[A-Za-z0-9_-]{43}|(ticket=)[^&\s\"']+")
 ACCESS_LOGGERS = ("werkzeug", "gunicorn.access")
 
 

@@ -118,3 +118,12 @@ def test_a_whole_day_logs_no_name_mrn_phone_or_token(client, clock, reception, n
     found = sorted({secret for secret in secrets if secret in text})
     assert not found, f"patients' data in the logs: {found}"
     assert all(line["request_id"] for line in lines if line["logger"] == "api.request_log")
+
+
+def test_access_log_lines_hide_the_secret_of_journey_and_booking_links():
+    from api.log_privacy import hide
+
+    secret = "Ab_-" + "x" * 39
+    for line in (f"GET /p/pt_12_{secret} HTTP/1.1", f"GET /b/bk_3_{secret} HTTP/1.1"):
+        assert secret not in hide(line) and "[hidden]" in hide(line)
+    assert hide("GET /api/v1/booking-links/bk_3_" + secret + "/offers").endswith("bk_3_[hidden]/offers")
