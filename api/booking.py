@@ -3,6 +3,8 @@ rebooks; the patient does the same from their own link (`/booking-links/<token>`
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Response, current_app, g
 from flask.views import MethodView
 from flask_smorest import Blueprint
@@ -44,7 +46,16 @@ def _offers(site: Site, offers: list[Offer]) -> dict:
         "offers": [{"visits": service.visits_of(site, o)} for o in offers],
         "payment_first": rules().payment_first,
         "hold_minutes": rules().payment_hold_min,
+        "timezone": site.timezone,
     }
+
+
+def _moves(booking: Booking, from_day: date | None) -> dict:
+    """The days a booking could move to: its own capacity counts as free."""
+    site = db.session.get_one(Site, booking.site_id)
+    return _offers(
+        site, service.offer(db.session, site, booking.orders, now(), rules(), from_day, booking.id)
+    )
 
 
 def _linked(token: str) -> Booking:
@@ -102,6 +113,17 @@ class BookingView(MethodView):
     def get(self, booking_id: int):
         """A booking: its status, visits, windows and planned times, and the patient's link."""
         return db.session.get_one(Booking, booking_id)
+
+
+@blp.route(f"/bookings/{BOOKING_ID}/offers")
+class BookingMoves(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.arguments(FromDayArgs, location="query")
+    @blp.response(200, OffersOutSchema)
+    def get(self, args: dict, booking_id: int):
+        """Other days the booking could move to, for the desk's rebook."""
+        return _moves(db.session.get_one(Booking, booking_id), args["from_day"])
 
 
 @blp.route(f"/bookings/{BOOKING_ID}/pay")
@@ -162,10 +184,7 @@ class BookingLinkOffers(MethodView):
     @blp.response(200, OffersOutSchema)
     def get(self, args: dict, booking_token: str):
         """Other days the booking could move to (its own capacity counts as free)."""
-        booking = _linked(booking_token)
-        site = db.session.get_one(Site, booking.site_id)
-        offers = service.offer(db.session, site, booking.orders, now(), rules(), args["from_day"], booking.id)
-        return _offers(site, offers)
+        return _moves(_linked(booking_token), args["from_day"])
 
 
 @blp.route(f"/booking-links/{LINK}/cancel")

@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
-from api.schemas import OrderSchema, PatientInSchema
+from api.schemas import OrderSchema, PatientInSchema, public_url
 from navigation.booking.links import booking_token
 from navigation.booking.preparation import preparation
 from navigation.booking.service import at
@@ -84,6 +84,7 @@ class OffersOutSchema(Schema):
     offers = fields.List(fields.Nested(OfferOutSchema))
     payment_first = fields.Boolean(metadata={"description": "Payment is needed to confirm a booking"})
     hold_minutes = fields.Integer(metadata={"description": "How long an unpaid booking is held"})
+    timezone = fields.String(metadata={"description": "The hospital's time zone, for showing times"})
 
 
 class BookingOutSchema(Schema):
@@ -93,14 +94,30 @@ class BookingOutSchema(Schema):
     orders = fields.List(fields.String())
     hold_expires_at = fields.AwareDateTime(allow_none=True)
     visits = fields.List(fields.Nested(VisitOutSchema))
-    link = fields.Method("_link", metadata={"description": "The patient's own booking link"})
+    link = fields.Method("_link", metadata={"description": "The patient's own booking page"})
     calendar = fields.Method("_calendar", metadata={"description": "The visits as an iCalendar (.ics) file"})
+    language = fields.Function(
+        lambda b: b.patient.language.value,
+        metadata={"description": "The patient's language: their page opens in it"},
+    )
+    timezone = fields.Method("_timezone", metadata={"description": "The hospital's time zone"})
+    place = fields.Method("_place", metadata={"description": "Where to arrive: {en, zh}"})
 
     def _token(self, booking: Booking) -> str:
         return booking_token(current_app.config["SECRET_KEY"], booking)
 
+    def _site(self, booking: Booking) -> Site:
+        return db.session.get_one(Site, booking.site_id)
+
     def _link(self, booking: Booking) -> str:
-        return url_for("booking.BookingLink", booking_token=self._token(booking), _external=True)
+        return public_url(f"/b/{self._token(booking)}")
+
+    def _timezone(self, booking: Booking) -> str:
+        return self._site(booking).timezone
+
+    def _place(self, booking: Booking) -> dict[str, str]:
+        site = self._site(booking)
+        return {"en": site.name_en, "zh": site.name_zh}
 
     def _calendar(self, booking: Booking) -> str:
         return url_for("booking.BookingCalendar", booking_token=self._token(booking), _external=True)

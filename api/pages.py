@@ -36,9 +36,21 @@ def patient_page(token: str):
     return render_template("patient.html")
 
 
+@blp.get("/b/<token>")
+def booking_page(token: str):
+    """The patient's booking before the day; the token in the link is their key to it."""
+    return render_template("booking.html")
+
+
 @blp.get("/reception")
 def reception_page():
     return render_template("reception.html")
+
+
+@blp.get("/reception/bookings")
+def booking_desk_page():
+    """Reception books a patient's exams for another day."""
+    return render_template("booking_desk.html")
 
 
 @blp.get("/dashboard")

@@ -214,9 +214,14 @@ class JourneySchema(Schema):
         return step.id if step else None
 
 
-def access_url(journey: Journey) -> str:
+def public_url(path: str) -> str:
+    """A link for a patient's phone: under the public address when one is set."""
     base = current_app.config["PUBLIC_BASE_URL"] or request.host_url
-    return f"{base.rstrip('/')}/p/{access_token(current_app.config['SECRET_KEY'], journey)}"
+    return f"{base.rstrip('/')}{path}"
+
+
+def access_url(journey: Journey) -> str:
+    return public_url(f"/p/{access_token(current_app.config['SECRET_KEY'], journey)}")
 
 
 class ExamTypeSchema(Schema):

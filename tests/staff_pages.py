@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 # The page each staff page shows once signed in.
-SIGNED_IN = {"/reception": "#checkin:not([hidden])", "/nurse": "#desk:not([hidden])"}
+SIGNED_IN = {
+    "/reception": "#checkin:not([hidden])",
+    "/reception/bookings": "#booking-form:not([hidden])",
+    "/nurse": "#desk:not([hidden])",
+}
 
 
 def sign_in(page, live_server: str, path: str, username: str) -> None:

@@ -145,6 +145,7 @@ EXPECTED: dict[str, frozenset[str]] = {
     "POST /api/v1/booking-offers": frozenset({"reception", "admin", "north_admin"}),
     "POST /api/v1/bookings": frozenset({"reception", "admin", "north_admin"}),
     "GET /api/v1/bookings/{booking_id}": frozenset({"reception", "admin"}),
+    "GET /api/v1/bookings/{booking_id}/offers": frozenset({"reception", "admin"}),
     "POST /api/v1/bookings/{booking_id}/pay": frozenset({"reception", "admin"}),
     "POST /api/v1/bookings/{booking_id}/cancel": frozenset({"reception", "admin"}),
     "POST /api/v1/bookings/{booking_id}/rebook": frozenset({"reception", "admin"}),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.axe import axe_script
+from tests.booking.booked import booked_token
 from tests.staff_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -51,6 +52,30 @@ def test_front_reception_nurse_and_signage_pages_have_no_violations(live_server,
     sign_in(page, live_server, "/nurse", "nurse")
     assert violations(page, axe) == []
     assert journey["id"]
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_the_booking_desk_and_the_patients_booking_page_have_no_violations(
+    live_server, page, axe, client, reception, language
+):
+    token = booked_token(client, reception, "GLU", "US-PELVIS", language=language)
+    sign_in(page, live_server, "/reception/bookings", "reception")
+    assert violations(page, axe) == []
+    page.fill("#booking-form [name=visit_number]", "VB-A11Y")
+    page.fill("#booking-form [name=mrn]", "MRN-A11Y")
+    page.fill("#booking-form [name=name]", "Sun Li")
+    page.check("#orders input[value=ECG]")
+    page.click("#booking-form button[type=submit]")
+    page.wait_for_selector("#offer-list li")
+    assert violations(page, axe) == []
+    page.goto(f"{live_server}/b/{token}")
+    page.wait_for_selector("#summary:not([hidden])")
+    assert page.evaluate("document.documentElement.lang") == language
+    assert violations(page, axe) == []
+    page.click("#rebook")
+    page.wait_for_selector("#rebook-list button")
+    page.click("#lang")  # and in the other language
+    assert violations(page, axe) == []
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
@@ -135,15 +160,20 @@ def assert_fits(page, where: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_at_200_percent_text_the_header_fits_and_no_word_breaks(live_server, chromium, check_in, language):
+def test_at_200_percent_text_the_header_fits_and_no_word_breaks(
+    live_server, chromium, check_in, client, reception, language
+):
     journey = check_in("US-ABD", "ECG", "FOLLOWUP", language=language, fasting_confirmed=True)
+    booking = booked_token(client, reception, "GLU", "US-PELVIS", "COLONO", "BA-UGI", language=language)
     context = chromium.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
     page = context.new_page()
     try:
         ready = {
             "/": "main h1",
             "/reception": "#login:not([hidden])",
+            "/reception/bookings": "#login:not([hidden])",
             "/nurse": "#login:not([hidden])",
+            f"/b/{booking}": "#summary:not([hidden])",
             f"/p/{journey['access_token']}": "#next:not([hidden])",
         }
         for path, shown in ready.items():
@@ -164,5 +194,9 @@ def test_at_200_percent_text_the_header_fits_and_no_word_breaks(live_server, chr
         page.click("#find-form button")
         page.wait_for_selector("#found li")
         assert_fits(page, "reception, signed in")
+        page.click("text=Book for another day")
+        page.wait_for_selector("#booking-form:not([hidden])")
+        text_at_200_percent(page)
+        assert_fits(page, "booking desk, signed in")
     finally:
         context.close()

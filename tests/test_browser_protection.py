@@ -75,7 +75,7 @@ def test_the_pages_work_under_their_content_security_policy(chromium, live_serve
         page.wait_for_selector("#next-name:not(:empty)")
         page.goto(f"{live_server}/signage/demo/ecg")
         page.wait_for_selector("#clock:not(:empty)")
-        for path in ("/reception", "/nurse", "/"):
+        for path in ("/reception", "/reception/bookings", "/nurse", "/"):
             page.goto(f"{live_server}{path}")
             page.wait_for_load_state("networkidle")
     finally:

@@ -13,13 +13,6 @@ function show(id) {
   $("find").hidden = id === "login";
 }
 
-function showErrors(form, error) {
-  const details = error.details && error.details.json ? Object.entries(error.details.json)
-    .map(([field, problems]) => `${field}: ${[].concat(problems).map((p) => typeof p === "string" ? p : JSON.stringify(p)).join(", ")}`)
-    : [];
-  form.querySelector(".error").textContent = [error.message, ...details].join(" — ");
-}
-
 const EVENTS = {
   journey_started: "Journey started · 就诊开始", next_step: "Next step · 下一步", may_eat: "May eat · 可以进食",
   report_ready: "Reports ready · 报告已出", journey_complete: "All done · 全部完成", turn_soon: "Turn soon · 即将轮到",
@@ -42,9 +35,7 @@ setInterval(loadUndelivered, 60000);
 async function start() {
   if (!token) return show("login");
   loadUndelivered();
-  const exams = await api("/api/v1/catalog/exams");
-  $("orders").replaceChildren(...exams.map((exam) => el("label", {},
-    el("input", { type: "checkbox", name: "order", value: exam.code }), `${exam.code} · ${exam.name_en} · ${exam.name_zh}`)));
+  await orderPicker($("orders"), $("order-filter"));
   show("checkin");
 }
 
@@ -95,12 +86,7 @@ $("login").onsubmit = async (event) => {
   try {
     await session.signIn(form.username.value, form.password.value);
     await start();
-  } catch (error) { showErrors(form, error); }
-};
-
-$("order-filter").oninput = (event) => {
-  const q = event.target.value.toLowerCase();
-  $("orders").querySelectorAll("label").forEach((l) => (l.hidden = !l.textContent.toLowerCase().includes(q)));
+  } catch (error) { showProblem(form, error); }
 };
 
 $("checkin").onsubmit = async (event) => {
@@ -123,7 +109,7 @@ $("checkin").onsubmit = async (event) => {
     await showSlip(journey);
   } catch (error) {
     if (signedOut(error)) return;
-    showErrors(form, error);
+    showProblem(form, error);
     const existing = error.status === 409 && error.body && error.body.journey;
     $("reprint-existing").hidden = !existing;
     if (existing) $("reprint-existing").onclick = () => reprint(existing.id);
@@ -142,7 +128,7 @@ $("fetch-orders").onclick = async () => {
     await showSlip(answer.journey);
     $("result-notes").replaceChildren(...answer.orders.filter((o) => o.status === "refused")
       .map((o) => el("li", {}, `Not taken in · 未导入: ${o.message}`)));
-  } catch (error) { if (!signedOut(error)) showErrors(form, error); }
+  } catch (error) { if (!signedOut(error)) showProblem(form, error); }
 };
 
 $("again").onclick = () => {

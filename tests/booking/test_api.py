@@ -35,10 +35,13 @@ def test_reception_books_and_the_patient_reads_moves_and_cancels(client, recepti
     assert all(s["start"] >= first[1]["window_start"] for s in first[1]["steps"])
     booked = book(client, reception, first[0]["day"])
     assert booked.status_code == 201, booked.json
-    link = booked.json["link"].removeprefix("http://localhost")
-    assert "/booking-links/bk_" in link
+    page, token = booked.json["link"].rsplit("/", 1)
+    assert page == "https://carepath.test/b" and token.startswith("bk_")  # the patient's page
+    link = f"/api/v1/booking-links/{token}"
     mine = client.get(link)  # no sign-in: the link is the credential
     assert mine.status_code == 200 and mine.json["status"] == "booked"
+    assert mine.json["place"] == {"en": "CarePath Demo Hospital", "zh": "CarePath 示范医院"}
+    assert mine.json["timezone"] == "Asia/Shanghai" and mine.json["language"] == "zh"
     assert "Zhou" not in mine.get_data(as_text=True)
     told = mine.json["visits"][0]["preparation"]
     assert "22:00" in told[0]["en"] and "22:00" in told[0]["zh"]  # the fasting visit
