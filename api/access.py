@@ -20,7 +20,7 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, current_app, g, request
+from flask import Flask, current_app, g, has_request_context, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
 from sqlalchemy.orm import Session
 
@@ -279,6 +279,13 @@ def current_journey() -> Journey:
     """The journey of the path, already checked against the caller."""
     journey: Journey = g.journey
     return journey
+
+
+def audience() -> str:
+    """Who reads this answer: "staff" (signed in) or "patient" (a patient's link, a public
+    screen, or no request at all). Staff's free text is shown to staff only: failing closed,
+    anyone not known as staff reads as the patient."""
+    return "staff" if has_request_context() and g.get("staff") is not None else "patient"
 
 
 def actor_name() -> str:

@@ -6,7 +6,8 @@
   on the patient's next read.
 - An answer once built is kept ten minutes under its ETag: a phone that lost its ETag (a reload,
   a second phone of the family) reading an unchanged journey gets the same bytes, not a
-  rebuild. The ETag changes with the journey, so a kept answer is as fresh as a 304.
+  rebuild. The ETag changes with the journey, so a kept answer is as fresh as a 304. Staff and
+  the patient have ETags of their own (staff's words are in staff's answer only).
 - Patient JSON is `Cache-Control: no-store`: no shared cache or browser keeps it; the page
   keeps the last answer and its ETag itself.
 - The site's map versions are read once per request, and the route to the next step comes
@@ -27,7 +28,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 from sqlalchemy.engine import make_url
 
-from api.access import bearer_token
+from api.access import audience, bearer_token
 from api.extensions import db
 from navigation import read_stamps, routing
 from navigation.models import Journey
@@ -105,8 +106,11 @@ def queue_etag(journey: Journey, now: datetime) -> str:
 
 
 def _etag(kind: str, journey_id: int, stamp: tuple[Any, ...]) -> str:
+    """Staff and the patient read different answers (staff's words are for staff): each has
+    its own ETag, so neither is ever answered from the other's kept answer."""
     code = current_app.extensions["carepath.code_stamp"]
-    return hashlib.blake2b(repr((kind, journey_id, code, stamp)).encode(), digest_size=12).hexdigest()
+    key = (kind, journey_id, audience(), code, stamp)
+    return hashlib.blake2b(repr(key).encode(), digest_size=12).hexdigest()
 
 
 def fresh_answer(etag: str, build: Callable[[], Any]) -> Response:

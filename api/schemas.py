@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from flask import current_app, request
 from marshmallow import Schema, fields, validate
 
+from api.access import audience
 from api.context import now as clock_now
 from api.extensions import db
 from api.freshness import map_versions, route_cache
@@ -92,6 +94,14 @@ class RoomOutSchema(Schema):
     floor_ordinal = fields.Function(lambda r: r.floor.ordinal)
 
 
+class StaffWords(fields.String):
+    """Text written for staff (a nurse's reason, the planner's note): it may name a colleague or
+    an illness, so anyone else reads null and the patient is told a category instead."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return super()._serialize(value, attr, obj, **kwargs) if audience() == "staff" else None
+
+
 class TaskOutSchema(Schema):
     id = fields.Integer()
     position = fields.Integer()
@@ -102,10 +112,20 @@ class TaskOutSchema(Schema):
     exam_codes = fields.List(fields.String())
     status = fields.Function(lambda t: t.status.value)
     business_status = fields.String(allow_none=True)
-    status_reason = fields.String(allow_none=True)
-    plan_note = fields.String(
+    status_reason = StaffWords(
         allow_none=True,
-        metadata={"description": "Why the plan cannot fit this step in today (null when planned)"},
+        metadata={"description": "Why the step changed, in staff's words: staff only (null for the patient)"},
+    )
+    status_reason_given = fields.Function(
+        lambda t: t.status_reason is not None,
+        metadata={"description": "The step changed for a reason given (the words stay with staff)"},
+    )
+    plan_note = StaffWords(
+        allow_none=True,
+        metadata={
+            "description": "Why the plan cannot fit this step in today (null when planned): staff only, "
+            "the patient reads `plan_category`"
+        },
     )
     status_category = fields.String(
         allow_none=True,

@@ -53,7 +53,7 @@ def test_an_evening_check_in_gives_no_step_a_time_after_closing(client, clock, c
     planned = {t["key"]: t["planned_start"] for t in journey["tasks"] if t["planned_start"]}
     assert planned == {}
     steps = {t["key"]: t for t in journey["tasks"]}
-    assert steps["payment"]["plan_note"] and steps["meal"]["plan_note"]
+    assert steps["payment"]["plan_category"] and steps["meal"]["plan_category"]
     assert journey["next_step_id"] is None
     assert journey["come_back"] == {"at": "07:30", "fasting": True}
 

@@ -132,7 +132,7 @@ def test_an_exam_takes_the_minutes_its_room_type_needs(app, session, check_in):
 
 
 def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_reports(
-    client, session, check_in
+    client, session, check_in, reception
 ):
     journey = check_in("LIPID", "ECG", visit="V3", mrn="M3")
     steps = by_key(journey)
@@ -147,10 +147,12 @@ def test_a_fasting_test_that_cannot_happen_today_holds_back_neither_meal_nor_rep
     )
     assert answered.status_code == 200
     steps = by_key(answered.json)
-    assert "after 20:00" in steps["draw:blood"]["plan_note"]  # when the 12 h fast would end
+    assert steps["draw:blood"]["plan_category"] == "fasting"  # the patient's words for it
+    staff_view = by_key(client.get(f"/api/v1/journeys/{journey['id']}", headers=reception).json)
+    assert "after 20:00" in staff_view["draw:blood"]["plan_note"]  # when the 12 h fast would end
     assert steps["meal"]["status"] == "ready"
     for key in ("meal", "report"):  # planned: they only follow the draw when it happens
-        assert steps[key]["planned_start"] and steps[key]["plan_note"] is None
+        assert steps[key]["planned_start"] and steps[key]["plan_category"] is None
     from notifications import OutboxMessage
 
     # "your fasting exams are done" would be untrue: no such push

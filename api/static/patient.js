@@ -133,7 +133,7 @@ function renderNext(task) {
   if (task.fasting_hours > 0) notes.push(t().fasting);
   if (task.full_bladder) notes.push(t().bladder);
   if (task.business_status === "arrived") notes.push(t().arrived);
-  if (task.plan_note) notes.push(t().plan[task.plan_category] || t().notToday);
+  if (task.plan_category) notes.push(t().plan[task.plan_category] || t().notToday);
   const ticket = tickets.find((x) => x.task_id === task.id);
   // what happened in line, in the patient's words: never a nurse's free text
   if (ticket && ticket.status === "on_hold") notes.push(t().held);
@@ -141,7 +141,7 @@ function renderNext(task) {
   else if (ticket && ticket.status === "no_show") {
     notes.push(t().missed.replace("{r}", ticket.room).replace("{t}", ticket.grace_until ? time(ticket.grace_until) : "—"));
   } else if (task.status_category) notes.push(`${t().why[task.status_category] || t().why.other} ${t().changed}`);
-  else if (task.status_reason) notes.push(t().changed);
+  else if (task.status_reason_given) notes.push(t().changed);
   renderTicket(ticket);
   $("next-note").textContent = notes.join(" ");
   // the ordering doctor's own words about this step, as written

@@ -13,5 +13,5 @@ def test_a_lab_paused_for_the_rest_of_the_day_lets_its_fasting_patient_eat(clien
     steps = {
         t["key"]: t for t in client.get(f"/api/v1/journeys/{journey['id']}", headers=token).json["tasks"]
     }
-    assert steps["draw:blood"]["plan_note"]  # no fasting draw today
+    assert steps["draw:blood"]["plan_category"]  # no fasting draw today
     assert steps["meal"]["status"] == "ready"  # so the patient need not go on fasting
