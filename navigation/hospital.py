@@ -80,6 +80,8 @@ def load_hospital(session: Session, document: Any) -> Site:
     session.flush()
     floors = _load_buildings(session, site, data["buildings"])
     _load_rooms(session, site, data["rooms"], floors)
+    # Patients' pages show these names and hours: their next read must not be a 304.
+    site.places_version += 1
     session.flush()
     return site
 

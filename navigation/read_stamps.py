@@ -3,8 +3,9 @@
 The phone asks "what next?" every few seconds; most of the time nothing changed. A stamp
 answers "did anything change?" without loading the task list: every change to a step bumps its
 `version` (the ORM's version counter), every queue operation bumps its entry's `version`
-(`navigation.queues.lines.record`), a new map or a closure bumps the site map's versions. Sums
-of counters that only grow, with the row counts and the newest ids, change with any of them.
+(`navigation.queues.lines.record`), a new map or a closure bumps the site map's versions, a
+new site document (a room renamed) the site's places version. Sums of counters that only grow,
+with the row counts and the newest ids, change with any of them.
 The API turns a stamp into an ETag (If-None-Match -> 304).
 """
 
@@ -53,6 +54,7 @@ _JOURNEY_STAMP = (  # built once: a statement this size takes longer to build th
         Patient.mobility,
         Site.code,
         Site.timezone,
+        Site.places_version,
         SiteMapRecord.version,
         SiteMapRecord.closures_version,
         *_counters(Task, Task.journey_id == JOURNEY, Task.version),
@@ -76,7 +78,8 @@ def journey_stamp(
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
     site, its steps and their order rules, its places in line, the map and closures its route
     is drawn on, and the phase of the clock (once the rooms close the view says when to come
-    back, with nothing else changed). Returns the stamp and the map versions (the route uses the same ones)."""
+    back, with nothing else changed). The site's places version stands for its rooms' names and
+    floors. Returns the stamp and the map versions (the route uses the same ones)."""
     row = (
         session.connection()
         .execute(  # Core, not the ORM: nothing here becomes an object

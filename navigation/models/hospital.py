@@ -30,6 +30,8 @@ class Site(Base):
     name_zh: Mapped[str] = mapped_column(sa.String(200))
     timezone: Mapped[str] = mapped_column(sa.String(64), default="UTC")
     improved_at: Mapped[datetime | None]  # last background improvement (any process)
+    # Bumped by every load of the site document (names, floors, hours): patients' ETags change.
+    places_version: Mapped[int] = mapped_column(default=0)
     buildings: Mapped[list[Building]] = relationship(back_populates="site", order_by="Building.code")
 
     def hhmm(self, at: datetime) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from api.extensions import db
+from navigation.demo import hospital_document
 from tests.queries import counting
 from tests.queues.conftest import as_patient, step
 
@@ -147,3 +148,18 @@ def test_a_phone_without_its_etag_gets_the_kept_answer_until_the_journey_changes
     after = read(client, url, me["journey"])
     assert after.headers["ETag"] != first.headers["ETag"]
     assert next(t for t in after.json["tasks"] if t["id"] == me["task"]["id"])["business_status"] == "called"
+
+
+def test_a_renamed_room_shows_on_the_patients_next_conditional_read(client, admin, check_in):
+    journey = check_in("PFT", "FOLLOWUP")
+    url = f"/api/v1/journeys/{journey['id']}"
+    before = read(client, url, journey)
+    room = step(before.json, "exam:PFT")["room"]
+    document = hospital_document()
+    renamed = next(r for r in document["rooms"] if r["code"] == room["code"])
+    renamed["name_en"], renamed["name_zh"] = "Lung Function (East wing)", "肺功能室（东翼）"
+    assert client.put("/api/v1/hospital", json=document, headers=admin).status_code == 200
+
+    after = read(client, url, journey, before.headers["ETag"])
+    assert after.status_code == 200, "the phone kept the old room name"
+    assert step(after.json, "exam:PFT")["room"]["name_zh"] == "肺功能室（东翼）"
