@@ -75,7 +75,7 @@ def _start_inprocess_dispatcher() -> None:
 
 class PlanImprover:
     """A thread that asks, every half minute, whether a site's plan is due for improvement
-    (and, in the demo, which results are out)."""
+    (and, in the demo, which results are out); each round also forgets expired idempotency keys."""
 
     POLL_SECONDS = 30.0
 
@@ -94,10 +94,11 @@ class PlanImprover:
             self.thread.join(timeout)
 
     def run_once(self) -> dict[str, str]:
-        from api.jobs import improve_due_sites, release_demo_results
+        from api.jobs import forget_expired_keys, improve_due_sites, release_demo_results
 
         with self.app.app_context():
             try:
+                forget_expired_keys()
                 if self.app.config.get("DEMO_RESULTS"):
                     release_demo_results()
                 return improve_due_sites(self.app.config["IMPROVE_EVERY"], self.app.config["IMPROVE_SECONDS"])

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 
 from api.extensions import db
-from navigation import planning, progress, routing
+from navigation import idempotency, planning, progress, routing
 from navigation.models import Journey, JourneyStatus, Site, utcnow
 from navigation.planning import Improvement
 from navigation.results import release_due_results
@@ -77,3 +77,11 @@ def release_demo_results() -> int:
     ready = sum(release_due_results(db.session, site, now) for site in db.session.scalars(sa.select(Site)))
     db.session.commit()
     return ready
+
+
+def forget_expired_keys() -> int:
+    """Delete the check-in idempotency keys past their lifetime (each background round, in
+    whichever processes run one). Returns how many."""
+    forgotten = idempotency.forget_expired(db.session, current_app.config.get("CLOCK", utcnow)())
+    db.session.commit()
+    return forgotten

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 
 import segno
 from flask import Response, g, json, request, url_for
@@ -31,6 +32,7 @@ from navigation.cancellation import cancel_step, close_journey
 from navigation.checkin import AlreadyCheckedIn, PatientDetails, check_in
 from navigation.errors import DomainError
 from navigation.followups import Undelivered, undelivered_today
+from navigation.idempotency import LIFETIME as KEY_LIFETIME
 from navigation.idempotency import remember, replayed_journey, request_fingerprint
 from navigation.journeys import load_for_reading
 from navigation.models import Journey, Role
@@ -53,7 +55,8 @@ class Journeys(MethodView):
                 "name": "Idempotency-Key",
                 "required": False,
                 "schema": {"type": "string"},
-                "description": "Retrying with the same key returns the journey the first attempt created",
+                "description": "Retrying with the same key returns the journey the first attempt created "
+                f"(for {KEY_LIFETIME // timedelta(hours=1)} hours: a key sent again later starts a new request)",
             }
         ],
     )
@@ -68,7 +71,7 @@ class Journeys(MethodView):
         if key is not None and not 1 <= len(key) <= 128:
             raise DomainError("Idempotency-Key must be 1 to 128 characters", field="Idempotency-Key")
         fingerprint = request_fingerprint(request.get_json())
-        if key and (journey := replayed_journey(db.session, key, g.staff.id, fingerprint)):
+        if key and (journey := replayed_journey(db.session, key, g.staff.id, fingerprint, now())):
             return journey, 200
         try:
             journey = _check_in_once(body, key, fingerprint)
@@ -77,7 +80,7 @@ class Journeys(MethodView):
             # desk with the same visit, or the same new patient. The double tap gets its
             # journey; otherwise one more try sees the other's rows and answers plainly.
             db.session.rollback()
-            replay = key and replayed_journey(db.session, key, g.staff.id, fingerprint)
+            replay = key and replayed_journey(db.session, key, g.staff.id, fingerprint, now())
             if replay:
                 return replay, 200
             journey = _check_in_once(body, key, fingerprint)
@@ -215,7 +218,7 @@ class JourneyLink(MethodView):
 def _check_in_once(body: dict, key: str | None, fingerprint: str) -> Journey:
     journey = _check_in(body)
     if key:
-        remember(db.session, key, g.staff.id, fingerprint, journey)
+        remember(db.session, key, g.staff.id, fingerprint, journey, now())
     commit()
     return journey
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from api.background import PlanImprover
+from navigation.models import IdempotencyKey
 from tests.conftest import check_in_body
 
 
@@ -52,6 +56,35 @@ def test_idempotent_retry_returns_the_same_journey(client, reception):
     changed = client.post("/api/v1/journeys", json=check_in_body("XR-CHEST"), headers=headers)
     assert changed.status_code == 422
     assert "Idempotency-Key" in changed.json["errors"]["json"]
+
+
+def test_an_idempotency_key_lives_a_day_then_a_retry_is_a_new_request(client, reception, clock):
+    headers = {**reception, "Idempotency-Key": "scan-7f3a"}
+    first = client.post("/api/v1/journeys", json=check_in_body("ECG"), headers=headers)
+    assert first.status_code == 201
+    tomorrow = check_in_body("XR-CHEST", visit="V0002", mrn="MRN002")
+    clock.advance(hours=23, minutes=59)
+    assert client.post("/api/v1/journeys", json=tomorrow, headers=headers).status_code == 422  # still used
+    clock.advance(minutes=2)
+    later = client.post("/api/v1/journeys", json=tomorrow, headers=headers)
+    assert later.status_code == 201 and later.json["id"] != first.json["id"]
+    again = client.post("/api/v1/journeys", json=tomorrow, headers=headers)
+    assert again.status_code == 200 and again.json["id"] == later.json["id"]
+
+
+def test_the_background_round_deletes_expired_keys(app, client, reception, clock, session, monkeypatch):
+    monkeypatch.setitem(app.config, "IMPROVE_SECONDS", 0.2)
+    for n, hours_later in enumerate((0, 12)):
+        clock.advance(hours=hours_later)
+        body = check_in_body("ECG", visit=f"V{n}", mrn=f"M{n}")
+        response = client.post(
+            "/api/v1/journeys", json=body, headers={**reception, "Idempotency-Key": f"k{n}"}
+        )
+        assert response.status_code == 201
+    clock.advance(hours=13)  # the first key is a day and an hour old, the second 13 hours
+    PlanImprover(app).run_once()
+    session.expire_all()
+    assert session.scalars(sa.select(IdempotencyKey.key)).all() == ["k1"]
 
 
 def test_same_visit_twice_without_key_is_a_conflict(check_in):
