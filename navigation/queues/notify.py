@@ -48,11 +48,7 @@ def turn_now(session: Session, entry: QueueEntry, now: datetime) -> None:
 def plan_changed(session: Session, entry: QueueEntry, now: datetime, why: str | None = None) -> None:
     """With `why` (a pause category), the message says what happened to the room, by number."""
     room = entry.queue.room.code
-    if why is None or not ROOM_NUMBER.match(room):
-        enqueue(
-            session, entry.journey_id, Event.PLAN_CHANGED, _language(entry), step_id=entry.task_id, now=now
-        )
-        return
+    told: dict[str, str] = {"room": room, "why": why} if why is not None and ROOM_NUMBER.match(room) else {}
     enqueue(
         session,
         entry.journey_id,
@@ -60,8 +56,7 @@ def plan_changed(session: Session, entry: QueueEntry, now: datetime, why: str | 
         _language(entry),
         step_id=entry.task_id,
         now=now,
-        room=room,
-        why=why,
+        **told,
     )
 
 
