@@ -5,19 +5,18 @@ own request encoding, retries and error parsing. Error bodies are the ones FCM r
 Everything the SDK sends is kept in `requests` so tests can assert on it (no PHI, ids present).
 """
 
-import contextlib
-import json
 import re
 import threading
 import time
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import firebase_admin
 import requests
 from firebase_admin import _http_client, messaging
+
+from tests.notifications.fake_http import Answer, FakeService, Request
 
 FCM_ERROR = "type.googleapis.com/google.firebase.fcm.v1.FcmError"
 BAD_REQUEST = "type.googleapis.com/google.rpc.BadRequest"
@@ -67,17 +66,10 @@ def point_sdk_at(base_url: str, app: firebase_admin.App) -> None:
     messaging._get_messaging_service(app)._client.session.mount(base_url, adapter)
 
 
-@dataclass
-class Reply:
-    status: int
-    body: dict
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def reply_for(status: int, retry_after: int | None = None) -> Reply:
+def reply_for(status: int, retry_after: int | None = None) -> Answer:
     bodies = {404: UNREGISTERED, 400: INVALID_TOKEN, 429: QUOTA_EXCEEDED, 503: UNAVAILABLE}
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else {}
-    return Reply(status, bodies[status], headers)
+    return Answer(status, bodies[status], headers)
 
 
 @dataclass
@@ -90,39 +82,18 @@ class Received:
     at: float = field(default_factory=time.time)  # when it arrived
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    # send_each opens up to 500 connections at once; the default backlog of 5 resets them.
-    request_queue_size = 1024
-
-
-class FakeFcm:
+class FakeFcm(FakeService):
     """Answers 200 unless told otherwise, per token: dead tokens, or a script of replies."""
 
     def __init__(self) -> None:
-        self.lock = threading.Lock()
+        super().__init__()
         self.requests: list[Received] = []
         self.unregistered: set[str] = set()
         self.invalid: set[str] = set()
-        self.scripts: dict[str, deque[Reply]] = {}
+        self.scripts: dict[str, deque[Answer]] = {}
         self.hold_from: int | None = None
         self.tokens_issued = 0
         self.released = threading.Event()
-        self.server = _Server(("127.0.0.1", 0), self._handler())
-        self.thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def __enter__(self) -> "FakeFcm":
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
     def hold_after(self, accepted: int) -> None:
         """Accept this many messages, then stall every later request until `release()` and
@@ -133,7 +104,7 @@ class FakeFcm:
     def release(self) -> None:
         self.released.set()
 
-    def script(self, token: str, *replies: Reply) -> None:
+    def script(self, token: str, *replies: Answer) -> None:
         """The next answers for this token, in order; then 200 again."""
         with self.lock:
             self.scripts.setdefault(token, deque()).extend(replies)
@@ -151,7 +122,7 @@ class FakeFcm:
     def delivered_unlocked(self) -> Counter[str]:
         return Counter(r.event_id for r in self.requests if r.status == 200)
 
-    def _answer(self, received: Received) -> Reply:
+    def _answer(self, received: Received) -> Answer:
         """Decide and record under one lock, so `delivered()` never misses an accepted one."""
         with self.lock:
             reply = self._decide(received.token)
@@ -163,7 +134,7 @@ class FakeFcm:
             self.requests.append(replace(received, status=503))
         return reply_for(503)
 
-    def _decide(self, token: str) -> Reply | None:
+    def _decide(self, token: str) -> Answer | None:
         """None means: hold this request."""
         if token in self.unregistered:
             return reply_for(404)
@@ -174,51 +145,23 @@ class FakeFcm:
             return queued.popleft()
         if self.hold_from is not None and len(self.delivered_unlocked()) >= self.hold_from:
             return None
-        return Reply(200, {"name": f"projects/carepath/messages/{len(self.requests)}"})
+        return Answer(200, {"name": f"projects/carepath/messages/{len(self.requests)}"})
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as the SDK's connection pool expects
-            disable_nagle_algorithm = True  # headers and body go out in two writes
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                raw = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if self.path == "/token":
-                    with fake.lock:
-                        fake.tokens_issued += 1
-                        token = f"access-{fake.tokens_issued}"  # tells the clients apart
-                    self._send(Reply(200, {"access_token": token, "expires_in": 3600}))
-                    return
-                match = re.fullmatch(r"/v1/projects/([^/]+)/messages:send", self.path)
-                if not match:
-                    self._send(Reply(404, error_body(404, "NOT_FOUND", "no such path")))
-                    return
-                body = json.loads(raw)
-                message = body.get("message", {})
-                received = Received(
-                    token=message.get("token", ""),
-                    event_id=message.get("data", {}).get("event_id", ""),
-                    body=body,
-                    headers={k.lower(): v for k, v in self.headers.items()},
-                    status=0,
-                )
-                self._send(fake._answer(received))
-
-            def _send(self, reply: Reply) -> None:
-                payload = json.dumps(reply.body).encode()
-                self.send_response(reply.status)
-                self.send_header("Content-Type", "application/json; charset=UTF-8")
-                self.send_header("Content-Length", str(len(payload)))
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                # A killed client leaves held requests with nowhere to answer: not an error.
-                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    self.wfile.write(payload)
-
-        return Handler
+    def answer(self, request: Request) -> Answer:
+        if request.path == "/token":
+            with self.lock:
+                self.tokens_issued += 1
+                token = f"access-{self.tokens_issued}"  # tells the clients apart
+            return Answer(200, {"access_token": token, "expires_in": 3600})
+        if not re.fullmatch(r"/v1/projects/([^/]+)/messages:send", request.path):
+            return Answer(404, error_body(404, "NOT_FOUND", "no such path"))
+        body = request.json()
+        message = body.get("message", {})
+        received = Received(
+            token=message.get("token", ""),
+            event_id=message.get("data", {}).get("event_id", ""),
+            body=body,
+            headers=request.headers,
+            status=0,
+        )
+        return self._answer(received)

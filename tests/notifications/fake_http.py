@@ -1,4 +1,4 @@
-"""The shared skeleton of the local fakes of WeChat, Tencent SMS and a Web Push service: a
+"""The shared skeleton of the local fakes of FCM, WeChat, Tencent SMS and a Web Push service: a
 threaded HTTP server on 127.0.0.1 whose subclass decides each answer, with keep-alive as the
 real SDKs expect."""
 
