@@ -81,11 +81,7 @@ def _take_in(message: Hl7Message, site: Site) -> str:
                 receipt = receive_orders(db.session, site, message.orders, actor, now())
                 journey = receipt.journey
                 errors += [
-                    Hl7Error(
-                        f"ORC^{o.where}^1" if o.field == "status" else f"OBR^{o.where}^4",
-                        "value",
-                        o.message or "",
-                    )
+                    Hl7Error(_location(o.where, o.field), "value", o.message or "")
                     for o in receipt.outcomes
                     if o.status == REFUSED
                 ]
@@ -99,6 +95,13 @@ def _take_in(message: Hl7Message, site: Site) -> str:
     remember_answer(db.session, site, "hl7", message.control_id, journey, answer, now())
     commit()
     return _reply(message, code, errors)
+
+
+ORC_FIELDS = {"status": 1, "department": 17}  # a refused order's other faults are its OBR-4 code
+
+
+def _location(order: int, field: str | None) -> str:
+    return f"ORC^{order}^{ORC_FIELDS[field]}" if field in ORC_FIELDS else f"OBR^{order}^4"
 
 
 def _site(code: str | None) -> Site | None:

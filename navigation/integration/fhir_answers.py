@@ -7,6 +7,8 @@ from typing import Any
 from navigation.integration.receive import CREATED, REFUSED, Receipt
 
 STATUS_LINE = {CREATED: "201 Created", REFUSED: "422 Unprocessable Entity"}
+# a refusal's field where the FHIR element has another name (the department: its requester)
+FHIR_ELEMENTS = {"department": "requester"}
 
 
 def operation_outcome(message: str, expression: str | None = None, code: str = "invalid") -> dict[str, Any]:
@@ -33,8 +35,9 @@ def transaction_response(document: dict[str, Any], receipt: Receipt) -> dict[str
             response["status"] = STATUS_LINE.get(outcome.status, "200 OK")
             if outcome.status == REFUSED:
                 code = "not-supported" if outcome.field in ("code", "resourceType") else "business-rule"
+                element = FHIR_ELEMENTS.get(outcome.field or "", outcome.field)
                 response["outcome"] = operation_outcome(
-                    outcome.message or "refused", f"{kind}.{outcome.field}", code
+                    outcome.message or "refused", f"{kind}.{element}", code
                 )
             elif location:
                 response["location"] = location

@@ -1,7 +1,8 @@
 """A FHIR R4 Bundle of orders (Patient, Encounter, ServiceRequests) -> an `OrderMessage`.
 
 `fhir.resources` checks the structure; it accepts any value in a code field, so status, intent
-and codes are checked here. A bad ServiceRequest is refused alone (its entry says why); without
+and codes are checked here. The ordering department is the identifier of an Organization
+reference: the ServiceRequest's `requester`, else the Encounter's `serviceProvider`. A bad ServiceRequest is refused alone (its entry says why); without
 a usable Patient or Encounter there is no journey, and the whole bundle is refused.
 """
 
@@ -64,9 +65,10 @@ def read_bundle(document: Any) -> OrderMessage:
     patient_at, patient_entry, patient = _one(by_type, "Patient")
     encounter_at, _, encounter = _one(by_type, "Encounter")
     patient_refs = _references(patient_entry, "Patient", patient.id)
+    visit_department = _department(encounter.serviceProvider)
     orders = []
     for i, _, request in by_type.get("ServiceRequest", []):
-        order = _order(i, request, patient_refs)
+        order = _order(i, request, patient_refs, visit_department)
         if isinstance(order, Refusal):
             refused.append(order)
         else:
@@ -168,7 +170,9 @@ def _visit_number(encounter: Any, at: int) -> str:
     return str(identifier.value)[:64]
 
 
-def _order(at: int, request: Any, patient_refs: set[str]) -> IncomingOrder | Refusal:
+def _order(
+    at: int, request: Any, patient_refs: set[str], visit_department: str | None
+) -> IncomingOrder | Refusal:
     subject = request.subject.reference if request.subject else None
     if subject and subject not in patient_refs:
         return Refusal(at, "subject", f"the order is for {subject}, not for the bundle's patient")
@@ -198,7 +202,17 @@ def _order(at: int, request: Any, patient_refs: set[str]) -> IncomingOrder | Ref
         group=_identifier(request.requisition),
         occurrence=_occurrence(request),
         instruction=(request.patientInstruction or None),
+        department=_department(request.requester) or visit_department,
     )
+
+
+def _department(reference: Any) -> str | None:
+    """The department an Organization reference names by its identifier (the requester, else
+    the Encounter's serviceProvider); a practitioner names none."""
+    if reference is None or reference.identifier is None or not reference.identifier.value:
+        return None
+    kind = reference.type or (reference.reference or "").partition("/")[0]
+    return str(reference.identifier.value) if kind == "Organization" else None
 
 
 def _occurrence(request: Any) -> datetime | None:

@@ -4,7 +4,8 @@
 fields CarePath needs are read here: MSH-10 the control id, MSH-6 the receiving facility (the
 site), PID-3 the MRN (the repetition of type MR, else the first), PID-5 the name, PV1-19 the
 visit number, ORC-1 the order control (NW new, CA/OC/DC cancel), ORC-2 the order number, ORC-4
-the order group, OBR-4 the order code (`2345-7^Glucose^LN`), ORC-7.6/OBR-27.6 the priority.
+the order group, OBR-4 the order code (`2345-7^Glucose^LN`), ORC-7.6/OBR-27.6 the priority,
+ORC-17.1 the ordering department (the entering organization, as HIS order messages fill it).
 """
 
 from __future__ import annotations
@@ -213,6 +214,7 @@ def _order(orc, obr, n: int, parsed: Hl7Message) -> IncomingOrder | None:
         cancelled=control in CANCEL,
         priority=PRIORITY.get(priority, 0),
         group=f"{_at(group, 2)}|{_at(group, 1)}" if _at(group, 1) else None,
+        department=_at(_components(orc, 17), 1) or None,
     )
 
 

@@ -34,6 +34,7 @@ class IncomingOrder:
     group: str | None = None
     occurrence: datetime | None = None
     instruction: str | None = None
+    department: str | None = None  # the ordering department, as the site's rooms name it
 
 
 @dataclass(frozen=True)

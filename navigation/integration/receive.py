@@ -1,7 +1,8 @@
 """Apply an `OrderMessage` to a site: create the visit's journey or update it, order by order.
 
-An order whose code the site's table does not know, or that the hospital's rules refuse (no
-room performs it, it cannot share the day with another), is reported and the rest taken in. An
+An order whose code the site's table does not know, whose ordering department has no clinic
+here, or that the hospital's rules refuse (no room performs it, it cannot share the day with
+another), is reported and the rest taken in. A return visit goes to the ordering department. An
 order already received (same placer number, or the same exam with no number) changes nothing,
 so a message sent twice creates nothing twice.
 """
@@ -64,6 +65,7 @@ def receive_orders(
     outcomes = [OrderOutcome(r.where, REFUSED, field=r.field, message=r.message) for r in message.refused]
     mapped: list[tuple[IncomingOrder, str]] = []
     codes = site_code_map(session, site)
+    departments = {r.department for r in usable_rooms(session, site.id) if r.department}
     today = now.astimezone(ZoneInfo(site.timezone)).date()
     for order in message.orders:
         exam = codes.exam_for(order.codings)
@@ -75,6 +77,9 @@ def receive_orders(
             known = ", ".join(str(c) for c in order.codings)
             text = f"no code mapping at site {site.code} for {known}; an admin adds it to the table"
             outcomes.append(OrderOutcome(order.where, REFUSED, field="code", message=text))
+        elif order.department not in (None, *departments) and not order.cancelled:
+            text = f"no department {order.department!r} among the rooms of site {site.code}"
+            outcomes.append(OrderOutcome(order.where, REFUSED, exam, "department", text))
         else:
             mapped.append((order, exam))
     journey = session.scalar(
@@ -134,6 +139,7 @@ def _new_journey(
         actor=actor,
         now=now,
         priority=max(o.priority for o, _ in wanted),
+        departments={exam: o.department for o, exam in wanted if o.department},
     )
     rows = {row.exam_code: row for row in journey.orders}
     for order, exam in wanted:
@@ -214,6 +220,7 @@ def _describe(row: JourneyOrder, order: IncomingOrder) -> None:
     row.requisition = order.group
     row.instruction = order.instruction[:1000] if order.instruction else None
     row.occurrence = order.occurrence
+    row.department = order.department
 
 
 def _first_of_each(
