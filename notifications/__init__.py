@@ -25,19 +25,24 @@ from notifications.outbox import (
     Status,
     delivery_states,
     enqueue,
+    enqueue_at,
     mark_seen,
     message_for_phone,
     undelivered,
     unseen_calls,
+    withdraw,
 )
 from notifications.phones import PhoneCipher, register_phone
 from notifications.preferences import parse_order, preference, set_preference
+from notifications.recipients import Recipient
 
 __all__ = [
     "CHANNELS",
     "WEBPUSH",
     "WECHAT",
     "PhoneCipher",
+    "Recipient",
+    "withdraw",
     "mark_seen",
     "parse_order",
     "preference",
@@ -64,6 +69,7 @@ __all__ = [
     "delivery_states",
     "undelivered",
     "enqueue",
+    "enqueue_at",
     "journey_channel",
     "message_for_phone",
     "register_device",

@@ -26,12 +26,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from notifications import tracing
 from notifications.db import UtcDateTime, utcnow
-from notifications.devices import Address, addresses_of, forget_token
+from notifications.devices import Address, addresses_for, forget_token
 from notifications.escalation import choose_channel, escalate_due
 from notifications.events import POLICIES, Event, replace_tag
 from notifications.metrics import count_outcome
 from notifications.outbox import OutboxMessage, Status
-from notifications.preferences import DEFAULT_ORDER, orders_of
+from notifications.preferences import DEFAULT_ORDER, orders_for
+from notifications.recipients import Recipient
 from notifications.transports.base import Outcome, Outgoing, SendResult, Transport
 
 logger = logging.getLogger(__name__)
@@ -75,7 +76,8 @@ class _Claimed:
 
     id: int
     event_id: str
-    journey_id: int
+    journey_id: int | None
+    booking_id: int | None
     step_id: str | None
     event: Event
     title: str
@@ -92,6 +94,10 @@ class _Claimed:
     request_id: str | None = None
     results: list[SendResult] = field(default_factory=list)
 
+    @property
+    def recipient(self) -> Recipient:
+        return Recipient(self.journey_id, self.booking_id)
+
 
 def _log_outcome(message: _Claimed, update: dict[str, object]) -> None:
     """One line per message and pass, under the id of the request that queued it."""
@@ -103,6 +109,7 @@ def _log_outcome(message: _Claimed, update: dict[str, object]) -> None:
             extra={
                 "event_id": message.event_id,
                 "journey_id": message.journey_id,
+                "booking_id": message.booking_id,
                 "status": update["status"],
                 "attempts": update["attempts"],
             },
@@ -137,9 +144,9 @@ class Dispatcher:
         if not claimed:
             return report
         with self.session_factory() as session, self._lease_kept([m.id for m in claimed]):
-            journey_ids = sorted({m.journey_id for m in claimed})
-            addresses = addresses_of(session, journey_ids)
-            orders = orders_of(session, journey_ids, self.config.channel_order)
+            recipients = list({m.recipient: None for m in claimed})
+            addresses = addresses_for(session, recipients)
+            orders = orders_for(session, recipients, self.config.channel_order)
             sendable = [m for m in claimed if m.expires_at > now]
             for message in sendable:
                 message.channel = self._choose(message, orders, addresses)
@@ -191,10 +198,13 @@ class Dispatcher:
         return min((t for t in (retry, unseen) if t is not None), default=None)
 
     def _choose(
-        self, message: _Claimed, orders: dict[int, list[str]], addresses: dict[int, list[Address]]
+        self,
+        message: _Claimed,
+        orders: dict[Recipient, list[str]],
+        addresses: dict[Recipient, list[Address]],
     ) -> str | None:
         return choose_channel(
-            orders[message.journey_id], message.skipped, addresses[message.journey_id], self.transports
+            orders[message.recipient], message.skipped, addresses[message.recipient], self.transports
         )
 
     def _claim(self, now: datetime) -> list[_Claimed]:
@@ -221,6 +231,7 @@ class Dispatcher:
                 OutboxMessage.id,
                 OutboxMessage.event_id,
                 OutboxMessage.journey_id,
+                OutboxMessage.booking_id,
                 OutboxMessage.step_id,
                 OutboxMessage.event,
                 OutboxMessage.title,
@@ -243,6 +254,7 @@ class Dispatcher:
                     id=row.id,
                     event_id=row.event_id,
                     journey_id=row.journey_id,
+                    booking_id=row.booking_id,
                     step_id=row.step_id,
                     event=Event(row.event),
                     title=row.title,
@@ -292,12 +304,12 @@ class Dispatcher:
             keeper.join()
 
     def _batches(
-        self, messages: Sequence[_Claimed], addresses: dict[int, list[Address]], now: datetime
+        self, messages: Sequence[_Claimed], addresses: dict[Recipient, list[Address]], now: datetime
     ) -> list[tuple[str, list[tuple[_Claimed, Address, Outgoing]]]]:
         by_channel: dict[str, list[tuple[_Claimed, Address, Outgoing]]] = defaultdict(list)
         for message in messages:
             policy = POLICIES[message.event]
-            for address in addresses[message.journey_id]:
+            for address in addresses[message.recipient]:
                 if address.channel != message.channel or address.key in message.acknowledged:
                     continue
                 by_channel[address.channel].append(
@@ -319,6 +331,7 @@ class Dispatcher:
                             event=message.event.value,
                             detail=message.detail,
                             params=message.params,
+                            booking_id=message.booking_id,
                         ),
                     )
                 )
@@ -333,7 +346,7 @@ class Dispatcher:
         session: Session,
         channel: str,
         batch: list[tuple[_Claimed, Address, Outgoing]],
-        addresses: dict[int, list[Address]],
+        addresses: dict[Recipient, list[Address]],
     ) -> None:
         """Send one batch and commit its acknowledgements at once, before the next batch."""
         transport = self.transports.get(channel)
@@ -367,8 +380,8 @@ class Dispatcher:
         self,
         message: _Claimed,
         now: datetime,
-        orders: dict[int, list[str]],
-        addresses: dict[int, list[Address]],
+        orders: dict[Recipient, list[str]],
+        addresses: dict[Recipient, list[Address]],
     ) -> dict[str, object]:
         """The row's next state, as values for a bulk update by primary key."""
         attempts = message.attempts + (1 if message.results else 0)
@@ -423,8 +436,8 @@ class Dispatcher:
         self,
         message: _Claimed,
         now: datetime,
-        orders: dict[int, list[str]],
-        addresses: dict[int, list[Address]],
+        orders: dict[Recipient, list[str]],
+        addresses: dict[Recipient, list[Address]],
         rejected: list[SendResult],
     ) -> dict[str, object]:
         """Every address of the channel failed for good: the next channel now, if there is one."""
@@ -432,7 +445,7 @@ class Dispatcher:
         error = (rejected[0].error if rejected else message.results[-1].error) or "channel failed"
         error = f"{message.channel}: {error}"[:500]
         following = choose_channel(
-            orders[message.journey_id], skipped, addresses[message.journey_id], self.transports
+            orders[message.recipient], skipped, addresses[message.recipient], self.transports
         )
         if following is not None and message.expires_at > now:
             return {

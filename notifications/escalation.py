@@ -12,9 +12,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from notifications.devices import Address, addresses_of
+from notifications.devices import Address, addresses_for
 from notifications.outbox import OutboxMessage, Status
-from notifications.preferences import orders_of
+from notifications.preferences import orders_for
+from notifications.recipients import Recipient
 
 
 def choose_channel(
@@ -36,6 +37,7 @@ def escalate_due(
         sa.select(
             OutboxMessage.id,
             OutboxMessage.journey_id,
+            OutboxMessage.booking_id,
             OutboxMessage.channel,
             OutboxMessage.skipped_channels,
             OutboxMessage.escalate_at,
@@ -50,13 +52,14 @@ def escalate_due(
     ).all()
     if not due:
         return 0
-    journey_ids = sorted({row.journey_id for row in due})
-    addresses = addresses_of(session, journey_ids)
-    orders = orders_of(session, journey_ids, default_order)
+    recipients = list({Recipient(row.journey_id, row.booking_id): None for row in due})
+    addresses = addresses_for(session, recipients)
+    orders = orders_for(session, recipients, default_order)
     moved = 0
     for row in due:
+        who = Recipient(row.journey_id, row.booking_id)
         skipped = [*(row.skipped_channels or []), row.channel]
-        target = choose_channel(orders[row.journey_id], skipped, addresses[row.journey_id], usable)
+        target = choose_channel(orders[who], skipped, addresses[who], usable)
         values: dict[str, object] = {"escalate_at": None}
         if target is not None:
             values |= {

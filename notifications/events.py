@@ -1,4 +1,5 @@
-"""The moments in a journey when CarePath tells the patient something, and how each is sent.
+"""The moments in a journey (and, before the day, in a booking) when CarePath tells the
+patient something, and how each is sent.
 
 Delivery policy lives next to the event so the dispatcher and every transport agree on it:
 step messages go stale quickly (a "your turn" from ten minutes ago sends the patient to the
@@ -20,6 +21,14 @@ class Event(StrEnum):
     REPORT_READY = "report_ready"
     JOURNEY_COMPLETE = "journey_complete"
     JOURNEY_CLOSED = "journey_closed"  # staff closed the visit before its steps were done
+    # Before the day, to a booking (navigation/booking/messages.py).
+    BOOKING_CONFIRMED = "booking_confirmed"
+    BOOKING_PREPARE = "booking_prepare"  # the evening before a visit
+    BOOKING_ARRIVE = "booking_arrive"  # on the day, before the window opens
+    BOOKING_MOVED = "booking_moved"  # rebooked to another window
+    BOOKING_CANCELLED = "booking_cancelled"
+    BOOKING_MISSED = "booking_missed"  # the window was missed: choose a new one
+    BOOKING_EXPIRED = "booking_expired"  # not paid in time
 
 
 class Priority(StrEnum):
@@ -49,10 +58,23 @@ POLICIES: dict[Event, DeliveryPolicy] = {
     Event.REPORT_READY: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
     Event.JOURNEY_COMPLETE: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
     Event.JOURNEY_CLOSED: DeliveryPolicy(Priority.NORMAL, 2 * _HOUR),
+    Event.BOOKING_CONFIRMED: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
+    # Sent at 18:00: worth sending until the fasting starts.
+    Event.BOOKING_PREPARE: DeliveryPolicy(Priority.NORMAL, 4 * _HOUR),
+    # Sent an hour before the window: useless once it has opened.
+    Event.BOOKING_ARRIVE: DeliveryPolicy(Priority.NORMAL, 1 * _HOUR),
+    Event.BOOKING_MOVED: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
+    Event.BOOKING_CANCELLED: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
+    Event.BOOKING_MISSED: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
+    Event.BOOKING_EXPIRED: DeliveryPolicy(Priority.NORMAL, 24 * _HOUR),
 }
 
 
-def replace_tag(event: Event, journey_id: int) -> str | None:
+# Sent later about one booked window: withdrawn when the window moves or ends.
+BOOKING_REMINDERS = (Event.BOOKING_PREPARE, Event.BOOKING_ARRIVE)
+
+
+def replace_tag(event: Event, journey_id: int | None) -> str | None:
     """The tag under which a newer message replaces an older one on the phone, if any."""
     if POLICIES[event].replaces_previous:
         return f"carepath-{event.value}-{journey_id}"

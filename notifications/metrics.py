@@ -36,14 +36,24 @@ class Backlog:
 
 
 def pending_by_channel(session: Session, now: datetime) -> list[Backlog]:
-    """Messages still to send, per channel (the one being tried, else the journey's devices'),
+    """Messages still to send, per channel (the one being tried, else the patient's devices'),
     and the oldest one's age."""
     channel = sa.func.coalesce(OutboxMessage.channel, Device.channel, NO_DEVICE)
+    queued = sa.func.coalesce(OutboxMessage.not_before, OutboxMessage.created_at)  # scheduled: from then
     rows = session.execute(
-        sa.select(channel, sa.func.count(OutboxMessage.id.distinct()), sa.func.min(OutboxMessage.created_at))
+        sa.select(channel, sa.func.count(OutboxMessage.id.distinct()), sa.func.min(queued))
         .select_from(OutboxMessage)
-        .outerjoin(Device, Device.journey_id == OutboxMessage.journey_id)
-        .where(OutboxMessage.status == Status.PENDING.value)
+        .outerjoin(
+            Device,
+            sa.or_(
+                Device.journey_id == OutboxMessage.journey_id, Device.booking_id == OutboxMessage.booking_id
+            ),
+        )
+        # A booking's "prepare tonight" is no backlog before its evening.
+        .where(
+            OutboxMessage.status == Status.PENDING.value,
+            sa.or_(OutboxMessage.not_before.is_(None), OutboxMessage.not_before <= now),
+        )
         .group_by(channel)
     )
     return [Backlog(name, count, max(0.0, (now - oldest).total_seconds())) for name, count, oldest in rows]

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from notifications import tracing
 from notifications.db import NotificationsBase, UtcDateTime, utcnow
 from notifications.events import POLICIES, Event
+from notifications.recipients import Recipient, of, one_recipient, recipient
 from notifications.templates import check_params, language_or_default, render
 
 
@@ -31,12 +32,17 @@ class Status(StrEnum):
 
 class OutboxMessage(NotificationsBase):
     __tablename__ = "notification_outbox"
-    __table_args__ = (sa.Index("ix_notification_outbox_due", "status", "next_attempt_at"),)
+    __table_args__ = (
+        sa.Index("ix_notification_outbox_due", "status", "next_attempt_at"),
+        one_recipient("notification_outbox"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Travels in every push so the phone can drop duplicates (delivery is at-least-once).
     event_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
-    journey_id: Mapped[int] = mapped_column(sa.BigInteger, index=True)
+    # A journey's message, or (before the day, when there is no journey yet) a booking's.
+    journey_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    booking_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
     step_id: Mapped[str | None] = mapped_column(sa.String(64))
     event: Mapped[str] = mapped_column(sa.String(32))
     language: Mapped[str] = mapped_column(sa.String(8))
@@ -48,6 +54,8 @@ class OutboxMessage(NotificationsBase):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Not sent before this (the evening before a booked visit); None: at once.
+    not_before: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # A dispatcher owns the row until lease_until; a crashed one's rows come back after it.
     lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime)
@@ -72,7 +80,7 @@ class OutboxMessage(NotificationsBase):
 
 def enqueue(
     session: Session,
-    journey_id: int,
+    journey_id: int | Recipient,
     event: Event | str,
     language: str | None,
     *,
@@ -82,8 +90,8 @@ def enqueue(
 ) -> OutboxMessage:
     """Add a message to the caller's transaction (never commits); returns it for its event_id.
 
-    A message that replaces the previous one of its kind (see events.POLICIES) also marks
-    that one superseded if it is still waiting.
+    `journey_id` may be a booking's `Recipient` instead. A message that replaces the previous
+    one of its kind (see events.POLICIES) also marks that one superseded if it is still waiting.
 
     `params` are the event's numbers (see templates.PARAMS), e.g.
     `enqueue(s, 42, Event.TURN_NOW, "zh", step_id=7, room="3-12", desk=2)`.
@@ -93,9 +101,11 @@ def enqueue(
     lang = language_or_default(language)
     text = render(event, lang, params)
     numbers = {name: str(value) for name, value in check_params(event, params).items()}
+    who = recipient(journey_id)
     message = OutboxMessage(
         event_id=str(uuid.uuid4()),
-        journey_id=journey_id,
+        journey_id=who.journey_id,
+        booking_id=who.booking_id,
         step_id=None if step_id is None else str(step_id),
         event=event.value,
         language=lang,
@@ -119,7 +129,7 @@ def enqueue(
         session.execute(
             sa.update(OutboxMessage)
             .where(
-                OutboxMessage.journey_id == journey_id,
+                of(OutboxMessage, who),
                 OutboxMessage.event == event.value,
                 OutboxMessage.status == Status.PENDING.value,
             )
@@ -127,6 +137,42 @@ def enqueue(
         )
     session.add(message)
     return message
+
+
+def enqueue_at(
+    session: Session,
+    who: Recipient,
+    event: Event,
+    language: str | None,
+    not_before: datetime,
+    *,
+    now: datetime,
+    **params: str,
+) -> OutboxMessage:
+    """`enqueue`, but the message waits until `not_before` (the evening before a booked visit):
+    the dispatcher claims it then, and its time-to-live counts from then."""
+    message = enqueue(session, who, event, language, now=now, **params)
+    due = max(now, not_before)
+    message.expires_at += due - now
+    message.next_attempt_at, message.not_before = due, not_before
+    return message
+
+
+def withdraw(session: Session, who: Recipient, events: Collection[Event], now: datetime) -> int:
+    """Messages of these kinds not sent yet will not be: the booking they were about moved or
+    ended (no "come tomorrow" for a cancelled visit). In the caller's transaction; returns how many."""
+    result = session.execute(
+        sa.update(OutboxMessage)
+        .where(
+            of(OutboxMessage, who),
+            OutboxMessage.event.in_([e.value for e in events]),
+            OutboxMessage.status == Status.PENDING.value,
+            OutboxMessage.lease_until.is_(None) | (OutboxMessage.lease_until <= now),
+        )
+        .values(status=Status.SUPERSEDED.value, finished_at=now),
+        execution_options={"synchronize_session": False},
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -174,7 +220,7 @@ def undelivered(session: Session, journey_ids: Collection[int]) -> list[Delivery
 def _states(rows: Sequence[OutboxMessage]) -> list[DeliveryState]:
     return [
         DeliveryState(
-            journey_id=row.journey_id,
+            journey_id=row.journey_id or 0,  # journey rows only: every caller selects by journey
             event_id=row.event_id,
             event=row.event,
             step_id=row.step_id,

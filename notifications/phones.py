@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
 from notifications.devices import SMS, Device
+from notifications.recipients import Recipient, of, recipient
 
 # E.164, or a mainland mobile number written without +86.
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
@@ -56,11 +57,14 @@ def normalise(phone: str) -> str:
     return digits
 
 
-def register_phone(session: Session, journey_id: int, phone: str, cipher: PhoneCipher) -> Device:
-    """One number per journey: a new one replaces the old (each encryption differs, so the
-    ciphertext cannot be compared)."""
+def register_phone(session: Session, journey_id: int | Recipient, phone: str, cipher: PhoneCipher) -> Device:
+    """One number per journey (or booking): a new one replaces the old (each encryption
+    differs, so the ciphertext cannot be compared)."""
     token = cipher.encrypt(phone)
-    session.execute(sa.delete(Device).where(Device.journey_id == journey_id, Device.channel == SMS))
-    device = Device(journey_id=journey_id, channel=SMS, token=token, platform="sms")
+    who = recipient(journey_id)
+    session.execute(sa.delete(Device).where(of(Device, who), Device.channel == SMS))
+    device = Device(
+        journey_id=who.journey_id, booking_id=who.booking_id, channel=SMS, token=token, platform="sms"
+    )
     session.add(device)
     return device

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from notifications.db import NotificationsBase, UtcDateTime, utcnow
 from notifications.devices import CHANNELS, FCM, SMS, WEBPUSH, WECHAT
+from notifications.recipients import Recipient
 
 # App first, the browser next, then WeChat, and SMS (paid per message) last.
 DEFAULT_ORDER: tuple[str, ...] = (FCM, WEBPUSH, WECHAT, SMS)
@@ -70,6 +71,15 @@ def orders_of(session: Session, journey_ids: Sequence[int], default: Sequence[st
     )
     chosen: dict[int, list[str]] = {journey_id: list(channels) for journey_id, channels in rows}
     return {j: full_order(chosen.get(j) or [], default) for j in journey_ids}
+
+
+def orders_for(
+    session: Session, recipients: Sequence[Recipient], default: Sequence[str]
+) -> dict[Recipient, list[str]]:
+    """Each recipient's full channel order; a booking (no preference recorded before the day)
+    follows the configured order."""
+    journeys = orders_of(session, [r.journey_id for r in recipients if r.journey_id is not None], default)
+    return {r: journeys[r.journey_id] if r.journey_id is not None else list(default) for r in recipients}
 
 
 def full_order(preferred: Sequence[str], default: Sequence[str]) -> list[str]:

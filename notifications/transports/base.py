@@ -22,7 +22,7 @@ class Outgoing:
     address: str  # FCM registration token, phone number, WeChat openid...
     platform: str
     event_id: str
-    journey_id: int
+    journey_id: int | None  # None: a booking's message (booking_id), before the day
     step_id: str | None
     title: str
     body: str
@@ -34,6 +34,7 @@ class Outgoing:
     event: str = ""
     detail: str = ""
     params: Mapping[str, str] = field(default_factory=dict)
+    booking_id: int | None = None
 
     def fields(self) -> dict[str, str]:
         """The values a configured template may name: {title}, {body}, {detail} and the numbers."""
@@ -41,6 +42,8 @@ class Outgoing:
 
     def data(self) -> dict[str, str]:
         """The machine-readable payload: ids only; the phone page fetches the rest."""
+        if self.booking_id is not None:
+            return {"event_id": self.event_id, "booking_id": str(self.booking_id), "step_id": ""}
         return {
             "event_id": self.event_id,
             "journey_id": str(self.journey_id),

@@ -22,9 +22,10 @@ class LogTransport:
     def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
         for message in messages:
             logger.info(
-                "push %s journey=%s step=%s priority=%s ttl=%ss: %s",
+                "push %s journey=%s booking=%s step=%s priority=%s ttl=%ss: %s",
                 message.event_id,
                 message.journey_id,
+                message.booking_id,
                 message.step_id,
                 message.priority.value,
                 message.ttl_seconds,

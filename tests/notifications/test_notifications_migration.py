@@ -12,7 +12,12 @@ from notifications.db import NotificationsBase
 
 VERSIONS = Path(__file__).resolve().parents[2] / "migrations/versions"
 # The migrations that touch only the notifications tables, oldest first.
-MIGRATIONS = ["0002_notifications", "0019_notification_channels", "0021_outbox_request_id"]
+MIGRATIONS = [
+    "0002_notifications",
+    "0019_notification_channels",
+    "0021_outbox_request_id",
+    "0023_booking_messages",
+]
 
 
 def load_migration(name: str):

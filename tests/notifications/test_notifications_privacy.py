@@ -16,7 +16,13 @@ from notifications.templates import PARAMS, ROOM_NUMBER, Param, check_params, re
 from notifications.transports.fcm import FcmTransport
 from tests.notifications.fake_fcm import FakeFcm
 
-SAMPLE = {Param.ROOM: "3-12", Param.NUMBER: 7}
+SAMPLE: dict[Param, int | str] = {
+    Param.ROOM: "3-12",
+    Param.NUMBER: 7,
+    Param.DAY: "2026-12-01",
+    Param.TIME: "08:30",
+    Param.LINK: "https://carepath.test/b/bk_5_" + "A" * 43,
+}
 
 
 def sample_params(event: Event) -> dict[str, int | str]:
@@ -102,10 +108,39 @@ def test_a_room_is_never_a_word(room: str) -> None:
     number=st.integers(min_value=0, max_value=10_000),
 )
 def test_every_event_renders_in_every_language(event: Event, language: str | None, number: int) -> None:
-    params = {n: ("12-3" if k is Param.ROOM else number) for n, k in PARAMS[event].items()}
+    numbers: dict[Param, int | str] = {Param.ROOM: "12-3", Param.NUMBER: number}
+    params = {n: numbers.get(k, SAMPLE[k]) for n, k in PARAMS[event].items()}
     text = render(event, language, params)
     assert text.title and text.body and text.detail
     assert "{" not in text.detail
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"link": "https://carepath.test/b/bk_5_" + "A" * 42},  # not a whole token
+        {"link": "https://carepath.test/b/bk_5_" + "A" * 43 + "?exam=colonoscopy"},
+        {"link": "https://carepath.test/oncology/b/bk_5_" + "A" * 43 + " Li Lei"},
+        {"link": "Colonoscopy at https://carepath.test/b/bk_5_" + "A" * 43},
+    ],
+)
+def test_a_booking_link_is_only_a_link(params: dict[str, object]) -> None:
+    with pytest.raises(ValueError):
+        check_params(Event.BOOKING_MISSED, params)
+
+
+def test_the_evening_before_says_what_to_do_in_the_patients_language() -> None:
+    params = {"day": "2026-12-01", "start": "08:00", "end": "08:30", "fasting_from": "22:00"}
+    assert render(Event.BOOKING_PREPARE, "en", params).detail == (
+        "Nothing to eat after 22:00 the evening before; plain water is fine. "
+        "Tomorrow, 2026-12-01: arrive between 08:00 and 08:30."
+    )
+    drink = {"day": "2026-12-01", "start": "13:00", "end": "13:30", "water_at": "12:20"}
+    assert render(Event.BOOKING_PREPARE, "zh-CN", drink).detail == (
+        "请于12:20饮水约1升，检查前请勿排尿。明天（2026-12-01）请于13:00至13:30之间到达。"
+    )
+    with pytest.raises(ValueError):
+        render(Event.BOOKING_PREPARE, "en", {**params, "water_at": "drink before the MRI"})
 
 
 def test_enqueue_only_adds_to_the_session_and_stamps_the_time_to_live() -> None:
