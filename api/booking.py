@@ -1,16 +1,18 @@
 """Bookings before the visit day: reception offers days, books, takes payment, cancels and
-rebooks; the patient does the same from their own link (`/booking-links/<token>`)."""
+rebooks; the patient does the same from their own link (`/booking-links/<token>`). Each change
+is told to the patient's phone (navigation/booking/messages.py) in the same transaction."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import Response, current_app, g
+from flask import Response, current_app, g, has_request_context, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import access
 from api.auth import BEARER
+from api.background import phone_key
 from api.booking_schemas import (
     BookingOutSchema,
     BookInSchema,
@@ -21,14 +23,16 @@ from api.booking_schemas import (
 )
 from api.context import commit, now
 from api.extensions import db
-from navigation.booking import service
+from navigation.booking import messages, service
 from navigation.booking.calendar import booking_calendar
 from navigation.booking.engine import Offer
-from navigation.booking.links import booking_for_token
+from navigation.booking.links import booking_for_token, booking_page
 from navigation.booking.rules import BookingRules
 from navigation.checkin import PatientDetails
-from navigation.errors import NotFound
+from navigation.errors import DomainError, NotFound
 from navigation.models import Booking, Role, Site
+from notifications import PhoneCipher, Recipient, register_phone
+from notifications.phones import normalise
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Bookings before the visit day")
 BOOKING_ID = "<int(max=2147483647):booking_id>"
@@ -56,6 +60,20 @@ def _moves(booking: Booking, from_day: date | None) -> dict:
     return _offers(
         site, service.offer(db.session, site, booking.orders, now(), rules(), from_day, booking.id)
     )
+
+
+def page_link(booking: Booking) -> str:
+    """The patient's booking page, as their messages link to it (CAREPATH_PUBLIC_URL; a job
+    outside any request has nothing else to go by)."""
+    base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
+    return booking_page(base, current_app.config["SECRET_KEY"], booking)
+
+
+def _checked_phone(phone: str | None) -> str | None:
+    try:
+        return None if phone is None else normalise(phone)
+    except ValueError as exc:
+        raise DomainError(str(exc), field="phone") from exc
 
 
 def _linked(token: str) -> Booking:
@@ -88,8 +106,10 @@ class Bookings(MethodView):
     @blp.response(201, BookingOutSchema)
     def post(self, body: dict):
         """Book the offer whose first visit is on `day`: its capacity is held (until paid, where
-        payment comes first). A visit already booked answers 409; a past day or today 422."""
+        payment comes first). A visit already booked answers 409; a past day or today 422.
+        With `phone`, the patient is told by SMS (booked, the evening before, on the day)."""
         site = g.scope.named(body["site"])
+        phone = _checked_phone(body["phone"])
         booking = service.book(
             db.session,
             site=site,
@@ -101,6 +121,11 @@ class Bookings(MethodView):
             now=now(),
             rules=rules(),
         )
+        if phone is not None:
+            register_phone(
+                db.session, Recipient(booking_id=booking.id), phone, PhoneCipher(phone_key(current_app))
+            )
+        messages.confirmed(db.session, booking, site, page_link(booking), now())
         commit()
         return booking
 
@@ -134,6 +159,8 @@ class BookingPayment(MethodView):
     def post(self, booking_id: int):
         """Paid within the hold: the booking is confirmed (409 once the hold has expired)."""
         booking = service.pay(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
+        site = db.session.get_one(Site, booking.site_id)
+        messages.confirmed(db.session, booking, site, page_link(booking), now())
         commit()
         return booking
 
@@ -146,6 +173,7 @@ class BookingCancel(MethodView):
     def post(self, booking_id: int):
         """Cancel: the capacity is free for the next offer at once."""
         booking = service.cancel(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
+        messages.cancelled(db.session, booking, now())
         commit()
         return booking
 
@@ -161,6 +189,7 @@ class BookingRebook(MethodView):
         booking = db.session.get_one(Booking, booking_id)
         site = db.session.get_one(Site, booking.site_id)
         service.rebook(db.session, site, booking, body["day"], g.staff, now(), rules())
+        messages.moved(db.session, booking, site, page_link(booking), now())
         commit()
         return booking
 
@@ -194,6 +223,7 @@ class BookingLinkCancel(MethodView):
     def post(self, booking_token: str):
         """The patient cancels; the capacity is free at once."""
         booking = service.cancel(db.session, _linked(booking_token), None, now())
+        messages.cancelled(db.session, booking, now())
         commit()
         return booking
 
@@ -208,6 +238,7 @@ class BookingLinkRebook(MethodView):
         booking = _linked(booking_token)
         site = db.session.get_one(Site, booking.site_id)
         service.rebook(db.session, site, booking, body["day"], None, now(), rules())
+        messages.moved(db.session, booking, site, page_link(booking), now())
         commit()
         return booking
 

@@ -33,6 +33,11 @@ class BookInSchema(Schema):
     patient = fields.Nested(PatientInSchema, required=True)
     orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
     day = fields.Date(required=True, metadata={"description": "The day of an offer's first visit"})
+    phone = fields.String(
+        load_default=None,
+        validate=validate.Length(min=5, max=32),
+        metadata={"description": "Mobile number for the booking's SMS (stored encrypted, never shown back)"},
+    )
 
 
 class RebookInSchema(Schema):

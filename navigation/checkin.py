@@ -110,7 +110,8 @@ def check_in(
         for code in dict.fromkeys(order_codes)
     )
     _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
-    hint = arrive(session, site.id, visit_number, now.astimezone(ZoneInfo(site.timezone)).date(), now)
+    day = now.astimezone(ZoneInfo(site.timezone)).date()
+    hint = arrive(session, site.id, visit_number, day, now, journey.id)
     moved = planning.plan_journey(session, journey, now, hint)
     refresh_readiness(journey, now)  # after planning: a step that cannot happen today holds back no meal
     progress.started(session, journey, now)

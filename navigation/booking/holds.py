@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from navigation.booking.rules import BookingRules
 from navigation.models import Booking, BookingStatus, BookingVisit
 from navigation.sequencing.model import Placement
+from notifications import Recipient, withdraw
+from notifications.devices import copy_addresses
+from notifications.events import BOOKING_REMINDERS
 
 MOVED_MIN = 15  # a planned time moved further than this from the booking is pushed to the patient
 
@@ -38,10 +41,11 @@ def todays_holds(session: Session, site_id: int, day: date, now: datetime) -> li
 
 
 def arrive(
-    session: Session, site_id: int, visit_number: str, day: date, now: datetime
+    session: Session, site_id: int, visit_number: str, day: date, now: datetime, journey_id: int
 ) -> dict[str, Placement]:
     """The booked patient checks in: the booking ends as arrived and its times for today (step
-    key -> placement) become the hint. No booking for today: nothing."""
+    key -> placement) become the hint, and the phone the booking reached is the journey's too
+    (results ready, come back at). No booking for today: nothing."""
     found = session.execute(
         sa.select(Booking, BookingVisit)
         .join(BookingVisit, BookingVisit.booking_id == Booking.id)
@@ -55,8 +59,11 @@ def arrive(
     if found is None:
         return {}
     booking, visit = found
-    if visit.id == booking.visits[-1].id:  # the last day: nothing more to hold
+    booked = Recipient(booking_id=booking.id)
+    copy_addresses(session, booked, Recipient(journey_id=journey_id))
+    if visit.id == booking.visits[-1].id:  # the last day: nothing more to hold, or to remind of
         booking.status, booking.ended_at = BookingStatus.ARRIVED, now
+        withdraw(session, booked, BOOKING_REMINDERS, now)
     session.flush()
     return {
         s["key"]: Placement("", s["key"], s["room"], s["station"], s["start"], s["end"]) for s in visit.steps

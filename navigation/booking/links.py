@@ -13,11 +13,18 @@ from sqlalchemy.orm import Session
 from navigation.models import Booking
 
 TOKEN_PATTERN = re.compile(r"^bk_(\d{1,18})_([A-Za-z0-9_-]{43})$")
+PAGE = "/b/"  # the patient's booking page: /b/<token> (what the messages link to)
 
 
 def booking_token(secret: str, booking: Booking) -> str:
     mac = hmac.new(secret.encode(), f"booking:{booking.id}:{booking.token_salt}".encode(), hashlib.sha256)
     return f"bk_{booking.id}_{base64.urlsafe_b64encode(mac.digest()).decode().rstrip('=')}"
+
+
+def booking_page(base_url: str, secret: str, booking: Booking) -> str:
+    """The link the patient's messages carry: their page, where they read, move or cancel the
+    booking and take its calendar file."""
+    return f"{base_url.rstrip('/')}{PAGE}{booking_token(secret, booking)}"
 
 
 def booking_for_token(session: Session, secret: str, token: str) -> Booking | None:

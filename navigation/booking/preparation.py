@@ -1,33 +1,33 @@
 """What a booked patient is told to do before the visit, in Chinese and English.
 
 Only times and what to do: no exam names or diagnoses, so the lines can go into a calendar,
-a push message or a lock screen.
+a push message or a lock screen. The sentences are the notifications' own (the evening
+before, the same lines are pushed: navigation/booking/messages.py).
 """
 
 from __future__ import annotations
 
 from navigation.models import BookingVisit, Site
 from navigation.sequencing.prepare import hhmm
+from notifications.templates import PREPARE_LINES
+
+FASTING_FROM = "22:00"  # the booking engine plans fasting visits as fasting since then
+
+
+def preparation_times(visit: BookingVisit) -> dict[str, str]:
+    """When the patient stops eating and when they drink for a full-bladder scan, if they do."""
+    times: dict[str, str] = {}
+    if any(s.get("fasting") for s in visit.steps):
+        times["fasting_from"] = FASTING_FROM
+    water = next((s for s in visit.steps if s["kind"] == "water"), None)
+    if water is not None:
+        times["water_at"] = hhmm(water["start"])
+    return times
 
 
 def preparation(visit: BookingVisit, site: Site) -> list[dict[str, str]]:
-    lines: list[dict[str, str]] = []
-    if any(s.get("fasting") for s in visit.steps):
-        lines.append(
-            {
-                "en": "Nothing to eat after 22:00 the evening before; plain water is fine.",
-                "zh": "检查前一天22:00后请勿进食，可以喝白开水。",
-            }
-        )
-    water = next((s for s in visit.steps if s["kind"] == "water"), None)
-    if water is not None:
-        at = hhmm(water["start"])
-        lines.append(
-            {
-                "en": f"At {at}, drink 1 litre of water and do not empty your bladder until the scan.",
-                "zh": f"请于{at}饮水约1升，检查前请勿排尿。",
-            }
-        )
+    times = preparation_times(visit)
+    lines = [{lang: PREPARE_LINES[name][lang].format(**times) for lang in ("en", "zh")} for name in times]
     start, end = site.hhmm(visit.window_start), site.hhmm(visit.window_end)
     lines.append(
         {

@@ -252,17 +252,41 @@ def rebook(
 
 def release_missed(session: Session, site: Site, now: datetime, rules: BookingRules) -> list[Booking]:
     """Unpaid holds past their time expire; windows missed by more than the grace become no-shows.
-    Their capacity is free from now on; the caller commits (and tells the patients)."""
-    grace = timedelta(minutes=rules.no_show_grace_min)
-    ended: list[Booking] = []
-    for booking in session.scalars(
-        sa.select(Booking).where(Booking.site_id == site.id, Booking.status.in_(ACTIVE))
-    ):
-        before = booking.status
-        _refresh_status(booking, now)
-        missed = any(v.window_end + grace < now for v in booking.visits[:1])
-        if booking.status == BookingStatus.BOOKED and missed:
-            booking.status, booking.ended_at = BookingStatus.NO_SHOW, now
-        if booking.status != before:
-            ended.append(booking)
-    return ended
+    Their capacity is free from now on; the caller commits (and tells the patients).
+
+    Several workers may run this at once: each returns only the bookings it released itself."""
+    return [booking for booking in overdue(session, site, now, rules) if release(session, booking, now)]
+
+
+def overdue(session: Session, site: Site, now: datetime, rules: BookingRules) -> list[Booking]:
+    """Unpaid holds past their time, and bookings whose first window was missed by more than the
+    grace by a patient who has not checked in."""
+    cutoff = now - timedelta(minutes=rules.no_show_grace_min)
+    checked_in = sa.select(Journey.id).where(
+        Journey.site_id == Booking.site_id, Journey.visit_number == Booking.visit_number
+    )
+    # The first visit is the earliest: a booking any of whose windows passed missed the first.
+    missed = sa.and_(
+        Booking.status == BookingStatus.BOOKED,
+        Booking.id.in_(sa.select(BookingVisit.booking_id).where(BookingVisit.window_end < cutoff)),
+        ~checked_in.exists(),
+    )
+    unpaid = sa.and_(Booking.status == BookingStatus.HELD, Booking.hold_expires_at <= now)
+    query = sa.select(Booking).where(Booking.site_id == site.id, sa.or_(unpaid, missed)).order_by(Booking.id)
+    return list(session.scalars(query))
+
+
+def release(session: Session, booking: Booking, now: datetime) -> bool:
+    """End an overdue booking (expired, or no-show) by a conditional update: of several workers
+    that found it, exactly one gets True (and tells the patient)."""
+    before = booking.status
+    if before == BookingStatus.HELD:
+        values = {"status": BookingStatus.EXPIRED, "ended_at": booking.hold_expires_at}
+    else:
+        values = {"status": BookingStatus.NO_SHOW, "ended_at": now}
+    won = session.execute(
+        sa.update(Booking).where(Booking.id == booking.id, Booking.status == before).values(**values),
+        execution_options={"synchronize_session": False},
+    ).rowcount  # type: ignore[attr-defined]
+    session.refresh(booking)  # what the database holds now: this worker's change, or another's
+    return bool(won)
