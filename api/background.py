@@ -74,8 +74,9 @@ def _start_inprocess_dispatcher() -> None:
 
 
 class PlanImprover:
-    """A thread that asks, every half minute, whether a site's plan is due for improvement
-    (and, in the demo, which results are out); each round also forgets expired idempotency keys."""
+    """A thread that asks, every half minute, whether a site's plan is due for improvement,
+    which bookings' windows were missed or holds ran out (and, in the demo, which results are
+    out); each round also forgets expired idempotency keys."""
 
     POLL_SECONDS = 30.0
 
@@ -94,13 +95,20 @@ class PlanImprover:
             self.thread.join(timeout)
 
     def run_once(self) -> dict[str, str]:
-        from api.jobs import forget_expired_keys, improve_due_sites, release_demo_results
+        from api.jobs import (
+            forget_expired_keys,
+            improve_due_sites,
+            release_demo_results,
+            release_missed_bookings,
+        )
 
         with self.app.app_context():
             try:
                 forget_expired_keys()
                 if self.app.config.get("DEMO_RESULTS"):
                     release_demo_results()
+                for site, count in release_missed_bookings().items():
+                    logger.info("bookings at %s: %d missed or unpaid released", site, count)
                 return improve_due_sites(self.app.config["IMPROVE_EVERY"], self.app.config["IMPROVE_SECONDS"])
             finally:
                 db.session.remove()

@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup
 
 # The command's name -> "module:attribute" of its click command or group. Add new commands here.
 COMMANDS = {
+    "bookings": "api.commands.bookings:bookings_group",
     "codes": "api.commands.codes:codes_group",
     "demo": "api.commands.demo:demo_command",
     "hl7": "api.commands.hl7:hl7_group",

@@ -1,5 +1,6 @@
 """Background jobs that need the app (database, broker): run by the background improver
-(`api.background`), by `carepath worker`, or from the CLI. Each opens its own app context
+(`api.background`: in the serving process without Redis, in `carepath worker` with it), or
+from the CLI. Each opens its own app context
 when called without one, so a worker process needs no request."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import current_app, has_app_context
 
 from api.extensions import db
 from navigation import idempotency, planning, progress, routing
+from navigation.booking import messages, service
 from navigation.models import Journey, JourneyStatus, Site, utcnow
 from navigation.planning import Improvement
 from navigation.results import release_due_results
@@ -68,6 +70,29 @@ def improve_due_sites(every: timedelta, seconds: float) -> dict[str, str]:
         result = improvement.result
         outcome[code] = f"cost {result.cost_before} -> {result.cost_after}, {len(improvement.moved)} told"
     return outcome
+
+
+def release_missed_bookings() -> dict[str, int]:
+    """Every site's overdue bookings end (no-show, or unpaid hold expired) and each patient is
+    told once, with the link to choose a new window. Safe in any number of processes at once
+    (service.release: a conditional update). Returns how many ended, per site with any."""
+    from api.booking import page_link, rules
+
+    now = current_app.config.get("CLOCK", utcnow)()
+    released: dict[str, int] = {}
+    for site in db.session.scalars(sa.select(Site).order_by(Site.code)).all():
+        try:
+            ended = service.release_missed(db.session, site, now, rules())
+            for booking in ended:
+                messages.released(db.session, booking, page_link(booking), now)
+            db.session.commit()
+        except Exception:  # one site's failure must not stop the others'
+            db.session.rollback()
+            logger.exception("releasing missed bookings at site %s failed", site.code)
+            continue
+        if ended:
+            released[site.code] = len(ended)
+    return released
 
 
 def release_demo_results() -> int:
