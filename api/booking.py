@@ -26,7 +26,7 @@ from api.extensions import db
 from navigation.booking import messages, service
 from navigation.booking.calendar import booking_calendar
 from navigation.booking.engine import Offer
-from navigation.booking.links import booking_for_token, booking_page
+from navigation.booking.links import BookingLinks, booking_for_token, booking_links
 from navigation.booking.rules import BookingRules
 from navigation.checkin import PatientDetails
 from navigation.errors import DomainError, NotFound
@@ -62,11 +62,11 @@ def _moves(booking: Booking, from_day: date | None) -> dict:
     )
 
 
-def page_link(booking: Booking) -> str:
-    """The patient's booking page, as their messages link to it (CAREPATH_PUBLIC_URL; a job
-    outside any request has nothing else to go by)."""
+def links(booking: Booking) -> BookingLinks:
+    """The patient's booking page and calendar file, as their messages link to them
+    (CAREPATH_PUBLIC_URL; a job outside any request has nothing else to go by)."""
     base = current_app.config["PUBLIC_BASE_URL"] or (request.host_url if has_request_context() else "")
-    return booking_page(base, current_app.config["SECRET_KEY"], booking)
+    return booking_links(base, current_app.config["SECRET_KEY"], booking)
 
 
 def _checked_phone(phone: str | None) -> str | None:
@@ -125,7 +125,7 @@ class Bookings(MethodView):
             register_phone(
                 db.session, Recipient(booking_id=booking.id), phone, PhoneCipher(phone_key(current_app))
             )
-        messages.confirmed(db.session, booking, site, page_link(booking), now())
+        messages.confirmed(db.session, booking, site, links(booking), now())
         commit()
         return booking
 
@@ -160,7 +160,7 @@ class BookingPayment(MethodView):
         """Paid within the hold: the booking is confirmed (409 once the hold has expired)."""
         booking = service.pay(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
         site = db.session.get_one(Site, booking.site_id)
-        messages.confirmed(db.session, booking, site, page_link(booking), now())
+        messages.confirmed(db.session, booking, site, links(booking), now())
         commit()
         return booking
 
@@ -189,7 +189,7 @@ class BookingRebook(MethodView):
         booking = db.session.get_one(Booking, booking_id)
         site = db.session.get_one(Site, booking.site_id)
         service.rebook(db.session, site, booking, body["day"], g.staff, now(), rules())
-        messages.moved(db.session, booking, site, page_link(booking), now())
+        messages.moved(db.session, booking, site, links(booking), now())
         commit()
         return booking
 
@@ -238,7 +238,7 @@ class BookingLinkRebook(MethodView):
         booking = _linked(booking_token)
         site = db.session.get_one(Site, booking.site_id)
         service.rebook(db.session, site, booking, body["day"], None, now(), rules())
-        messages.moved(db.session, booking, site, page_link(booking), now())
+        messages.moved(db.session, booking, site, links(booking), now())
         commit()
         return booking
 

@@ -76,7 +76,7 @@ def release_missed_bookings() -> dict[str, int]:
     """Every site's overdue bookings end (no-show, or unpaid hold expired) and each patient is
     told once, with the link to choose a new window. Safe in any number of processes at once
     (service.release: a conditional update). Returns how many ended, per site with any."""
-    from api.booking import page_link, rules
+    from api.booking import links, rules
 
     now = current_app.config.get("CLOCK", utcnow)()
     released: dict[str, int] = {}
@@ -84,7 +84,7 @@ def release_missed_bookings() -> dict[str, int]:
         try:
             ended = service.release_missed(db.session, site, now, rules())
             for booking in ended:
-                messages.released(db.session, booking, page_link(booking), now)
+                messages.released(db.session, booking, links(booking), now)
             db.session.commit()
         except Exception:  # one site's failure must not stop the others'
             db.session.rollback()

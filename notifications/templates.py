@@ -22,9 +22,11 @@ DEFAULT_LANGUAGE = "en"
 
 # "3-12", "12", "B2-104": a building letter at most, never a word.
 ROOM_NUMBER = re.compile(r"^[A-Z]?\d{1,4}(-\d{1,4}){0,2}$")
-# The patient's booking page (navigation/booking/links.py), absolute or not: nothing else.
+# The patient's booking page or its calendar file (navigation/booking/links.py): nothing else.
 BOOKING_LINK = re.compile(
-    r"^(https?://[A-Za-z0-9.-]+(:\d{1,5})?)?(/[A-Za-z0-9._~-]+)*/b/bk_\d{1,18}_[\w-]{43}$", re.A
+    r"^(https?://[A-Za-z0-9.-]+(:\d{1,5})?)?(/[A-Za-z0-9._~-]+)*"
+    r"/(b/bk_\d{1,18}_[\w-]{43}|booking-links/bk_\d{1,18}_[\w-]{43}/calendar\.ics)$",
+    re.A,
 )
 
 
@@ -34,7 +36,7 @@ class Param(Enum):
     WHY = "category of a room pause"
     DAY = "day such as 2026-12-01"
     TIME = "time of day such as 08:30"
-    LINK = "booking link such as https://host/b/bk_1_..."
+    LINK = "booking link such as https://host/b/bk_1_... (or its calendar.ics)"
 
 
 _SHAPES = {
@@ -55,7 +57,13 @@ PARAMS: dict[Event, dict[str, Param]] = {
     Event.REPORT_READY: {},
     Event.JOURNEY_COMPLETE: {},
     Event.JOURNEY_CLOSED: {},
-    Event.BOOKING_CONFIRMED: {"day": Param.DAY, "start": Param.TIME, "end": Param.TIME, "link": Param.LINK},
+    Event.BOOKING_CONFIRMED: {
+        "day": Param.DAY,
+        "start": Param.TIME,
+        "end": Param.TIME,
+        "link": Param.LINK,
+        "calendar": Param.LINK,
+    },
     Event.BOOKING_PREPARE: {"day": Param.DAY, "start": Param.TIME, "end": Param.TIME},
     Event.BOOKING_ARRIVE: {"start": Param.TIME, "end": Param.TIME},
     Event.BOOKING_MOVED: {"day": Param.DAY, "start": Param.TIME, "end": Param.TIME, "link": Param.LINK},
@@ -158,7 +166,7 @@ _DETAIL: dict[str, dict[Event, str]] = {
         Event.REPORT_READY: "A report is ready. Ask at the desk or view it in CarePath.",
         Event.JOURNEY_COMPLETE: "Your visit is complete. Thank you.",
         Event.JOURNEY_CLOSED: "The hospital has closed today's visit. If you did not expect this, please ask at reception.",
-        Event.BOOKING_CONFIRMED: "Booked: arrive on {day} between {start} and {end}. Your booking, calendar file and changes: {link}",
+        Event.BOOKING_CONFIRMED: "Booked: arrive on {day} between {start} and {end}. Your booking and changes: {link} Calendar file: {calendar}",
         Event.BOOKING_PREPARE: "Tomorrow, {day}: arrive between {start} and {end}.",
         Event.BOOKING_ARRIVE: "Today: please arrive between {start} and {end} and check in at reception.",
         Event.BOOKING_MOVED: "Your booking has moved: arrive on {day} between {start} and {end}. Details: {link}",
@@ -176,7 +184,7 @@ _DETAIL: dict[str, dict[Event, str]] = {
         Event.REPORT_READY: "报告已出，可在服务台领取或在 CarePath 查看。",
         Event.JOURNEY_COMPLETE: "您的就诊已完成，谢谢。",
         Event.JOURNEY_CLOSED: "医院已结束您今天的就诊。如有疑问，请到服务台咨询。",
-        Event.BOOKING_CONFIRMED: "预约成功：请于{day} {start}至{end}之间到达。查看预约、加入日历或更改：{link}",
+        Event.BOOKING_CONFIRMED: "预约成功：请于{day} {start}至{end}之间到达。查看或更改预约：{link} 加入日历：{calendar}",
         Event.BOOKING_PREPARE: "明天（{day}）请于{start}至{end}之间到达。",
         Event.BOOKING_ARRIVE: "今天请于{start}至{end}之间到达，并到服务台报到。",
         Event.BOOKING_MOVED: "您的预约已改期：请于{day} {start}至{end}之间到达。详情：{link}",

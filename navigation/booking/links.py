@@ -7,13 +7,24 @@ import base64
 import hashlib
 import hmac
 import re
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from navigation.models import Booking
 
 TOKEN_PATTERN = re.compile(r"^bk_(\d{1,18})_([A-Za-z0-9_-]{43})$")
-PAGE = "/b/"  # the patient's booking page: /b/<token> (what the messages link to)
+PAGE = "/b/{token}"  # the patient's booking page (what the messages link to)
+CALENDAR = "/api/v1/booking-links/{token}/calendar.ics"  # api/booking.py: BookingCalendar
+
+
+@dataclass(frozen=True)
+class BookingLinks:
+    """What the patient's messages link to: their page, where they read, move or cancel the
+    booking, and its calendar file."""
+
+    page: str
+    calendar: str
 
 
 def booking_token(secret: str, booking: Booking) -> str:
@@ -21,10 +32,9 @@ def booking_token(secret: str, booking: Booking) -> str:
     return f"bk_{booking.id}_{base64.urlsafe_b64encode(mac.digest()).decode().rstrip('=')}"
 
 
-def booking_page(base_url: str, secret: str, booking: Booking) -> str:
-    """The link the patient's messages carry: their page, where they read, move or cancel the
-    booking and take its calendar file."""
-    return f"{base_url.rstrip('/')}{PAGE}{booking_token(secret, booking)}"
+def booking_links(base_url: str, secret: str, booking: Booking) -> BookingLinks:
+    base, token = base_url.rstrip("/"), booking_token(secret, booking)
+    return BookingLinks(base + PAGE.format(token=token), base + CALENDAR.format(token=token))
 
 
 def booking_for_token(session: Session, secret: str, token: str) -> Booking | None:

@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from navigation.aftercommit import defer
+from navigation.booking.links import BookingLinks
 from navigation.booking.preparation import preparation_times
 from navigation.booking.service import at
 from navigation.models import Booking, BookingStatus, BookingVisit, Site
@@ -30,19 +31,25 @@ def recipient(booking: Booking) -> Recipient:
     return Recipient(booking_id=booking.id)
 
 
-def confirmed(session: Session, booking: Booking, site: Site, link: str, now: datetime) -> None:
+def confirmed(session: Session, booking: Booking, site: Site, links: BookingLinks, now: datetime) -> None:
     """The booking holds its capacity for good (booked, or paid within the hold)."""
     if booking.status == BookingStatus.BOOKED:
         first = _window(site, booking.visits[0])
-        _send(session, booking, Event.BOOKING_CONFIRMED, now, {**first, "link": link})
+        _send(
+            session,
+            booking,
+            Event.BOOKING_CONFIRMED,
+            now,
+            {**first, "link": links.page, "calendar": links.calendar},
+        )
         _schedule(session, booking, site, now)
 
 
-def moved(session: Session, booking: Booking, site: Site, link: str, now: datetime) -> None:
+def moved(session: Session, booking: Booking, site: Site, links: BookingLinks, now: datetime) -> None:
     withdraw(session, recipient(booking), BOOKING_REMINDERS, now)
     if booking.status == BookingStatus.BOOKED:
         first = _window(site, booking.visits[0])
-        _send(session, booking, Event.BOOKING_MOVED, now, {**first, "link": link})
+        _send(session, booking, Event.BOOKING_MOVED, now, {**first, "link": links.page})
         _schedule(session, booking, site, now)
 
 
@@ -51,11 +58,11 @@ def cancelled(session: Session, booking: Booking, now: datetime) -> None:
     _send(session, booking, Event.BOOKING_CANCELLED, now, {"day": booking.visits[0].day.isoformat()})
 
 
-def released(session: Session, booking: Booking, link: str, now: datetime) -> None:
+def released(session: Session, booking: Booking, links: BookingLinks, now: datetime) -> None:
     """A missed window (with the link to choose a new one) or an unpaid hold that ran out."""
     withdraw(session, recipient(booking), BOOKING_REMINDERS, now)
     if booking.status == BookingStatus.NO_SHOW:
-        _send(session, booking, Event.BOOKING_MISSED, now, {"link": link})
+        _send(session, booking, Event.BOOKING_MISSED, now, {"link": links.page})
     elif booking.status == BookingStatus.EXPIRED:
         _send(session, booking, Event.BOOKING_EXPIRED, now, {})
 

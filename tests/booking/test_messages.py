@@ -29,7 +29,10 @@ PHONE = "+8613800138000"
 NAME = "Zhou Yuting"
 # One approved template per message, each filled with what the hospital chose to show.
 TEMPLATES = {
-    "booking_confirmed": {"template_id": "200001", "params": ["{day}", "{start}", "{end}", "{link}"]},
+    "booking_confirmed": {
+        "template_id": "200001",
+        "params": ["{day}", "{start}", "{end}", "{link}", "{calendar}"],
+    },
     "booking_prepare": {"template_id": "200002", "params": ["{detail}"]},
     "booking_arrive": {"template_id": "200003", "params": ["{start}", "{end}"]},
     "booking_moved": {"template_id": "200004", "params": ["{day}", "{start}", "{link}"]},
@@ -107,9 +110,11 @@ def test_booked_the_evening_before_and_on_the_day_the_phone_is_told_when_and_not
     window = [start.strftime("%H:%M"), end.strftime("%H:%M")]
     water = next(s for s in visit["steps"] if s["kind"] == "water")
 
-    [(kind, (day, *times, link))] = phone.new_texts()
+    [(kind, (day, *times, link, calendar))] = phone.new_texts()
     assert kind == "booking_confirmed" and day == visit["day"] and times == window
     assert client.get(link_path(link)).json["status"] == "booked"  # the link opens their booking
+    ics = client.get(calendar.removeprefix("https://carepath.test"))
+    assert ics.status_code == 200 and ics.mimetype == "text/calendar"
 
     evening = datetime.combine(start.date() - timedelta(days=1), datetime.min.time(), SHANGHAI)
     clock.now = evening + timedelta(hours=17, minutes=59)
@@ -134,7 +139,7 @@ def test_booked_the_evening_before_and_on_the_day_the_phone_is_told_when_and_not
 def test_a_move_or_a_cancellation_replaces_what_was_waiting(client, reception, clock, phone) -> None:
     booked = book(client, reception, ["ECG"], "VB-MOVE")
     first = booked["visits"][0]
-    [(kind, (_, _, _, link))] = phone.new_texts()
+    [(kind, (_, _, _, link, _))] = phone.new_texts()
     later = (local(first["window_start"]).date() + timedelta(days=3)).isoformat()
     other = client.get(f"{link_path(link)}/offers", query_string={"from": later}).json["offers"][0]
     moved = client.post(f"{link_path(link)}/rebook", json={"day": other["visits"][0]["day"]})
