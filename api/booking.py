@@ -21,6 +21,7 @@ from api.booking_schemas import (
     OffersOutSchema,
     RebookInSchema,
 )
+from api.channels import PhoneSchema
 from api.context import commit, now
 from api.extensions import db
 from navigation.booking import messages, service
@@ -32,7 +33,6 @@ from navigation.checkin import PatientDetails
 from navigation.errors import DomainError, NotFound
 from navigation.models import Booking, Role, Site
 from notifications import PhoneCipher, Recipient, register_phone
-from notifications.phones import normalise
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Bookings before the visit day")
 BOOKING_ID = "<int(max=2147483647):booking_id>"
@@ -69,9 +69,13 @@ def links(booking: Booking) -> BookingLinks:
     return booking_links(base, current_app.config["SECRET_KEY"], booking)
 
 
-def _checked_phone(phone: str | None) -> str | None:
+def _register_phone(booking: Booking, phone: str) -> None:
+    """Stored encrypted, never shown back; an invalid number is a 422 on `phone` (the request's
+    transaction, booking included, is not committed)."""
     try:
-        return None if phone is None else normalise(phone)
+        register_phone(
+            db.session, Recipient(booking_id=booking.id), phone, PhoneCipher(phone_key(current_app))
+        )
     except ValueError as exc:
         raise DomainError(str(exc), field="phone") from exc
 
@@ -109,7 +113,6 @@ class Bookings(MethodView):
         payment comes first). A visit already booked answers 409; a past day or today 422.
         With `phone`, the patient is told by SMS (booked, the evening before, on the day)."""
         site = g.scope.named(body["site"])
-        phone = _checked_phone(body["phone"])
         booking = service.book(
             db.session,
             site=site,
@@ -121,10 +124,8 @@ class Bookings(MethodView):
             now=now(),
             rules=rules(),
         )
-        if phone is not None:
-            register_phone(
-                db.session, Recipient(booking_id=booking.id), phone, PhoneCipher(phone_key(current_app))
-            )
+        if body["phone"] is not None:
+            _register_phone(booking, body["phone"])
         messages.confirmed(db.session, booking, site, links(booking), now())
         commit()
         return booking
@@ -149,6 +150,19 @@ class BookingMoves(MethodView):
     def get(self, args: dict, booking_id: int):
         """Other days the booking could move to, for the desk's rebook."""
         return _moves(db.session.get_one(Booking, booking_id), args["from_day"])
+
+
+@blp.route(f"/bookings/{BOOKING_ID}/phone")
+class BookingPhone(MethodView):
+    @blp.doc(security=BEARER)
+    @access.staff(*DESK)
+    @blp.arguments(PhoneSchema)
+    @blp.response(204)
+    def put(self, body: dict, booking_id: int):
+        """The number the booking's SMS go to, for a patient booked without one (or a new
+        number): the messages still to come reach it."""
+        _register_phone(db.session.get_one(Booking, booking_id), body["phone"])
+        commit()
 
 
 @blp.route(f"/bookings/{BOOKING_ID}/pay")

@@ -71,14 +71,16 @@ def phone(app, session, clock, monkeypatch):
         reached.transport.close()
 
 
-def book(client, reception, codes: list[str], visit: str, mrn: str = "MRN-BK7", **extra) -> dict:
+def book(client, reception, codes: list[str], visit: str, mrn: str = "MRN-BK7", phone=PHONE) -> dict:
     orders = [{"code": c} for c in codes]
     offered = client.post("/api/v1/booking-offers", json={"orders": orders}, headers=reception)
     assert offered.status_code == 200, offered.json
     day = offered.json["offers"][0]["visits"][0]["day"]
     patient = {"mrn": mrn, "name": NAME, "language": "zh", "mobility": "walking"}
-    body = {"visit_number": visit, "patient": patient, "orders": orders, "day": day, "phone": PHONE, **extra}
-    booked = client.post("/api/v1/bookings", json=body, headers=reception)
+    body = {"visit_number": visit, "patient": patient, "orders": orders, "day": day}
+    booked = client.post(
+        "/api/v1/bookings", json={**body, "phone": phone} if phone else body, headers=reception
+    )
     assert booked.status_code == 201, booked.json
     return booked.json
 
@@ -159,6 +161,19 @@ def test_a_move_or_a_cancellation_replaces_what_was_waiting(client, reception, c
     assert phone.new_texts() == [("booking_cancelled", [new["day"]])]
     clock.now = local(new["window_start"])
     assert phone.new_texts() == []  # no "arrive" for a cancelled visit
+
+
+def test_a_number_given_after_booking_gets_the_messages_still_to_come(
+    client, reception, clock, phone
+) -> None:
+    booked = book(client, reception, ["ECG"], "VB-LATE", phone=None)
+    assert phone.new_texts() == []  # nobody to tell yet
+    url = f"/api/v1/bookings/{booked['id']}/phone"
+    bad = client.put(url, json={"phone": "call me maybe"}, headers=reception)
+    assert bad.status_code == 422 and "phone" in bad.json["errors"]["json"]
+    assert client.put(url, json={"phone": "138 0013 8000"}, headers=reception).status_code == 204
+    clock.now = local(booked["visits"][0]["window_start"]) - timedelta(minutes=60)
+    assert [kind for kind, _ in phone.new_texts()] == ["booking_arrive"]
 
 
 def test_a_missed_window_releases_the_capacity_and_the_patient_is_told_once_by_two_runners(
