@@ -3,6 +3,7 @@
 import importlib.util
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -42,4 +43,25 @@ def test_upgrade_matches_the_models_and_downgrade_removes_them(tmp_path: Path) -
             for migration in reversed(migrations):
                 migration.downgrade()
         assert sa.inspect(connection).get_table_names() == []
+    engine.dispose()
+
+
+def test_a_row_names_a_journey_or_a_booking_never_both_nor_neither(tmp_path: Path) -> None:
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'migrated.db'}")
+    with engine.begin() as connection:
+        context = MigrationContext.configure(connection)
+        with Operations.context(context):
+            for name in MIGRATIONS:
+                load_migration(name).upgrade()
+    device = (
+        "INSERT INTO notification_devices (journey_id, booking_id, channel, token, platform, registered_at) "
+    )
+    with engine.begin() as connection:
+        connection.execute(sa.text(device + "VALUES (1, NULL, 'sms', 'a', 'sms', '2026-01-01')"))
+        connection.execute(sa.text(device + "VALUES (NULL, 7, 'sms', 'a', 'sms', '2026-01-01')"))
+    for journey, booking in (("1", "7"), ("NULL", "NULL")):
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as connection:
+            connection.execute(
+                sa.text(device + f"VALUES ({journey}, {booking}, 'sms', 'b', 'sms', '2026-01-01')")
+            )
     engine.dispose()
