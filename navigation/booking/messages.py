@@ -2,8 +2,9 @@
 messages (addressed to the booking: there is no journey until check-in).
 
 Booked (or paid, where payment comes first): "booked", with the link to their booking page;
-then, each visit, what to do the evening before (at 18:00, the hospital's time) and when to
-arrive (an hour before the window opens), both waiting in the outbox until then. Moving or
+then, each visit, what to do the evening before (at 18:00, the hospital's time, or at once
+when booked later that evening) and when to arrive (an hour before the window opens), both
+waiting in the outbox until then. Moving or
 cancelling the booking withdraws what was waiting for the old window. A missed window or an
 unpaid hold is told once, by the job that releases them. Only days, times of day and the link
 travel: no name, no exam (notifications.templates refuses anything else).
@@ -71,7 +72,7 @@ def _schedule(session: Session, booking: Booking, site: Site, now: datetime) -> 
     for visit in booking.visits:
         window = _window(site, visit)
         evening = at(site, visit.day - timedelta(days=1), PREPARE_AT_MIN)
-        if evening > now:
+        if now < at(site, visit.day, 0):  # booked after 18:00 the evening before: at once
             prepare = {**window, **preparation_times(visit)}
             _send(session, booking, Event.BOOKING_PREPARE, now, prepare, evening)
         reminder = visit.window_start - timedelta(minutes=ARRIVE_BEFORE_MIN)

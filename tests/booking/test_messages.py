@@ -163,6 +163,18 @@ def test_a_move_or_a_cancellation_replaces_what_was_waiting(client, reception, c
     assert phone.new_texts() == []  # no "arrive" for a cancelled visit
 
 
+def test_booked_after_18_00_the_evening_before_the_patient_is_told_what_to_do_at_once(
+    client, reception, clock, phone
+) -> None:
+    evening = datetime.combine(clock().astimezone(SHANGHAI).date(), datetime.min.time(), SHANGHAI)
+    clock.now = evening + timedelta(hours=19)
+    booked = book(client, reception, ["GLU"], "VB-LATE-EVE")
+    assert booked["visits"][0]["day"] == (evening + timedelta(days=1)).date().isoformat()
+    texts = dict(phone.new_texts())
+    assert sorted(texts) == ["booking_confirmed", "booking_prepare"]
+    assert "22:00后请勿进食" in texts["booking_prepare"][0]
+
+
 def test_a_number_given_after_booking_gets_the_messages_still_to_come(
     client, reception, clock, phone
 ) -> None:
