@@ -17,7 +17,7 @@ MIGRATIONS = [
     "0002_notifications",
     "0019_notification_channels",
     "0021_outbox_request_id",
-    "0023_booking_messages",
+    "0024_booking_messages",
 ]
 
 

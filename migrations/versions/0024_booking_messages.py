@@ -1,8 +1,8 @@
 """booking messages: an outbox row or a device belongs to a journey or, before the day, to a
 booking (exactly one of them), and a message may wait until a time of its own
 
-Revision ID: 0023_booking_messages
-Revises: 0022_status_categories
+Revision ID: 0024_booking_messages
+Revises: 0023_site_places_version
 Create Date: 2026-11-30 14:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-11-30 14:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023_booking_messages"
-down_revision = "0022_status_categories"
+revision = "0024_booking_messages"
+down_revision = "0023_site_places_version"
 branch_labels = None
 depends_on = None
 
