@@ -7,7 +7,7 @@ before, the same lines are pushed: navigation/booking/messages.py).
 
 from __future__ import annotations
 
-from navigation.models import BookingVisit, Site
+from navigation.models import BookingStatus, BookingVisit, Site
 from navigation.sequencing.prepare import hhmm
 from notifications.templates import PREPARE_LINES
 
@@ -29,10 +29,13 @@ def preparation(visit: BookingVisit, site: Site) -> list[dict[str, str]]:
     times = preparation_times(visit)
     lines = [{lang: PREPARE_LINES[name][lang].format(**times) for lang in ("en", "zh")} for name in times]
     start, end = site.hhmm(visit.window_start), site.hhmm(visit.window_end)
-    lines.append(
-        {
-            "en": f"Arrive at {site.name_en} between {start} and {end}; you have already paid.",
-            "zh": f"请于{start}至{end}之间到达{site.name_zh}，费用已缴。",
-        }
-    )
+    arrive = {
+        "en": f"Arrive at {site.name_en} between {start} and {end}",
+        "zh": f"请于{start}至{end}之间到达{site.name_zh}",
+    }
+    booking = visit.booking  # none yet for an offer; held: the booking's status says to pay first
+    if booking is not None and booking.status != BookingStatus.HELD:
+        lines.append({"en": f"{arrive['en']}; you have already paid.", "zh": f"{arrive['zh']}，费用已缴。"})
+    else:
+        lines.append({"en": f"{arrive['en']}.", "zh": f"{arrive['zh']}。"})
     return lines

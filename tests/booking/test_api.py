@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from icalendar import Calendar
 
+from navigation.booking.rules import BookingRules
 from navigation.models import Booking, BookingStatus
 from tests.conftest import check_in_body
 
@@ -74,6 +75,19 @@ def test_a_full_bladder_scan_says_when_to_drink(client, reception) -> None:
     lines = booked["visits"][0]["preparation"]
     assert any(f"At {at}, drink 1 litre of water" in line["en"] for line in lines)
     assert any(f"请于{at}饮水约1升" in line["zh"] for line in lines)
+
+
+def test_a_booking_held_for_payment_never_tells_the_patient_it_is_paid(
+    app, client, reception, monkeypatch
+) -> None:
+    monkeypatch.setitem(app.config, "BOOKING_RULES", BookingRules(payment_first=True))
+    visit = offers(client, reception, [{"code": "ECG"}])["offers"][0]["visits"][0]
+    held = book(client, reception, visit["day"], "VB-HELD", [{"code": "ECG"}]).json
+    assert held["status"] == "held"
+    said = [line[lang] for line in held["visits"][0]["preparation"] for lang in ("en", "zh")]
+    assert not any("paid" in line or "已缴" in line for line in said), said
+    paid = client.post(f"/api/v1/bookings/{held['id']}/pay", headers=reception).json
+    assert any("you have already paid" in line["en"] for line in paid["visits"][0]["preparation"])
 
 
 def test_clear_answers_for_bad_bookings(client, reception, clock) -> None:
