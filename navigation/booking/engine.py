@@ -19,7 +19,16 @@ from navigation.catalog import Catalog
 from navigation.errors import DomainError
 from navigation.sequencing.adapter import patient_from_steps
 from navigation.sequencing.greedy import Timelines, place_in_order
-from navigation.sequencing.model import DayState, Patient, Placement, Plan, Room, Unplaced, WalkingTime
+from navigation.sequencing.model import (
+    DayState,
+    Patient,
+    Placement,
+    Plan,
+    Room,
+    Task,
+    Unplaced,
+    WalkingTime,
+)
 from navigation.sequencing.prepare import initial_order
 from navigation.steps import CATEGORY_RANK, StepPlan, expand_orders
 
@@ -192,32 +201,40 @@ def plan_visit(
     one has not: the search stops at the first window no shorter than the one before.
     """
     state, timelines = book.state, book.timelines
-    order = initial_order(patient)
+    orders = _orders(patient)
     fasting = next((t for t in patient.tasks if t.fasting_hours > 0), None)
     latest = rules.latest_fasting_arrival_min if fasting else rules.latest_arrival_min
-    best: tuple[int, int, list[Placement]] | None = None
+    best: tuple[int, int, list[Placement], int] | None = None
     no_fit: NoFit | None = None
     for arrival in range(rules.first_arrival_min, latest + 1, rules.window_min):
-        placed, unplaced = place_in_order(state, timelines, replace(patient, arrival_min=arrival), order)
-        if unplaced:
-            no_fit = no_fit or _no_fit(patient, unplaced[0])
+        here: tuple[int, int, list[Placement], int] | None = None
+        for i, order in enumerate(orders):
+            placed, unplaced = place_in_order(state, timelines, replace(patient, arrival_min=arrival), order)
+            if unplaced:
+                no_fit = no_fit or _no_fit(patient, unplaced[0])
+                continue
+            if i:
+                placed = _drink_just_before(placed, order[0].key)
+            exams = [p.start for p in placed if p.station >= 0]
+            start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
+            visit = max(p.end for p in placed) - start
+            if here is None or (visit, start) < here[:2]:
+                here = (visit, start, placed, i)
+        if here is None:
             continue
-        exams = [p.start for p in placed if p.station >= 0]
-        start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
-        visit = max(p.end for p in placed) - start
-        if shortest is None and best is not None and visit >= best[0]:
+        if shortest is None and best is not None and here[0] >= best[0]:
             break
-        if best is None or (visit, start) < best[:2]:
-            best = (visit, start, placed)
-        if shortest is not None and visit <= shortest:
+        if best is None or here[:2] < best[:2]:
+            best = here
+        if shortest is not None and here[0] <= shortest:
             break
     if best is None:
         if fasting is not None and no_fit is None:
             return NoFit(next(iter(fasting.exam_codes), None), "fasting exams need a morning window")
         return no_fit or NoFit(None, "no free slot")
-    _, start, placed = best
-    if start != min(p.start for p in placed):
-        placed, _ = place_in_order(state, timelines, replace(patient, arrival_min=start), order)
+    _, start, placed, i = best
+    if i == 0 and start != min(p.start for p in placed):
+        placed, _ = place_in_order(state, timelines, replace(patient, arrival_min=start), orders[0])
     steps = tuple(
         PlannedStep(
             p.task,
@@ -232,6 +249,28 @@ def plan_visit(
         for p in sorted(placed, key=lambda p: (p.start, p.end))
     )
     return VisitOffer(day, codes, start, start + rules.window_min, steps)
+
+
+def _orders(patient: Patient) -> list[list[Task]]:
+    """The rule-keeping order, and for a full-bladder scan also one that drinks first: the
+    patient drinks on the way at the time the evening's message gives, and comes in ready
+    instead of spending the bladder's filling time between rooms."""
+    order = initial_order(patient)
+    water = next((t for t in order if t.kind == "water"), None)
+    if water is None or order[0] is water:
+        return [order]
+    return [order, [water, *(t for t in order if t is not water)]]
+
+
+def _drink_just_before(placed: list[Placement], water: str) -> list[Placement]:
+    """Drinking on the way ends as the first step begins, however late that is: the bladder
+    is full on arrival and holds as long as it can."""
+    drink = next(p for p in placed if p.task == water)
+    first = min(p.start for p in placed if p is not drink)
+    if first <= drink.end:
+        return placed
+    moved = replace(drink, start=first - (drink.end - drink.start), end=first)
+    return [moved if p is drink else p for p in placed]
 
 
 def _no_fit(patient: Patient, unplaced: Unplaced) -> NoFit:

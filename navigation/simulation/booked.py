@@ -5,10 +5,12 @@ calls came in, into the bookable part of the rooms (a share of every hour stays 
 who come without a booking); they paid when booking and fasted from 22:00 as the evening's
 message told them. On the day they aim for the start of their window with a punctuality
 spread of 15 min (one standard deviation, normally distributed; nobody later than the
-window's end); 5 % do not come at all. Their booked times sit in the live plan from the
-start of the day, so walk-in check-ins are planned around them; at check-in the booked
-times are the hint of their plan, and a booking nobody came for is released once its
-window has passed by more than the grace.
+window's end); 5 % do not come at all. Whoever has a full-bladder scan drinks at the time
+the evening's message gave (`booking.preparation`), on the way if that is before they
+arrive. Their booked times sit in the live plan from the start of the day, so walk-in
+check-ins are planned around them; at check-in the booked times are the hint of their plan,
+and a booking nobody came for is released once its window has passed by more than the
+grace.
 """
 
 from __future__ import annotations
@@ -76,8 +78,14 @@ def book_day(scenario: Scenario, share: float, rules: BookingRules | None = None
             continue
         late = random.Random(f"punctuality:{scenario.seed}:{a.patient}").gauss(0, PUNCTUALITY_SD_MIN)
         at = min(held.window_end, round(held.window_start + late))
+        water = next((s.start for s in held.steps if s.kind == "water"), None)
         booked[a.patient] = replace(
-            a, arrival_min=at, last_meal_min=None, fasting_confirmed=True, paid_in_advance=True
+            a,
+            arrival_min=at,
+            last_meal_min=None,
+            fasting_confirmed=True,
+            paid_in_advance=True,
+            drank_water_min=water,
         )
         if a.patient not in no_shows:
             arrivals.append(booked[a.patient])

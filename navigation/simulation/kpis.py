@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 from navigation.sequencing.checks import patient_violations
@@ -24,10 +25,14 @@ def _mean(values: list[float]) -> float:
 
 
 def record_violations(record: PatientRecord, walking: StraightLineWalking) -> list[str]:
-    """Broken rules in what was executed, at the simulated (unrounded) times."""
-    found = patient_violations(
-        record.patient, record.steps, walking, record.not_done.keys(), check_walking=False
-    )
+    """Broken rules in what was executed, at the simulated (unrounded) times.
+
+    Water drunk on the way, as the preparation message said, is the one step begun before
+    arriving."""
+    patient = record.patient
+    if record.drank_water_at is not None:
+        patient = replace(patient, arrival_min=min(patient.arrival_min, math.floor(record.drank_water_at)))
+    found = patient_violations(patient, record.steps, walking, record.not_done.keys(), check_walking=False)
     return [f"{v.task}: {v.rule} ({v.detail})" for v in found]
 
 
@@ -88,7 +93,7 @@ def kpis(result: DayResult, walking: StraightLineWalking) -> dict[str, Any]:
         minutes = record.stay
         if not record.steps and minutes <= 0:
             continue
-        busy = sum(s.end - s.start for s in record.steps)
+        busy = sum(max(0.0, s.end - max(s.start, record.arrival)) for s in record.steps)  # on site
         stay.append(minutes)
         on_site.append(record.time_on_site)
         visits.append(record.visits)

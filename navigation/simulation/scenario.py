@@ -42,6 +42,9 @@ class Arrival:
     leaves_after_steps: int | None = None  # a no-show: gone after this many steps
     collects_reports: bool = True  # False: reports go to the patient's phone, no desk visit
     paid_in_advance: bool = False  # paid when booking: no payment step on the day
+    # drank for a full-bladder scan at this minute, wherever they were, as the evening's
+    # message told them: before arriving, the water step is already under way
+    drank_water_min: int | None = None
 
 
 @dataclass(frozen=True)
@@ -128,7 +131,7 @@ def parse_scenario(document: Any) -> Scenario:
         where = f"arrivals.{i}"
         if not isinstance(a, dict) or not a.get("orders"):
             raise ScenarioError(f"{where}: needs 'patient', 'time' and a non-empty 'orders' list")
-        last_meal = a.get("last_meal")
+        last_meal, drank = a.get("last_meal"), a.get("drank_water")
         try:
             mobility = Mobility(a.get("mobility", "walking"))
         except ValueError:
@@ -145,6 +148,7 @@ def parse_scenario(document: Any) -> Scenario:
                 leaves_after_steps=a.get("leaves_after_steps"),
                 collects_reports=_flag(a.get("collects_reports", True), f"{where}.collects_reports"),
                 paid_in_advance=_flag(a.get("paid_in_advance", False), f"{where}.paid_in_advance"),
+                drank_water_min=None if drank is None else _minute(drank, f"{where}.drank_water"),
             )
         )
     pauses = []
@@ -210,6 +214,7 @@ def scenario_document(scenario: Scenario) -> dict[str, Any]:
                 "leaves_after_steps": a.leaves_after_steps,
                 "collects_reports": a.collects_reports,
                 "paid_in_advance": a.paid_in_advance,
+                "drank_water": None if a.drank_water_min is None else hhmm(a.drank_water_min),
             }
             for a in scenario.arrivals
         ],

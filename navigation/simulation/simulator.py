@@ -62,6 +62,7 @@ class PatientRecord:
     left_at: float | None = None  # when the patient went home (None: still inside at day end)
     away_min: float = 0.0  # out of the building while results were being written
     visits: int = 1  # coming back after results counts as another visit
+    drank_water_at: float | None = None  # began drinking for the scan before arriving
 
     @property
     def time_on_site(self) -> float:
@@ -293,7 +294,13 @@ class _Day:
         )
         record = PatientRecord(patient, self.now)
         self.records[patient.id] = record
+        water = self._drunk_on_the_way(arrival, patient)
+        if water is not None:
+            record.drank_water_at = water.start
+            self._record(record, patient.task(water.task), None, NO_STATION, water.start, water.end)
         self.policy.check_in(self, patient)
+        if water is not None and water.end > self.now:
+            yield self.env.timeout(water.end - self.now)  # the bladder is filling: nothing else yet
         location = self.scenario.entrance
         done = self._done[patient.id]
         held: tuple[str, int] | None = None  # station kept for a next step in the same room
@@ -404,6 +411,15 @@ class _Day:
         record.left_at = self.now
         self._settle(record)
 
+    def _drunk_on_the_way(self, arrival: Arrival, patient: Patient) -> Placement | None:
+        """The water for a full-bladder scan, started before arriving at the time the message
+        gave (a booked patient): the step is under way, or done, when they walk in."""
+        water = next((t for t in patient.tasks if t.kind == "water"), None)
+        at = arrival.drank_water_min
+        if water is None or at is None or at >= self.now:
+            return None  # drinks here, when the plan says
+        return Placement(patient.id, water.key, None, NO_STATION, at, at + water.duration_min)
+
     def _held_by(self, task: Task, not_before: float, rules: float, ready: float) -> set[str]:
         """What a patient waits for before a step: their fasting window or a result."""
         if rules >= ready:
@@ -411,19 +427,25 @@ class _Day:
         return self._fasting if task.fasting_hours > 0 and not_before >= ready else set()
 
     def _record(
-        self, record: PatientRecord, task: Task, room: str | None, station: int, start: float
+        self,
+        record: PatientRecord,
+        task: Task,
+        room: str | None,
+        station: int,
+        start: float,
+        end: float | None = None,
     ) -> None:
+        """A step done, ending now (or at `end`: the water drunk on the way)."""
         pid = record.patient.id
+        end = self.now if end is None else end
         self._done[pid][task.key] = Placement(
-            pid, task.key, room, station, math.floor(start), math.floor(self.now)
+            pid, task.key, room, station, math.floor(start), math.floor(end)
         )
-        executed = ExecutedStep(
-            self.policy.name, pid, task.key, task.exam_codes, room, station, start, self.now
-        )
+        executed = ExecutedStep(self.policy.name, pid, task.key, task.exam_codes, room, station, start, end)
         self._exact[pid][task.key] = executed
         record.steps.append(executed)
         self.steps.append(executed)
-        self.policy.step_finished(self, record.patient, task, start, self.now)
+        self.policy.step_finished(self, record.patient, task, start, end)
 
     def _settle(self, record: PatientRecord) -> None:
         """Name every step that did not happen today, and why."""

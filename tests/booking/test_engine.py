@@ -132,3 +132,15 @@ def test_unknown_codes_are_named(hospital: Hospital, nothing_held: Callable[[dat
     with pytest.raises(DomainError) as refused:
         offer_days(CATALOG, hospital, ["CBC", "XYZ"], DAY, nothing_held, BookingRules())
     assert refused.value.field == "orders.1.code"
+
+
+def test_a_full_bladder_visit_drinks_on_the_way_not_between_rooms(
+    hospital: Hospital, nothing_held: Callable[[date], DayBook]
+) -> None:
+    visit = offer_days(CATALOG, hospital, ["CBC", "US-PELVIS"], DAY, nothing_held, BookingRules())[0].visits[
+        0
+    ]
+    at = {s.key: s for s in visit.steps}
+    assert at["water"].end <= visit.window_start + 15, "drunk before coming, at the message's time"
+    assert at["exam:US-PELVIS"].start <= at["water"].end + 90  # the bladder still holds
+    assert max(s.end for s in visit.steps) - visit.window_start < 45, "no hour of drinking inside"

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
+from navigation.sequencing.walking import StraightLineWalking
 from navigation.simulation.booked import book_day
 from navigation.simulation.command import simulate_command
-from navigation.simulation.scenario import generate
+from navigation.simulation.kpis import kpis
+from navigation.simulation.run import run_day
+from navigation.simulation.scenario import FORMAT, generate, parse_scenario
 
 
 def test_booked_patients_come_in_their_window_paid_and_fasting() -> None:
@@ -56,3 +60,32 @@ def test_results_on_the_phone_mean_fewer_minutes_on_site() -> None:
     assert phone["mean_time_on_site_min"] < desk["mean_time_on_site_min"]
     assert desk["visits_per_patient"] == 1
     assert phone["visits_per_patient"] > 1  # some went out while results were written
+
+
+def test_booked_patients_drink_for_their_scan_when_the_message_says() -> None:
+    booked = book_day(generate(60, 2), 0.7)
+    drinkers = 0
+    for pid, visit in booked.visits.items():
+        water = next((s for s in visit.steps if s.kind == "water"), None)
+        assert booked.booked[pid].drank_water_min == (None if water is None else water.start)
+        drinkers += water is not None and water.start < visit.window_start
+    assert drinkers > 0, "the message's time to drink comes before the window opens"
+
+
+@pytest.mark.parametrize("policy", ["walk_in", "carepath"])
+def test_water_drunk_on_the_way_fills_the_bladder_before_arriving(policy: str) -> None:
+    def patient(drank: str | None) -> dict:
+        return {"patient": "P1", "time": "08:20", "orders": ["US-PELVIS"], "paid_in_advance": True,
+                "drank_water": drank, "collects_reports": False}  # fmt: skip
+
+    def day(drank: str | None) -> dict:
+        scenario = parse_scenario({"format": FORMAT, "arrivals": [patient(drank)]})
+        result = run_day(scenario, [policy])[0]
+        return kpis(result, StraightLineWalking.for_rooms(scenario.rooms)) | {"record": result.records["P1"]}
+
+    at_home, on_site = day("07:30"), day(None)
+    scan = next(s for s in at_home["record"].steps if s.task == "exam:US-PELVIS")
+    assert scan.start < 8 * 60 + 30, "scanned on arrival: the bladder filled on the way"
+    assert at_home["violations"] == 0 and at_home["steps_not_done"] == 0
+    assert at_home["mean_time_on_site_min"] <= on_site["mean_time_on_site_min"] - 40
+    assert 0 <= at_home["mean_wait_min"] < 15, "the drinking at home is no time on site"
