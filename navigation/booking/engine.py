@@ -152,7 +152,7 @@ def check_rooms(catalog: Catalog, hospital: Hospital, codes: Sequence[str], rule
             if longest < shortest:
                 raise DomainError(
                     f"{what} takes {shortest} min, longer than any bookable slot ({longest} min) once "
-                    f"{rules.same_day_share:.0%} of each hour is kept for same-day patients",
+                    "the share kept for same-day patients is left out",
                     field=f"orders.{i}.code",
                 )
 

@@ -18,6 +18,9 @@ class BookingRules:
     latest_fasting_arrival_min: int = 10 * 60  # fasting patients come in the morning
     latest_arrival_min: int = 15 * 60  # the last window anyone is offered
     same_day_share: float = 0.3  # of every room's time, kept for patients booked on the day
+    # (minute of the day, share): from then on this share is kept instead, so the reserve can
+    # follow the hours patients come without a booking (mostly the morning)
+    same_day_share_from: tuple[tuple[int, float], ...] = ()
     share_period_min: int = 60  # the kept share is the end of every hour of opening
     no_show_grace_min: int = 15  # missed the window by more than this: the capacity is released
     payment_hold_min: int = 30  # an unpaid hold lasts this long where payment comes first
@@ -25,20 +28,24 @@ class BookingRules:
 
 
 def bookable_windows(
-    windows: tuple[tuple[int, int], ...], share: float, period: int
+    windows: tuple[tuple[int, int], ...],
+    share: float,
+    period: int,
+    share_from: tuple[tuple[int, float], ...] = (),
 ) -> tuple[tuple[int, int], ...]:
     """The part of each opening that may be booked ahead: the first (1 - share) of every period.
 
     The rest of each period stays free for patients who come without a booking, spread over
     the day rather than one block, so a walk-in never waits for a whole booked morning.
+    `share_from` changes the share from a time of day on.
     """
-    if share <= 0:
+    if share <= 0 and not share_from:
         return windows
-    keep = round(period * (1 - share))
     out: list[tuple[int, int]] = []
     for a, b in windows:
         for start in range(a, b, period):
-            end = min(b, start + keep)
+            kept = next((s for at, s in sorted(share_from, reverse=True) if at <= start), share)
+            end = min(b, start + round(period * (1 - kept)))
             if end > start:
                 out.append((start, end))
     return tuple(out)
@@ -46,4 +53,7 @@ def bookable_windows(
 
 @cache
 def bookable_room(room: Room, rules: BookingRules) -> Room:
-    return replace(room, windows=bookable_windows(room.windows, rules.same_day_share, rules.share_period_min))
+    windows = bookable_windows(
+        room.windows, rules.same_day_share, rules.share_period_min, rules.same_day_share_from
+    )
+    return replace(room, windows=windows)

@@ -144,3 +144,8 @@ def test_a_full_bladder_visit_drinks_on_the_way_not_between_rooms(
     assert at["water"].end <= visit.window_start + 15, "drunk before coming, at the message's time"
     assert at["exam:US-PELVIS"].start <= at["water"].end + 90  # the bladder still holds
     assert max(s.end for s in visit.steps) - visit.window_start < 45, "no hour of drinking inside"
+
+
+def test_the_same_day_share_can_follow_the_hours_walk_ins_come() -> None:
+    kept = bookable_windows(((480, 720), (810, 1050)), 0.5, 90, ((720, 0.1),))
+    assert kept == ((480, 525), (570, 615), (660, 705), (810, 891), (900, 981), (990, 1050))

@@ -7,8 +7,9 @@ import json
 import pytest
 from click.testing import CliRunner
 
+from navigation.booking.engine import DayBook, Hospital, desk_types, offer_days
 from navigation.sequencing.walking import StraightLineWalking
-from navigation.simulation.booked import book_day
+from navigation.simulation.booked import BOOKED_DAY, RULES, book_day
 from navigation.simulation.command import simulate_command
 from navigation.simulation.kpis import kpis
 from navigation.simulation.run import run_day
@@ -89,3 +90,23 @@ def test_water_drunk_on_the_way_fills_the_bladder_before_arriving(policy: str) -
     assert at_home["violations"] == 0 and at_home["steps_not_done"] == 0
     assert at_home["mean_time_on_site_min"] <= on_site["mean_time_on_site_min"] - 40
     assert 0 <= at_home["mean_wait_min"] < 15, "the drinking at home is no time on site"
+
+
+def test_the_simulated_hospital_keeps_its_reserve_when_walk_ins_come() -> None:
+    booked = book_day(generate(60, 2), 0.7)
+    morning = [s for v in booked.visits.values() for s in v.steps if s.station >= 0 and s.start < 12 * 60]
+    assert len(morning) > 20
+    for step in morning:  # the second half of every 90 min of the morning stays free
+        assert (step.start - 8 * 60) % 90 + step.end - step.start <= 45, step
+
+
+def test_a_colonoscopy_still_fits_a_morning_with_its_reserve() -> None:
+    day = generate(60, 2)
+    rooms = {r.code: r for r in day.rooms}
+    hospital = Hospital(
+        rooms, StraightLineWalking.for_rooms(day.rooms), day.entrance, desk_types(day.catalog)
+    )
+    empty = DayBook(hospital, RULES)
+    visit = offer_days(day.catalog, hospital, ["COLONO"], BOOKED_DAY, lambda _: empty, RULES)[0].visits[0]
+    colonoscopy = next(s for s in visit.steps if s.key == "exam:COLONO")
+    assert visit.window_start <= 10 * 60 and colonoscopy.end <= 12 * 60
