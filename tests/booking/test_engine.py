@@ -149,3 +149,14 @@ def test_a_full_bladder_visit_drinks_on_the_way_not_between_rooms(
 def test_the_same_day_share_can_follow_the_hours_walk_ins_come() -> None:
     kept = bookable_windows(((480, 720), (810, 1050)), 0.5, 90, ((720, 0.1),))
     assert kept == ((480, 525), (570, 615), (660, 705), (810, 891), (900, 981), (990, 1050))
+
+
+def test_drinking_on_the_way_ends_as_the_first_step_begins_however_late(hospital: Hospital) -> None:
+    book = DayBook(hospital, BookingRules())
+    for room in (r for r in hospital.rooms.values() if r.room_type == "blood_draw"):
+        for station in range(room.stations):  # the blood draw is booked up until 10:00
+            book.hold(Placement(f"b{station}", "draw:blood", room.code, station, 8 * 60, 10 * 60))
+    offer = offer_days(CATALOG, hospital, ["CBC", "US-PELVIS"], DAY, lambda _: book, BookingRules())
+    at = {s.key: s for s in offer[0].visits[0].steps}
+    assert at["draw:blood"].start >= 10 * 60
+    assert at["water"].end == at["draw:blood"].start, "drunk just before, not held for hours"
