@@ -19,6 +19,17 @@ def on_starting(server):
             stale.unlink()
 
 
+def post_worker_init(worker):
+    """A gevent worker plans on the hub's thread pool: a check-in's solve must not stall every
+    other request of the process (navigation.sequencing.cpsat.run_solves_with)."""
+    if worker.__class__.__module__.endswith("ggevent"):
+        import gevent
+
+        from navigation.sequencing.cpsat import run_solves_with
+
+        run_solves_with(lambda solve: gevent.get_hub().threadpool.apply(solve))
+
+
 def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

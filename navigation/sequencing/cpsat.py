@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,28 @@ from navigation.sequencing.prepare import (
     visit_purpose,
     walk_min,
 )
+
+SolveRunner = Callable[[Callable[[], Any]], Any]
+
+
+def _in_this_thread(solve: Callable[[], Any]) -> Any:
+    return solve()
+
+
+_run_solve: SolveRunner = _in_this_thread
+
+
+def run_solves_with(runner: SolveRunner) -> None:
+    """Where solves run. An event-loop server (gunicorn's gevent workers) hands them to a real
+    thread: CP-SAT releases the GIL while it searches, so the loop keeps answering every phone
+    of the process while one check-in is planned, instead of stalling them all."""
+    global _run_solve
+    _run_solve = runner
+
+
+def run_solve(solve: Callable[[], Any]) -> Any:
+    return _run_solve(solve)
+
 
 Zone = tuple[str, int]  # (building, floor): rooms close enough to share walking times
 
@@ -133,7 +155,7 @@ def solve_group(
     solver.parameters.num_workers = settings.workers
     solver.parameters.max_time_in_seconds = max(0.01, settings.time_limit_s)
     solver.parameters.random_seed = settings.seed
-    status = solver.solve(model)
+    status = run_solve(lambda: solver.solve(model))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     placements: list[Placement] = []
