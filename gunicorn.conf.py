@@ -20,13 +20,21 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """A gevent worker plans on the hub's thread pool: a check-in's solve must not stall every
-    other request of the process (navigation.sequencing.cpsat.run_solves_with)."""
+    """A gevent worker must never block its loop: while one request waits, every other request
+    of the process waits with it.
+
+    - Waits for PostgreSQL go through the (patched) `select.poll`: psycopg chose its C wait when
+      the master imported it for the log formatter, before gevent patched anything, and that
+      wait holds the whole loop for each query's round trip and for every row lock.
+    - CP-SAT solves run on the hub's thread pool (the solver releases the GIL).
+    """
     if worker.__class__.__module__.endswith("ggevent"):
         import gevent
+        from psycopg import waiting
 
         from navigation.sequencing.cpsat import run_solves_with
 
+        waiting.wait = waiting.wait_poll
         run_solves_with(lambda solve: gevent.get_hub().threadpool.apply(solve))
 
 
