@@ -26,6 +26,8 @@ from navigation.models import (
     Task,
     TaskStatus,
 )
+from navigation.sequencing.model import NO_STATION, Placement, Rule
+from navigation.sequencing.slack import call_delay
 from navigation.task_states import mark
 
 E = EntryStatus
@@ -96,10 +98,36 @@ def seconds(at: datetime) -> float:
 
 
 def base_key(task: Task, arrived: datetime, priority: int) -> float:
-    """Planned time if the patient came on time, else arrival; each priority level goes first."""
+    """Planned time if the patient came on time, else arrival; each priority level goes first.
+
+    A patient on time whose day would not get longer by waiting (their day ends with another
+    exam's report) counts as due later, by up to an hour: the room takes first whoever
+    would lose a minute of stay for each minute here (`sequencing.slack`)."""
     planned = task.planned_start
-    at = planned if planned is not None and arrived <= planned + LATE_TOLERANCE else arrived
-    return seconds(at) - priority * PRIORITY_SHIFT
+    if planned is None or arrived > planned + LATE_TOLERANCE:
+        return seconds(arrived) - priority * PRIORITY_SHIFT
+    return seconds(planned) + 60 * _call_delay(task) - priority * PRIORITY_SHIFT
+
+
+def _call_delay(task: Task) -> float:
+    """Minutes the step may wait without delaying the journey's planned end, capped."""
+    journey = task.journey
+    live = {t.id: t for t in journey.tasks if t.status not in (TaskStatus.CANCELLED, TaskStatus.FAILED)}
+    plan = []
+    for t in live.values():
+        start, end = t.started_at or t.planned_start, t.completed_at or t.planned_end
+        if start is not None and end is not None:
+            a = round(seconds(start) / 60)
+            plan.append(
+                Placement(str(journey.id), t.key, None, NO_STATION, a, max(a + 1, round(seconds(end) / 60)))
+            )
+    rules = [
+        Rule(live[d.before_id].key, live[d.after_id].key, d.min_gap_min)
+        for d in journey.dependencies
+        if d.before_id in live and d.after_id in live
+    ]
+    done = [t.key for t in live.values() if t.status == TaskStatus.COMPLETED]
+    return call_delay(plan, rules, task.key, done)
 
 
 # ---- the lock ------------------------------------------------------------------------------

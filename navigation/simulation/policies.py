@@ -37,6 +37,7 @@ from navigation.sequencing.planner import (
     resequence,
 )
 from navigation.sequencing.prepare import fasting_lower_bound, initial_order
+from navigation.sequencing.slack import call_delay
 
 
 @dataclass(frozen=True)
@@ -197,6 +198,12 @@ class PlannedOptions:
     # after a step, a patient facing a wait longer than this is re-planned alone (None: never;
     # measured: no better on the 300-patient day, so off)
     resequence_wait_min: float | None = None
+    # CarePath's rooms call the patient with the least slack first (`sequencing/slack.py`),
+    # as the live queues do (`queues.lines.base_key`); False: by planned start, as FCFS plans
+    call_by_slack: bool = True
+    # nurses call from the department's shared line (rooms of a type on one floor), as
+    # `queues.operations.call_next(from_service=True)` does
+    shared_lines: bool = True
     workers: int = 2
     seed: int = 0
 
@@ -219,6 +226,7 @@ class Planned:
     best_order: bool = True
 
     def __post_init__(self) -> None:
+        self.shared_lines = self.options.shared_lines
         if self.smart:
             self.name = "carepath"
         else:
@@ -290,6 +298,8 @@ class Planned:
         fasting = fasting_lower_bound(patient, task)
         not_before = max(not_before, float(fasting or 0))
         key = float(p.start)
+        if self.smart and self.options.call_by_slack:
+            key += call_delay(self.state.plan.of_patient(patient.id), patient.rules, p.task, done)
         for rule in patient.rules:
             if rule.after == task.key and rule.max_gap_min is not None and rule.before in done:
                 # a full bladder does not wait: call the patient before the rule runs out
@@ -358,7 +368,9 @@ class Planned:
         old = self.state.plan.placements.get(ref)
         self.state.now = int(day.now)
         if old is not None:
-            self.state.plan.put(replace(old, start=int(start), end=max(int(start) + 1, round(end))))
+            ran = day.executed(patient.id).get(task.key, old)  # a shared line may change the room
+            ended = max(int(start) + 1, round(end))
+            self.state.plan.put(replace(old, room=ran.room, station=ran.station, start=int(start), end=ended))
         self.state.started.add(ref)
         if self.smart and planned is not None and end > planned.end + self.options.late_min:
             self._sync(day)

@@ -3,8 +3,11 @@
 Every policy sees the same day: the same arrivals, the same service-time draws (one per
 patient and step, seeded by the scenario), the same walking times, no-shows and room pauses.
 Rooms call the waiting patient with the smallest queue key (arrival at the desk for walk-in,
-planned start for planned policies), only while open, and start an exam only if it should
-end before the room closes; whoever still waits when a room closes for the day is sent home.
+planned start for planned policies, CarePath's moved later by the step's slack), only while
+open, and start an exam only if it should end before the room closes; whoever still waits
+when a room closes for the day is sent home. Under a policy with `shared_lines`, a free room
+calls from the line of every room of its type on its floor (the nurses' shared call), and the
+patient walks over.
 
 Departments keep the rules whatever the policy: a fasting test after a meal (or with the
 fasting status unknown) is refused, a patient missing a prerequisite is sent for it first
@@ -118,6 +121,7 @@ class _Request:
     task: str = field(compare=False)
     expected: float = field(compare=False)
     event: simpy.Event = field(compare=False)
+    task_def: Task | None = field(default=None, compare=False)  # which rooms may serve it
 
 
 class _Desk:
@@ -126,6 +130,7 @@ class _Desk:
         self.free = list(range(room.stations))
         self.waiting: list[_Request] = []
         self.busy = 0.0
+        self.shared: list[_Desk] = []  # the department's other rooms of the type: one line
 
     def open_until(self, t: float) -> float | None:
         for a, b in self.room.windows:
@@ -158,19 +163,28 @@ class _Desk:
             request.event.succeed(None)
         self.waiting.clear()
 
+    def serves(self, request: _Request) -> bool:
+        task = request.task_def
+        return task is not None and (task.only_rooms is None or self.room.code in task.only_rooms)
+
     def dispatch(self) -> None:
-        if not self.waiting or not self.free:
+        """Call the first of the line who fits before closing; with shared lines, the first of
+        the department's rooms of this type whom this room can serve (the nurse's "shared"
+        call, `queues.operations.call_next(from_service=True)`): they keep their place in time."""
+        if not self.free:
             return
         limit = self.open_until(self.env.now)
         if limit is None:
             return
-        self.waiting.sort()
-        for request in list(self.waiting):
+        line = [(r, self) for r in self.waiting]
+        line += [(r, d) for d in self.shared for r in d.waiting if self.serves(r)]
+        line.sort(key=lambda item: item[0])
+        for request, desk in line:
             if not self.free:
                 break
             if self.env.now + request.expected <= limit + CLOSING_TOLERANCE_MIN:
-                self.waiting.remove(request)
-                request.event.succeed(self.free.pop(0))
+                desk.waiting.remove(request)
+                request.event.succeed((self.room.code, self.free.pop(0)))
 
     def release(self, station: int) -> None:
         self.free.append(station)
@@ -189,6 +203,16 @@ class _Day:
         for p in scenario.pauses:
             pauses[p.room].append((p.start, p.end))
         self.desks = {r.code: _Desk(self.env, r, pauses[r.code]) for r in scenario.rooms}
+        if getattr(policy, "shared_lines", False):
+            for desk in self.desks.values():
+                room = desk.room
+                desk.shared = [
+                    d
+                    for d in self.desks.values()
+                    if d is not desk
+                    and (d.room.room_type, d.room.building, d.room.floor)
+                    == (room.room_type, room.building, room.floor)
+                ]
         self.records: dict[str, PatientRecord] = {}
         self.refused: dict[str, str] = {}
         self.steps: list[ExecutedStep] = []
@@ -331,10 +355,7 @@ class _Day:
             if target is not None and not task.self_service:
                 self._heading[(patient.id, task.key)] = target
             if target is not None and location is not None and target != location:
-                seconds = self.walking(location, target, patient.mobility)
-                record.walked_m += self.walking.metres(location, target)
-                record.walked_min += seconds / 60
-                yield self.env.timeout(seconds / 60)
+                yield from self._walk(record, patient, location, target)
                 location = target
             self._where[patient.id] = location
             planned = task.duration_in(self.rooms[target].room_type if target else None)
@@ -371,30 +392,36 @@ class _Day:
                     self.scenario.seed, patient.id, task.key, self.scenario.service_time_cv
                 )
                 key = step.queue_key
-                called: int | None = None
+                called: tuple[str, int] | None = None
                 while True:
                     if held is not None:
-                        called, held = held[1], None
+                        called, held = held, None
                     else:
                         event = self.env.event()
-                        self.desks[target].waiting.append(
-                            _Request(key, next(self._seq), patient.id, task.key, planned, event)
+                        desk = self.desks[target]
+                        desk.waiting.append(
+                            _Request(key, next(self._seq), patient.id, task.key, planned, event, task)
                         )
-                        self.desks[target].dispatch()
+                        for caller in (desk, *desk.shared):
+                            caller.dispatch()
                         called = yield event
                     if called is None:
                         break
+                    if called[0] != target:  # called from the shared line to the next room
+                        yield from self._walk(record, patient, target, called[0])
+                        target = location = called[0]
+                        self._where[patient.id] = location
                     again = self._expired_preparation(patient, task)
                     if again is None:
                         break
                     # the full bladder did not last: give the room back, drink again, re-queue
-                    self.desks[target].release(called)
+                    self.desks[target].release(called[1])
                     yield from self._redo(record, again)
                     key = self.now - 60
                 if called is None:
                     self._turn_away(patient, task, f"still waiting when {target} closed for the day")
                     continue
-                station = called
+                station = called[1]
                 start = self.now
             self._heading.pop((patient.id, task.key), None)
             self._running[(patient.id, task.key)] = Placement(
@@ -419,6 +446,14 @@ class _Day:
         if water is None or at is None or at >= self.now:
             return None  # drinks here, when the plan says
         return Placement(patient.id, water.key, None, NO_STATION, at, at + water.duration_min)
+
+    def _walk(
+        self, record: PatientRecord, patient: Patient, here: str, there: str
+    ) -> Generator[simpy.Event, Any, None]:
+        seconds = self.walking(here, there, patient.mobility)
+        record.walked_m += self.walking.metres(here, there)
+        record.walked_min += seconds / 60
+        yield self.env.timeout(seconds / 60)
 
     def _held_by(self, task: Task, not_before: float, rules: float, ready: float) -> set[str]:
         """What a patient waits for before a step: their fasting window or a result."""

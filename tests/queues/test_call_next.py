@@ -3,7 +3,11 @@ desk only) and see how long they will wait."""
 
 from __future__ import annotations
 
-from tests.queues.conftest import as_patient
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from tests.queues.conftest import as_patient, step
 
 
 def call(client, nurse, room: str, desk: int = 1, **body):
@@ -135,3 +139,42 @@ def test_calling_next_onto_a_busy_desk_asks_first(client, nurse, waiting_patient
     assert [e["status"] for e in board].count("called") == 0  # nobody else was called
     confirmed = call(client, nurse, "B5-01", confirm=True)
     assert confirmed.status_code == 200 and confirmed.json["entry"]["ticket"] == "002"
+
+
+def test_a_free_room_calls_first_whoever_would_stay_longer_by_waiting(
+    client, nurse, check_in, session, clock
+):
+    """X's day ends with an X-ray at 11:00, so X's ECG may wait; Y's day ends with the ECG."""
+    from navigation.models import Room, Task
+
+    x = check_in("ECG", "XR-CHEST", visit="V0101", mrn="MRN0101")
+    y = check_in("ECG", visit="V0102", mrn="MRN0102")
+    room = session.scalar(sa.select(Room).where(Room.code == "A2-08"))
+    start = clock.now + timedelta(minutes=10)
+    for journey, ecg_at in ((x, start), (y, start + timedelta(minutes=5))):
+        later = ecg_at + timedelta(hours=2)
+        for t in journey["tasks"]:
+            task = session.get(Task, t["id"])
+            if task.key == "exam:ECG":
+                task.planned_start, task.planned_end, task.planned_room_id = (
+                    ecg_at,
+                    ecg_at + timedelta(minutes=10),
+                    room.id,
+                )
+            elif task.key != "payment":  # the X-ray and reports: long after
+                task.planned_start, task.planned_end = later, later + timedelta(minutes=10)
+                later += timedelta(hours=4)
+    session.commit()
+    for journey in (x, y):
+        client.post(
+            f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'payment')['id']}/complete",
+            headers=as_patient(journey),
+        )
+        arrived = client.post(
+            f"/api/v1/journeys/{journey['id']}/tasks/{step(journey, 'exam:ECG')['id']}/arrive",
+            headers=as_patient(journey),
+        )
+        assert arrived.status_code == 200, arrived.json
+    called = call(client, nurse, "A2-08").json["entry"]
+    assert called["journey_id"] == y["id"], "Y, planned 5 minutes after X, goes first"
+    assert call(client, nurse, "A2-08", confirm=True).json["entry"]["journey_id"] == x["id"]
