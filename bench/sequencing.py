@@ -94,17 +94,17 @@ def mean_stay(day: DayState) -> float:
 SHAPE = Path(__file__).parent / "scenarios" / "two_buildings_fasting_rush.json"
 
 
-def simulated_days(sizes: list[int], seed: int) -> None:
+def simulated_days(sizes: list[int], seed: int, options: PlannedOptions) -> None:
     for n in sizes:
-        simulated_day(generate(n, seed))
+        simulated_day(generate(n, seed), options)
 
 
-def simulated_day(scenario: Scenario) -> None:
+def simulated_day(scenario: Scenario, options: PlannedOptions) -> None:
     """Every policy on one day, with the day's lower bound and each policy's gap closed."""
     n = len(scenario.arrivals)
     walking = StraightLineWalking.for_rooms(scenario.rooms)
     began = time.perf_counter()
-    rows = [kpis(result, walking) for result in run_day(scenario, options=PlannedOptions())]
+    rows = [kpis(result, walking) for result in run_day(scenario, options=options)]
     print(f"# day of {n} simulated in {time.perf_counter() - began:.0f} s", file=sys.stderr)
     began = time.perf_counter()
     add_bound(rows, lower_bound(scenario))
@@ -399,10 +399,17 @@ def main() -> None:
     parser.add_argument("--sizes", default="300,1000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--only", default="days,checkin,replan,improve")
+    parser.add_argument(
+        "--one-line-per-room", action="store_true", help="nurses never call from the shared line"
+    )
+    parser.add_argument(
+        "--call-by-plan", action="store_true", help="CarePath's rooms call by planned start, not slack"
+    )
     args = parser.parse_args()
     parts = set(args.only.split(","))
+    options = PlannedOptions(shared_lines=not args.one_line_per_room, call_by_slack=not args.call_by_plan)
     if "days" in parts:
-        simulated_days([int(s) for s in args.sizes.split(",") if s], args.seed)
+        simulated_days([int(s) for s in args.sizes.split(",") if s], args.seed, options)
     if "checkin" in parts:
         checkin_figures(args.seed)
     if "replan" in parts:
@@ -410,7 +417,7 @@ def main() -> None:
     if "improve" in parts:
         improve_figures(args.seed)
     if "shape" in parts:  # a day of another shape (bench/scenarios/, docs/sequencing.md)
-        simulated_day(load_scenario(SHAPE))
+        simulated_day(load_scenario(SHAPE), options)
     if "bounds" in parts:
         capacity_bound(args.seed)
         clairvoyant(args.seed)

@@ -101,7 +101,7 @@ def base_key(task: Task, arrived: datetime, priority: int) -> float:
     """Planned time if the patient came on time, else arrival; each priority level goes first.
 
     A patient on time whose day would not get longer by waiting (their day ends with another
-    exam's report) counts as due later, by up to an hour: the room takes first whoever
+    exam's report) counts as due later, by half that slack up to an hour: the room takes first whoever
     would lose a minute of stay for each minute here (`sequencing.slack`)."""
     planned = task.planned_start
     if planned is None or arrived > planned + LATE_TOLERANCE:

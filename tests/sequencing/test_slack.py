@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from navigation.sequencing.model import NO_STATION, Placement, Rule
-from navigation.sequencing.slack import CALL_SLACK_CAP_MIN, call_delay, latest_starts
+from navigation.sequencing.slack import CALL_SLACK_CAP_MIN, CALL_SLACK_SHARE, call_delay, latest_starts
 
 
 def _at(task: str, start: int, end: int, room: str | None = "R") -> Placement:
@@ -26,7 +26,7 @@ def test_the_step_that_starts_the_report_clock_has_no_slack_the_other_has_until_
 def test_a_patient_whose_last_step_is_this_one_has_no_slack_and_done_steps_do_not_count() -> None:
     plan = [_at("exam:CT", 540, 560), _at("exam:ECG", 600, 610)]
     assert call_delay(plan, [], "exam:ECG") == 0
-    assert call_delay(plan, [], "exam:CT", done=()) == 40  # may slide up to the ECG
+    assert call_delay(plan, [], "exam:CT", done=()) == CALL_SLACK_SHARE * 40  # may slide up to the ECG
     assert call_delay(plan, [], "exam:ECG", done=["exam:CT"]) == 0
     assert call_delay([], [], "exam:ECG") == 0
 
