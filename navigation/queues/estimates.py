@@ -4,7 +4,9 @@ and service, and a small simulation of the room's desks to turn a line into minu
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from datetime import datetime
+from typing import NamedTuple, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -15,7 +17,37 @@ ALPHA = 0.3  # weight of the newest observation
 MAX_FACTOR = 4.0  # a service "taking" four times the catalog time is a forgotten button, not data
 
 
-def service_key(task: Task) -> str:
+class Service(Protocol):
+    """What an estimate reads of a step: its service (times are learned per key) and length."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def duration_min(self) -> int: ...
+
+
+class InLine(Protocol):
+    @property
+    def id(self) -> int: ...
+
+    @property
+    def task(self) -> Service: ...
+
+
+class Step(NamedTuple):
+    key: str
+    duration_min: int
+
+
+class Waiting(NamedTuple):
+    """An entry in line as a row, not an object: a phone's place in a long line reads many."""
+
+    id: int
+    task: Step
+
+
+def service_key(task: Service) -> str:
     return task.key
 
 
@@ -26,7 +58,7 @@ class ServiceTimes:
         rows = session.scalars(sa.select(ServiceTime).where(ServiceTime.room_id.in_(room_ids)))
         self._learned = {(r.room_id, r.service_key): r.avg_minutes for r in rows}
 
-    def minutes(self, room_id: int, task: Task) -> float:
+    def minutes(self, room_id: int, task: Service) -> float:
         return self._learned.get((room_id, service_key(task)), float(task.duration_min))
 
 
@@ -50,7 +82,7 @@ def learn(session: Session, room_id: int, task: Task, observed_minutes: float, n
 
 def waits(
     queue: RoomQueue,
-    line: list[QueueEntry],
+    line: Sequence[InLine],
     busy: list[QueueEntry],
     times: ServiceTimes,
     now: datetime,
@@ -66,8 +98,8 @@ def waits(
         free_at = heapq.heappop(desks)
         heapq.heappush(desks, max(free_at, lead, remaining))
     result = {}
-    for entry in line:
+    for waiting in line:
         free_at = heapq.heappop(desks)
-        result[entry.id] = round(free_at)
-        heapq.heappush(desks, free_at + times.minutes(room_id, entry.task))
+        result[waiting.id] = round(free_at)
+        heapq.heappush(desks, free_at + times.minutes(room_id, waiting.task))
     return result
