@@ -133,6 +133,7 @@ def open_rooms(session: Session, site: Site) -> dict[str, Room]:
         for r in session.scalars(
             sa.select(Room)
             .where(Room.site_id == site.id, Room.status != RoomStatus.CLOSED)
+            .order_by(Room.code)  # equal rooms are chosen alike whatever order the database keeps rows in
             .options(joinedload(Room.floor).joinedload(Floor.building))  # one query, not one per floor
         )
     }
