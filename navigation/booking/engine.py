@@ -215,6 +215,10 @@ def plan_visit(
                 continue
             if i:
                 placed = _drink_just_before(placed, order[0].key)
+            late = _fasting_too_late(patient, placed, rules)
+            if late is not None:
+                no_fit = no_fit or late
+                continue
             exams = [p.start for p in placed if p.station >= 0]
             start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
             visit = max(p.end for p in placed) - start
@@ -249,6 +253,17 @@ def plan_visit(
         for p in sorted(placed, key=lambda p: (p.start, p.end))
     )
     return VisitOffer(day, codes, start, start + rules.window_min, steps)
+
+
+def _fasting_too_late(patient: Patient, placed: list[Placement], rules: BookingRules) -> NoFit | None:
+    """A fasting step after the morning would keep the patient fasting from 22:00 into the
+    afternoon: such a visit goes to another day instead."""
+    latest = rules.latest_fasting_start_min
+    late = next((p for p in placed if patient.task(p.task).fasting_hours > 0 and p.start > latest), None)
+    if late is None:
+        return None
+    code = next(iter(patient.task(late.task).exam_codes), None)
+    return NoFit(code, f"fasting exams must start by {latest // 60:02d}:{latest % 60:02d}")
 
 
 def _orders(patient: Patient) -> list[list[Task]]:

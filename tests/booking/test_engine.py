@@ -160,3 +160,27 @@ def test_drinking_on_the_way_ends_as_the_first_step_begins_however_late(hospital
     at = {s.key: s for s in offer[0].visits[0].steps}
     assert at["draw:blood"].start >= 10 * 60
     assert at["water"].end == at["draw:blood"].start, "drunk just before, not held for hours"
+
+
+def test_a_fasting_step_is_never_booked_after_the_morning(hospital: Hospital) -> None:
+    """A blood draw booked after lunch would keep a patient fasting from 22:00 into the
+    afternoon: when the morning's draws are taken that day, the visit goes to another day."""
+    rules = BookingRules(same_day_share=0)
+    full = DayBook(hospital, rules)
+    for room in (r for r in hospital.rooms.values() if r.room_type == "blood_draw"):
+        for station in range(room.stations):
+            full.hold(Placement("held", "draw:blood", room.code, station, 7 * 60, 12 * 60))
+    held_on = {DAY: full}
+    offers = offer_days(
+        CATALOG,
+        hospital,
+        ["GLU", "ECG"],
+        DAY,
+        lambda day: held_on.setdefault(day, DayBook(hospital, rules)),
+        rules,
+    )
+    for offer in offers:
+        (visit,) = offer.visits
+        draw = next(s for s in visit.steps if s.key == "draw:blood")
+        assert draw.start <= rules.latest_fasting_start_min, (visit.day, draw.start)
+    assert offers[0].visits[0].day == DAY + timedelta(days=1)
