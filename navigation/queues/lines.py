@@ -332,6 +332,21 @@ def restore(entry: QueueEntry, data: dict[str, Any]) -> None:
     entry.task.planned_room_id = data["planned_room_id"]
 
 
+def last_undoable(queue_id: int) -> sa.Select[tuple[QueueEvent]]:
+    """The room's newest staff operation not undone yet: what undo takes back next."""
+    return (
+        sa.select(QueueEvent)
+        .where(
+            QueueEvent.queue_id == queue_id,
+            QueueEvent.actor_id.is_not(None),
+            QueueEvent.action != "undo",
+            QueueEvent.undone_by_id.is_(None),
+        )
+        .order_by(QueueEvent.id.desc())
+        .limit(1)
+    )
+
+
 def record(
     session: Session,
     change: QueueChange,

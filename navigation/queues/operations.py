@@ -4,7 +4,9 @@ version (If-Match), keeps history and an audit record, and tells the patients it
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -36,6 +38,7 @@ from navigation.queues.lines import (
     entries_in,
     entry_for_staff,
     first_callable,
+    last_undoable,
     line,
     lock_queues,
     locked_entry,
@@ -64,6 +67,21 @@ def _check_desk(room: Room, desk: int) -> None:
 
 def _site(actor: StaffUser) -> int | None:
     return actor.site_id
+
+
+def _lock_for_change(
+    session: Session,
+    entry_id: int,
+    actor: StaffUser,
+    version: int | None,
+    allowed: Iterable[EntryStatus],
+    doing: str,
+) -> tuple[QueueEntry, QueueChange, dict[str, Any]]:
+    """The entry, its line locked, refused if stale or not in a state that allows `doing`; with
+    the change the operation fills and the snapshot undo will put back."""
+    entry, _ = locked_entry(session, entry_id, _site(actor), version)
+    require(entry, allowed, doing)
+    return entry, QueueChange(entry=entry), snapshot(entry)
 
 
 # ---- calling -------------------------------------------------------------------------------
@@ -138,10 +156,7 @@ def recall(
     session: Session, entry_id: int, *, actor: StaffUser, now: datetime, version: int | None = None
 ) -> QueueChange:
     """Call the same patient again (they did not come yet)."""
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.CALLED], "recalled")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
+    entry, change, before = _lock_for_change(session, entry_id, actor, version, [E.CALLED], "recalled")
     entry.recalls += 1
     record(session, change, entry.queue, entry, "recall", actor, now, before=before, desk=entry.desk)
     notify.turn_now(session, entry, now)
@@ -165,13 +180,10 @@ def start(
 ) -> QueueChange:
     """The exam begins: the step becomes in-progress (FHIR), the entry in service. Not before
     its prerequisites are met, unless the nurse overrides with a reason (audited)."""
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.CALLED, *LINE], "started")
+    entry, change, before = _lock_for_change(session, entry_id, actor, version, [E.CALLED, *LINE], "started")
     _prerequisites_met(session, entry, actor, now, override_reason)
     if desk is not None:
         _check_desk(entry.queue.room, desk)
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
     was_in_line = entry.status in LINE
     transition(
         entry.task, TaskStatus.IN_PROGRESS, actor=f"staff:{actor.id}", now=now, business_status="in-service"
@@ -221,10 +233,9 @@ def complete(
 ) -> QueueChange:
     """The exam is done: the step completes, the next steps are released, the room learns how
     long it took. A called patient may be completed at once (start and end together)."""
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.IN_SERVICE, E.CALLED], "completed")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
+    entry, change, before = _lock_for_change(
+        session, entry_id, actor, version, [E.IN_SERVICE, E.CALLED], "completed"
+    )
     staff = f"staff:{actor.id}"
     if entry.task.status == TaskStatus.READY:
         _prerequisites_met(session, entry, actor, now, override_reason)
@@ -270,10 +281,7 @@ def skip(
     """Put the patient back `places` places in line (not here yet, not ready yet)."""
     if places < 1:
         raise DomainError("skip back by at least one place", field="places")
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.CALLED, *LINE], "skipped")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
+    entry, change, before = _lock_for_change(session, entry_id, actor, version, [E.CALLED, *LINE], "skipped")
     waiting = line(session, [entry.queue_id])
     position = waiting.index(entry) if entry in waiting else 0
     rest = [e for e in waiting if e.id != entry.id]
@@ -308,10 +316,9 @@ def no_show(
     grace: timedelta = NO_SHOW_GRACE,
 ) -> QueueChange:
     """The called patient did not come. Within `grace` they get their place back on return."""
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.CALLED], "marked as not here")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
+    entry, change, before = _lock_for_change(
+        session, entry_id, actor, version, [E.CALLED], "marked as not here"
+    )
     entry.status, entry.desk, entry.grace_until = E.NO_SHOW, None, now + grace
     record(
         session,
@@ -351,16 +358,7 @@ def hold(
     soon_ahead: int = TURN_SOON_AHEAD,
 ) -> QueueChange:
     """Keep the patient aside (not callable) without losing their place."""
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, LINE, "put on hold")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
-    entry.status = E.ON_HOLD
-    record(session, change, entry.queue, entry, "hold", actor, now, before=before, reason=reason)
-    sync_step(entry, actor, now, reason)
-    notify.turn_soon(session, entry.queue, now, soon_ahead)
-    change.message = f"ticket {entry.ticket} on hold"
-    return change
+    return _hold_or_release(session, "hold", entry_id, reason, actor, now, version, soon_ahead)
 
 
 def release(
@@ -372,15 +370,34 @@ def release(
     version: int | None = None,
     soon_ahead: int = TURN_SOON_AHEAD,
 ) -> QueueChange:
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [E.ON_HOLD], "released")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
-    entry.status = E.WAITING
-    record(session, change, entry.queue, entry, "release", actor, now, before=before)
-    sync_step(entry, actor, now)
+    return _hold_or_release(session, "release", entry_id, None, actor, now, version, soon_ahead)
+
+
+# action: (statuses it applies to, what the refusal calls it, status after, what the nurse reads)
+_ASIDE = {
+    "hold": (LINE, "put on hold", E.ON_HOLD, "on hold"),
+    "release": ((E.ON_HOLD,), "released", E.WAITING, "back in line"),
+}
+
+
+def _hold_or_release(
+    session: Session,
+    action: str,
+    entry_id: int,
+    reason: str | None,
+    actor: StaffUser,
+    now: datetime,
+    version: int | None,
+    soon_ahead: int,
+) -> QueueChange:
+    """Hold and release flip the status only: the order key stays, so does the place in line."""
+    allowed, doing, status, said = _ASIDE[action]
+    entry, change, before = _lock_for_change(session, entry_id, actor, version, allowed, doing)
+    entry.status = status
+    record(session, change, entry.queue, entry, action, actor, now, before=before, reason=reason)
+    sync_step(entry, actor, now, reason)
     notify.turn_soon(session, entry.queue, now, soon_ahead)
-    change.message = f"ticket {entry.ticket} back in line"
+    change.message = f"ticket {entry.ticket} {said}"
     return change
 
 
@@ -398,10 +415,9 @@ def set_priority(
     """Raise or lower the patient's priority; among equals they keep their arrival order."""
     if not 0 <= priority <= 3:
         raise DomainError("priority is 0 (normal) to 3 (most urgent)", field="priority")
-    entry, _ = locked_entry(session, entry_id, _site(actor), version)
-    require(entry, [*LINE, E.ON_HOLD, E.NO_SHOW], "re-prioritised")
-    change = QueueChange(entry=entry)
-    before = snapshot(entry)
+    entry, change, before = _lock_for_change(
+        session, entry_id, actor, version, [*LINE, E.ON_HOLD, E.NO_SHOW], "re-prioritised"
+    )
     entry.order_key += (entry.priority - priority) * PRIORITY_SHIFT
     entry.priority = priority
     record(
@@ -624,18 +640,7 @@ def _pause_note(room: Room, reason: str | None) -> str:
 
 
 def _last_undoable(session: Session, queue_id: int) -> QueueEvent | None:
-    return session.scalar(
-        sa.select(QueueEvent)
-        .where(
-            QueueEvent.queue_id == queue_id,
-            QueueEvent.actor_id.is_not(None),
-            QueueEvent.action != "undo",
-            QueueEvent.undone_by_id.is_(None),
-        )
-        .order_by(QueueEvent.id.desc())
-        .limit(1)
-        .execution_options(populate_existing=True)
-    )
+    return session.scalar(last_undoable(queue_id).execution_options(populate_existing=True))
 
 
 def undo(

@@ -21,7 +21,7 @@ from navigation.models import (
     Task,
 )
 from navigation.queues.estimates import ServiceTimes, Step, Waiting, waits
-from navigation.queues.lines import ACTIVE, LINE, at_desks, entries_in, line, queue_for_room
+from navigation.queues.lines import ACTIVE, LINE, at_desks, entries_in, last_undoable, line, queue_for_room
 from navigation.task_states import earliest_start
 from notifications import unseen_calls
 
@@ -143,17 +143,7 @@ def room_plan(session: Session, room: Room) -> list[dict[str, Any]]:
 
 
 def _undo_hint(session: Session, queue_id: int) -> str | None:
-    event = session.scalar(
-        sa.select(QueueEvent)
-        .where(
-            QueueEvent.queue_id == queue_id,
-            QueueEvent.actor_id.is_not(None),
-            QueueEvent.action != "undo",
-            QueueEvent.undone_by_id.is_(None),
-        )
-        .order_by(QueueEvent.id.desc())
-        .limit(1)
-    )
+    event = session.scalar(last_undoable(queue_id))
     return event.action if event else None
 
 
