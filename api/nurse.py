@@ -377,24 +377,26 @@ class Pause(MethodView):
         return _done(change, closed_room=(room.code, now() + timedelta(minutes=body["minutes"])))
 
 
-@blp.route(f"/api/v1/queues/rooms/{ROOM}/resume")
-class Resume(MethodView):
-    @blp.doc(security=BEARER)
-    @access.staff(*NURSES)
-    @blp.response(200, QueueChangeSchema)
+def _room_route(path: str, summary: str, run) -> None:
+    """One POST endpoint per bodiless operation on a whole room (resume, undo): nurse of its site."""
+
     def post(self, room_code: str):
-        """Open the paused room again."""
-        return _done(queues.resume(db.session, _room(room_code), actor=g.staff, now=now()))
+        return _done(run(db.session, _room(room_code), actor=g.staff, now=now()))
+
+    post.__doc__ = summary
+    post = blp.response(200, QueueChangeSchema)(post)
+    post = access.staff(*NURSES)(post)
+    post = blp.doc(security=BEARER)(post)
+    view = type(path.capitalize(), (MethodView,), {"post": post})
+    blp.route(f"/api/v1/queues/rooms/{ROOM}/{path}")(view)
 
 
-@blp.route(f"/api/v1/queues/rooms/{ROOM}/undo")
-class Undo(MethodView):
-    @blp.doc(security=BEARER)
-    @access.staff(*NURSES)
-    @blp.response(200, QueueChangeSchema)
-    def post(self, room_code: str):
-        """Undo the room's last operation (again to go further back); start/complete/pause cannot be."""
-        return _done(queues.undo(db.session, _room(room_code), actor=g.staff, now=now()))
+_room_route("resume", "Open the paused room again.", queues.resume)
+_room_route(
+    "undo",
+    "Undo the room's last operation (again to go further back); start/complete/pause cannot be.",
+    queues.undo,
+)
 
 
 # ---- nurses: one entry ---------------------------------------------------------------------
