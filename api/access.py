@@ -1,4 +1,5 @@
-"""Who may call each API operation, and inside which site: declared on the view, enforced here.
+"""Who may call each API operation, and inside which site: declared on the view, enforced here
+(and told in the OpenAPI document: a signed-in operation carries the bearer security).
 
 Every API operation (a class-based view, or anything under `/api/`) declares its callers with `public`, `staff`, `patient` or
 `patient_or_staff`; `create_app` refuses to start when one does not (`check_declared`), so a new
@@ -22,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import Flask, current_app, g, has_request_context, request
 from flask_jwt_extended import get_jwt_identity, verify_jwt_in_request
+from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api.extensions import db
@@ -32,6 +34,7 @@ from navigation.models import Booking, Closure, Journey, QueueEntry, Role, Room,
 from navigation.models import utcnow as _utcnow
 
 STAFF_ROLES = (Role.RECEPTION, Role.NURSE, Role.ADMIN)  # people at a site's desks and rooms
+BEARER = [{"bearerAuth": []}]  # the OpenAPI security of every operation but the public ones
 
 
 class Unauthorized(DomainError):
@@ -205,7 +208,8 @@ def _guard(access: Access) -> Callable:
             return result
 
         wrapper.carepath_access = access  # type: ignore[attr-defined]
-        return wrapper
+        # Whoever must sign in is told so in the OpenAPI document by the same declaration.
+        return wrapper if access.public else Blueprint.doc(security=BEARER)(wrapper)
 
     return decorator
 

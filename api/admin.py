@@ -13,7 +13,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, validate
 
 from api import access
-from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
 from api.schemas import CatalogInfoSchema, ExamTypeSchema
@@ -63,7 +62,6 @@ class CatalogExams(MethodView):
 
 @blp.route("/catalog")
 class CatalogDocument(MethodView):
-    @blp.doc(security=BEARER)
     @blp.doc(requestBody=_document_body(CatalogDocumentSchema, "The catalog (docs/catalog-format.md)"))
     @access.staff(Role.REGIONAL_ADMIN)
     @blp.response(200, CatalogInfoSchema)
@@ -87,7 +85,6 @@ class CatalogDocument(MethodView):
 
 @blp.route("/hospital")
 class HospitalDocument(MethodView):
-    @blp.doc(security=BEARER)
     @blp.doc(requestBody=_document_body(HospitalDocumentSchema, "The site (docs/hospital-format.md)"))
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, SiteSummarySchema)
@@ -150,7 +147,6 @@ class ClosureSchema(Schema):
 
 @blp.route(f"/sites/{SITE}/map")
 class SiteMapDocument(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, MapReportSchema)
     def put(self, site: str):
@@ -165,7 +161,6 @@ class SiteMapDocument(MethodView):
 @blp.route(f"/sites/{SITE}/map/imdf")
 class SiteMapImdf(MethodView):
     @blp.doc(
-        security=BEARER,
         requestBody={
             "content": {
                 "multipart/form-data": {
@@ -205,14 +200,12 @@ class SiteMapImdf(MethodView):
 
 @blp.route(f"/sites/{SITE}/closures")
 class Closures(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, ClosureSchema(many=True))
     def get(self, site: str):
         """Corridors, doors and elevators closed now."""
         return routing.active_closures(db.session, g.scope.named(site))
 
-    @blp.doc(security=BEARER)
     @access.staff(Role.NURSE, Role.ADMIN)
     @blp.arguments(ClosureInSchema)
     @blp.response(201, ClosureSchema)
@@ -227,7 +220,6 @@ class Closures(MethodView):
 
 @blp.route(f"/sites/{SITE}/closures/<int(max=2147483647):closure_id>")
 class ClosureView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, ClosureSchema)
     def delete(self, site: str, closure_id: int):
@@ -250,7 +242,6 @@ class CodeMappingSchema(Schema):
 
 @blp.route(f"/sites/{SITE}/code-mappings")
 class CodeMappings(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.RECEPTION, Role.REGIONAL_ADMIN)
     @blp.response(200, CodeMappingSchema(many=True))
     def get(self, site: str):
@@ -258,7 +249,6 @@ class CodeMappings(MethodView):
         return site_rows(db.session, g.scope.named(site))
 
     @blp.doc(
-        security=BEARER,
         requestBody={
             "content": {
                 "application/json": {"schema": {"type": "array", "items": CodeMappingSchema}},
@@ -315,7 +305,6 @@ class FhirServerOutSchema(FhirServerSchema):
 
 @blp.route(f"/sites/{SITE}/fhir-server")
 class SiteFhirServer(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, FhirServerOutSchema)
     def get(self, site: str):
@@ -323,7 +312,6 @@ class SiteFhirServer(MethodView):
         server = db.session.get(FhirServer, g.scope.named(site).id)
         return server or {"base_url": None, "auth": "none", "credential_env": None, "timeout_seconds": None}
 
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.arguments(FhirServerSchema)
     @blp.response(200, FhirServerOutSchema)
@@ -346,7 +334,6 @@ class CatalogVariantSchema(Schema):
 
 @blp.route(f"/sites/{SITE}/catalog")
 class SiteCatalogVariant(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, CatalogVariantSchema)
     def get(self, site: str):
@@ -354,7 +341,6 @@ class SiteCatalogVariant(MethodView):
         row = db.session.get(SiteCatalog, g.scope.named(site).id)
         return {"overrides": row.overrides if row else {}}
 
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
     @blp.response(200, CatalogInfoSchema)
     def put(self, site: str):

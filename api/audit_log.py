@@ -10,7 +10,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import access
-from api.auth import BEARER
 from api.extensions import db
 from navigation.models import AuditRecord, Patient, Role
 
@@ -49,7 +48,6 @@ class AuditRowSchema(Schema):
 
 @blp.route("/audit")
 class AuditTrail(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN, audit_read="audit.read")
     @blp.arguments(AuditQuerySchema, location="query")
     @blp.response(200, AuditRowSchema(many=True))

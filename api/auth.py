@@ -17,7 +17,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import access
-from api.access import Unauthorized
+from api.access import BEARER, Unauthorized
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db, jwt, limiter
@@ -27,7 +27,6 @@ from navigation.models import Site, StaffUser
 from navigation.staff import authenticate, password_fit
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Staff sign-in")
-BEARER = [{"bearerAuth": []}]
 
 
 class LoginSchema(Schema):

@@ -11,7 +11,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import access
-from api.auth import BEARER
 from api.background import phone_key
 from api.booking_schemas import (
     BookingOutSchema,
@@ -89,7 +88,6 @@ def _linked(token: str) -> Booking:
 
 @blp.route("/booking-offers")
 class BookingOffers(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.arguments(OffersInSchema)
     @blp.response(200, OffersOutSchema)
@@ -104,7 +102,6 @@ class BookingOffers(MethodView):
 
 @blp.route("/bookings")
 class Bookings(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.arguments(BookInSchema)
     @blp.response(201, BookingOutSchema)
@@ -133,7 +130,6 @@ class Bookings(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}")
 class BookingView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK, audit_read="booking.read")
     @blp.response(200, BookingOutSchema)
     def get(self, booking_id: int):
@@ -143,7 +139,6 @@ class BookingView(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}/offers")
 class BookingMoves(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.arguments(FromDayArgs, location="query")
     @blp.response(200, OffersOutSchema)
@@ -154,7 +149,6 @@ class BookingMoves(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}/phone")
 class BookingPhone(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.arguments(PhoneSchema)
     @blp.response(204)
@@ -167,7 +161,6 @@ class BookingPhone(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}/pay")
 class BookingPayment(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.response(200, BookingOutSchema)
     def post(self, booking_id: int):
@@ -181,7 +174,6 @@ class BookingPayment(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}/cancel")
 class BookingCancel(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.response(200, BookingOutSchema)
     def post(self, booking_id: int):
@@ -194,7 +186,6 @@ class BookingCancel(MethodView):
 
 @blp.route(f"/bookings/{BOOKING_ID}/rebook")
 class BookingRebook(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*DESK)
     @blp.arguments(RebookInSchema)
     @blp.response(200, BookingOutSchema)

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 
 from api import access
 from api.access import patient_journey
-from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.live import LiveTicketSchema, live_ticket
@@ -112,7 +111,6 @@ class DoorScan(MethodView):
 
 @blp.route("/api/v1/workstations/<string(maxlength=32):room_code>/live-ticket")
 class WorkstationTicket(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, LiveTicketSchema)
     def post(self, room_code: str):

@@ -13,7 +13,6 @@ from marshmallow import Schema, fields, validate
 
 from api import access
 from api.access import STAFF_ROLES, current_journey
-from api.auth import BEARER
 from api.background import phone_key
 from api.context import commit, now
 from api.extensions import db
@@ -117,14 +116,12 @@ def _channels(journey_id: int) -> dict:
 
 @blp.route(f"/journeys/{JOURNEY_ID}/channels")
 class Channels(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.channels.read")
     @blp.response(200, ChannelsOutSchema)
     def get(self, journey_id: int):
         """The patient's preferred channels, the full order tried, and which have an address."""
         return _channels(current_journey().id)
 
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="journey.channels_for_patient")
     @blp.arguments(ChannelsSchema)
     @blp.response(200, ChannelsOutSchema)
@@ -140,7 +137,6 @@ class Channels(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/phone")
 class Phone(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="journey.phone_for_patient")
     @blp.arguments(PhoneSchema)
     @blp.response(204)
@@ -164,7 +160,6 @@ class PushPublicKey(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/push-subscriptions")
 class PushSubscriptions(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.arguments(PushSubscriptionSchema)
     @blp.response(204)
@@ -177,7 +172,6 @@ class PushSubscriptions(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/seen")
 class Seen(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.arguments(SeenSchema)
     @blp.response(200, SeenOutSchema)
@@ -191,7 +185,6 @@ class Seen(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/wechat/authorize")
 class WeChatAuthorize(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.response(200, AuthorizeSchema)
     def post(self, journey_id: int):

@@ -14,7 +14,6 @@ from marshmallow import Schema, fields, validate
 
 from api import access, charts
 from api.access import STAFF_ROLES
-from api.auth import BEARER
 from api.context import now
 from api.extensions import db
 from api.schemas import PLAUSIBLE_YEARS
@@ -96,7 +95,6 @@ def _day_of(site: Site, query: dict) -> date:
 
 @blp.route(f"/sites/{SITE}/kpis")
 class SiteFigures(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*READERS)
     @blp.arguments(DayQuerySchema, location="query")
     @blp.response(200, FiguresSchema)
@@ -108,7 +106,6 @@ class SiteFigures(MethodView):
 
 @blp.route("/kpis")
 class RegionFigures(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*READERS)
     @blp.arguments(DayQuerySchema, location="query")
     @blp.response(200, RegionSchema)
@@ -123,7 +120,6 @@ class RegionFigures(MethodView):
 
 @blp.route(f"/sites/{SITE}/dashboard")
 class Dashboard(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*READERS)
     @blp.response(200, DashboardSchema)
     def get(self, site: str):

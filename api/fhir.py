@@ -17,7 +17,6 @@ from marshmallow import Schema, fields, validate
 from sqlalchemy.exc import IntegrityError
 
 from api import access
-from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
 from api.request_guard import STORABLE_TEXT
@@ -47,7 +46,6 @@ def fhir_response(resource: dict[str, Any], status: int = 200) -> Response:
 @blp.route("")
 class Transaction(MethodView):
     @blp.doc(
-        security=BEARER,
         requestBody={"content": {FHIR_JSON: {"schema": {"type": "object"}}}},
         responses={"200": {"description": "transaction-response Bundle", "content": {FHIR_JSON: {}}}},
     )
@@ -108,7 +106,6 @@ class Metadata(MethodView):
 @blp.route("/Task")
 class TaskSearch(MethodView):
     @blp.doc(
-        security=BEARER,
         parameters=[
             {
                 "in": "query",
@@ -147,7 +144,6 @@ class TaskSearch(MethodView):
 @journeys_blp.route("/journeys/<int(max=2147483647):journey_id>/fhir")
 class JourneyAsFhir(MethodView):
     @journeys_blp.doc(
-        security=BEARER,
         responses={"200": {"description": "collection Bundle", "content": {FHIR_JSON: {}}}},
     )
     @access.staff(Role.RECEPTION, Role.NURSE, Role.ADMIN, audit_read="journey.fhir.read")
@@ -180,7 +176,6 @@ class HospitalUnavailable(DomainError):
 
 @journeys_blp.route("/journeys/from-hospital")
 class PullFromHospital(MethodView):
-    @journeys_blp.doc(security=BEARER)
     @access.staff(Role.RECEPTION, Role.ADMIN)
     @journeys_blp.arguments(PullSchema)
     @journeys_blp.response(201, PulledSchema)

@@ -12,7 +12,6 @@ from marshmallow import Schema, fields
 
 from api import access
 from api.access import STAFF_ROLES, current_journey
-from api.auth import BEARER
 from api.background import broker
 from api.extensions import db
 from navigation.errors import DomainError
@@ -43,7 +42,6 @@ def live_ticket(channel: str) -> dict:
 
 @blp.route("/journeys/<int(max=2147483647):journey_id>/live-ticket")
 class JourneyTicket(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.live.read")
     @blp.response(200, LiveTicketSchema)
     def post(self, journey_id: int):
@@ -53,7 +51,6 @@ class JourneyTicket(MethodView):
 
 @blp.route("/rooms/<int(max=2147483647):room_id>/live-ticket")
 class RoomTicket(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*STAFF_ROLES)
     @blp.response(200, LiveTicketSchema)
     def post(self, room_id: int):

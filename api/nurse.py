@@ -17,7 +17,6 @@ from marshmallow import Schema, fields, validate
 
 from api import access
 from api.access import STAFF_ROLES, current_journey
-from api.auth import BEARER
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
@@ -294,7 +293,6 @@ def stale_entry(error: queues.StaleEntry):
 
 @blp.route("/api/v1/queues/rooms")
 class Rooms(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES)
     @blp.response(200, QueueRoomSchema(many=True))
     def get(self):
@@ -307,7 +305,6 @@ class Rooms(MethodView):
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}")
 class RoomQueueView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES, audit_read="queue.room.read")
     @blp.response(200, RoomQueueSchema)
     def get(self, room_code: str):
@@ -317,7 +314,6 @@ class RoomQueueView(MethodView):
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/plan")
 class RoomPlanView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES, audit_read="queue.plan.read")
     @blp.response(200, PlannedStepSchema(many=True))
     def get(self, room_code: str):
@@ -327,7 +323,6 @@ class RoomPlanView(MethodView):
 
 @blp.route("/api/v1/queues/services/<string(maxlength=32):room_type>")
 class ServiceQueueView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES, audit_read="queue.service.read")
     @blp.response(200, ServiceQueueSchema)
     def get(self, room_type: str):
@@ -337,7 +332,6 @@ class ServiceQueueView(MethodView):
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/call-next")
 class CallNext(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES)
     @blp.arguments(QueueCallNextSchema)
     @blp.response(200, QueueChangeSchema)
@@ -358,7 +352,6 @@ class CallNext(MethodView):
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/pause")
 class Pause(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES)
     @blp.arguments(RoomPauseSchema)
     @blp.response(200, QueueChangeSchema)
@@ -386,7 +379,6 @@ def _room_route(path: str, summary: str, run) -> None:
     post.__doc__ = summary
     post = blp.response(200, QueueChangeSchema)(post)
     post = access.staff(*NURSES)(post)
-    post = blp.doc(security=BEARER)(post)
     view = type(path.capitalize(), (MethodView,), {"post": post})
     blp.route(f"/api/v1/queues/rooms/{ROOM}/{path}")(view)
 
@@ -404,7 +396,6 @@ _room_route(
 
 @blp.route(f"/api/v1/queues/entries/{ENTRY}")
 class EntryView(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*NURSES, audit_read="queue.entry.read")
     @blp.response(200, QueueEntryDetailSchema)
     def get(self, entry_id: int):
@@ -427,7 +418,7 @@ def _entry_route(path: str, schema: type[Schema] | None, summary: str, run):
     if schema is not None:
         post = blp.arguments(schema)(post)
     post = access.staff(*NURSES)(post)
-    post = blp.doc(security=BEARER, parameters=[IF_MATCH])(post)
+    post = blp.doc(parameters=[IF_MATCH])(post)
     view = type(f"Entry_{path.replace('-', '_')}", (MethodView,), {"post": post})
     blp.route(f"/api/v1/queues/entries/{ENTRY}/{path}")(view)
 
@@ -495,7 +486,6 @@ _entry_route(
 
 @blp.route(f"/api/v1/queues/rooms/{ROOM}/arrivals")
 class RoomArrival(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.arguments(RoomArrivalSchema)
     @blp.response(200, PatientQueueSchema(many=True))
@@ -509,7 +499,6 @@ class RoomArrival(MethodView):
 
 @blp.route("/api/v1/queues/journeys/<int(max=2147483647):journey_id>")
 class JourneyQueue(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.queue.read")
     @blp.response(200, PatientQueueSchema(many=True))
     @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")

@@ -12,7 +12,6 @@ from marshmallow import Schema, fields, validate
 
 from api import access
 from api.access import STAFF_ROLES, actor_name, current_journey
-from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.freshness import fresh_answer, journey_etag, map_versions, route_cache
@@ -38,7 +37,6 @@ TASK_ID = "<int(max=2147483647):task_id>"
 
 @blp.route(f"/journeys/{JOURNEY_ID}")
 class JourneyView(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.read")
     @blp.response(200, JourneySchema)
     @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
@@ -57,7 +55,6 @@ class JourneyView(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")
 class CompleteStep(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="task.complete_for_patient")
     @blp.response(200, TaskOutSchema)
     def post(self, journey_id: int, task_id: int):
@@ -70,7 +67,6 @@ class CompleteStep(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/result-ready")
 class ResultReady(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.NURSE, Role.ADMIN)
     @blp.response(200, TaskOutSchema)
     def post(self, journey_id: int, task_id: int):
@@ -83,7 +79,6 @@ class ResultReady(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/arrive")
 class Arrive(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="task.arrive_for_patient")
     @blp.response(200, TaskOutSchema)
     def post(self, journey_id: int, task_id: int):
@@ -107,7 +102,6 @@ class FastingSchema(Schema):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/fasting")
 class Fasting(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient_or_staff(*STAFF_ROLES, acts_for_patient="journey.fasting_for_patient")
     @blp.arguments(FastingSchema)
     @blp.response(200, JourneySchema)
@@ -149,7 +143,6 @@ class DeliveryStateSchema(Schema):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/devices")
 class Devices(MethodView):
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.arguments(DeviceSchema)
     @blp.response(204)
@@ -159,7 +152,6 @@ class Devices(MethodView):
         register_device(db.session, journey_id, body["token"], body["platform"])
         commit()
 
-    @blp.doc(security=BEARER)
     @access.patient()
     @blp.arguments(DeviceTokenSchema)
     @blp.response(204)
@@ -171,7 +163,6 @@ class Devices(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/notifications")
 class Deliveries(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*STAFF_ROLES, audit_read="journey.notifications.read")
     @blp.response(200, DeliveryStateSchema(many=True))
     def get(self, journey_id: int):

@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from api import access
 from api.access import current_journey
-from api.auth import BEARER
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
@@ -48,7 +47,6 @@ TASK_ID = "<int(max=2147483647):task_id>"
 @blp.route("/journeys")
 class Journeys(MethodView):
     @blp.doc(
-        security=BEARER,
         parameters=[
             {
                 "in": "header",
@@ -86,7 +84,6 @@ class Journeys(MethodView):
             journey = _check_in_once(body, key, fingerprint)
         return load_for_reading(db.session, journey.id), 201
 
-    @blp.doc(security=BEARER)
     @access.staff(*access.STAFF_ROLES, audit_read="journey.search")
     @blp.arguments(JourneySearchArgs, location="query")
     @blp.response(200, WhereaboutsSchema(many=True))
@@ -123,7 +120,6 @@ def already_checked_in(error: AlreadyCheckedIn):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/cancel")
 class CancelStep(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*access.STAFF_ROLES)
     @blp.arguments(ReasonSchema)
     @blp.response(200, JourneySchema)
@@ -138,7 +134,6 @@ class CancelStep(MethodView):
 
 @blp.route(f"/journeys/{JOURNEY_ID}/close")
 class CloseJourney(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*access.STAFF_ROLES)
     @blp.arguments(ReasonSchema)
     @blp.response(200, JourneySchema)
@@ -164,7 +159,6 @@ class UndeliveredSchema(Schema):
 
 @blp.route("/undelivered")
 class UndeliveredMessages(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*access.STAFF_ROLES, audit_read="notifications.undelivered.read")
     @blp.response(200, UndeliveredSchema(many=True))
     def get(self) -> list[Undelivered]:
@@ -176,7 +170,6 @@ class UndeliveredMessages(MethodView):
 @blp.route(f"/journeys/{JOURNEY_ID}/qr.svg")
 class JourneyQRCode(MethodView):
     @blp.doc(
-        security=BEARER,
         responses={"200": {"description": "The access link as a QR code", "content": {"image/svg+xml": {}}}},
     )
     @access.staff(*access.STAFF_ROLES, audit_read="journey.link.read")
@@ -193,7 +186,6 @@ class JourneyQRCode(MethodView):
 
 @blp.route("/journeys/<int(max=2147483647):journey_id>/link")
 class JourneyLink(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(Role.RECEPTION, Role.ADMIN)
     @blp.response(200, JourneySchema)
     def post(self, journey_id: int):

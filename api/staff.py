@@ -9,7 +9,6 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import access
-from api.auth import BEARER
 from api.context import commit, now
 from api.extensions import db
 from navigation import audit
@@ -60,7 +59,6 @@ class StaffChangeSchema(Schema):
 
 @blp.route("")
 class StaffAccounts(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*ADMINS)
     @blp.response(200, StaffSchema(many=True))
     def get(self):
@@ -70,7 +68,6 @@ class StaffAccounts(MethodView):
             query = query.where(StaffUser.site_id == g.scope.home_id)
         return db.session.scalars(query).all()
 
-    @blp.doc(security=BEARER)
     @access.staff(*ADMINS)
     @blp.arguments(NewStaffSchema)
     @blp.response(201, StaffSchema)
@@ -95,7 +92,6 @@ class StaffAccounts(MethodView):
 
 @blp.route(f"/{USERNAME}")
 class StaffAccount(MethodView):
-    @blp.doc(security=BEARER)
     @access.staff(*ADMINS)
     @blp.arguments(StaffChangeSchema)
     @blp.response(200, StaffSchema)
