@@ -11,7 +11,6 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from api import access
-from api.background import phone_key
 from api.booking_schemas import (
     BookingOutSchema,
     BookInSchema,
@@ -20,7 +19,7 @@ from api.booking_schemas import (
     OffersOutSchema,
     RebookInSchema,
 )
-from api.channels import PhoneSchema
+from api.channels import PhoneSchema, save_phone
 from api.context import commit, now
 from api.extensions import db
 from navigation.booking import messages, service
@@ -29,9 +28,9 @@ from navigation.booking.engine import Offer
 from navigation.booking.links import BookingLinks, booking_for_token, booking_links
 from navigation.booking.rules import BookingRules
 from navigation.checkin import PatientDetails
-from navigation.errors import DomainError, NotFound
-from navigation.models import Booking, Role, Site
-from notifications import PhoneCipher, Recipient, register_phone
+from navigation.errors import NotFound
+from navigation.models import Booking, Role, Site, StaffUser
+from notifications import Recipient
 
 blp = Blueprint("booking", __name__, url_prefix="/api/v1", description="Bookings before the visit day")
 BOOKING_ID = "<int(max=2147483647):booking_id>"
@@ -55,7 +54,7 @@ def _offers(site: Site, offers: list[Offer]) -> dict:
 
 def _moves(booking: Booking, from_day: date | None) -> dict:
     """The days a booking could move to: its own capacity counts as free."""
-    site = db.session.get_one(Site, booking.site_id)
+    site = _site_of(booking)
     return _offers(
         site, service.offer(db.session, site, booking.orders, now(), rules(), from_day, booking.id)
     )
@@ -68,15 +67,32 @@ def links(booking: Booking) -> BookingLinks:
     return booking_links(base, current_app.config["SECRET_KEY"], booking)
 
 
-def _register_phone(booking: Booking, phone: str) -> None:
-    """Stored encrypted, never shown back; an invalid number is a 422 on `phone` (the request's
-    transaction, booking included, is not committed)."""
-    try:
-        register_phone(
-            db.session, Recipient(booking_id=booking.id), phone, PhoneCipher(phone_key(current_app))
-        )
-    except ValueError as exc:
-        raise DomainError(str(exc), field="phone") from exc
+def _site_of(booking: Booking) -> Site:
+    return db.session.get_one(Site, booking.site_id)
+
+
+def _confirmed(booking: Booking, site: Site) -> Booking:
+    """Booked or paid: the patient is told, in the same transaction as the change."""
+    messages.confirmed(db.session, booking, site, links(booking), now())
+    commit()
+    return booking
+
+
+def _cancel(booking: Booking, actor: StaffUser | None) -> Booking:
+    """The desk's cancel and the patient's own: the capacity is free at once, the patient told."""
+    booking = service.cancel(db.session, booking, actor, now())
+    messages.cancelled(db.session, booking, now())
+    commit()
+    return booking
+
+
+def _rebook(booking: Booking, day: date, actor: StaffUser | None) -> Booking:
+    """The desk's rebook and the patient's own: the same move, told the same way."""
+    site = _site_of(booking)
+    service.rebook(db.session, site, booking, day, actor, now(), rules())
+    messages.moved(db.session, booking, site, links(booking), now())
+    commit()
+    return booking
 
 
 def _linked(token: str) -> Booking:
@@ -122,10 +138,8 @@ class Bookings(MethodView):
             rules=rules(),
         )
         if body["phone"] is not None:
-            _register_phone(booking, body["phone"])
-        messages.confirmed(db.session, booking, site, links(booking), now())
-        commit()
-        return booking
+            save_phone(Recipient(booking_id=booking.id), body["phone"])
+        return _confirmed(booking, site)
 
 
 @blp.route(f"/bookings/{BOOKING_ID}")
@@ -155,7 +169,7 @@ class BookingPhone(MethodView):
     def put(self, body: dict, booking_id: int):
         """The number the booking's SMS go to, for a patient booked without one (or a new
         number): the messages still to come reach it."""
-        _register_phone(db.session.get_one(Booking, booking_id), body["phone"])
+        save_phone(Recipient(booking_id=booking_id), body["phone"])
         commit()
 
 
@@ -166,10 +180,7 @@ class BookingPayment(MethodView):
     def post(self, booking_id: int):
         """Paid within the hold: the booking is confirmed (409 once the hold has expired)."""
         booking = service.pay(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
-        site = db.session.get_one(Site, booking.site_id)
-        messages.confirmed(db.session, booking, site, links(booking), now())
-        commit()
-        return booking
+        return _confirmed(booking, _site_of(booking))
 
 
 @blp.route(f"/bookings/{BOOKING_ID}/cancel")
@@ -178,10 +189,7 @@ class BookingCancel(MethodView):
     @blp.response(200, BookingOutSchema)
     def post(self, booking_id: int):
         """Cancel: the capacity is free for the next offer at once."""
-        booking = service.cancel(db.session, db.session.get_one(Booking, booking_id), g.staff, now())
-        messages.cancelled(db.session, booking, now())
-        commit()
-        return booking
+        return _cancel(db.session.get_one(Booking, booking_id), g.staff)
 
 
 @blp.route(f"/bookings/{BOOKING_ID}/rebook")
@@ -191,12 +199,7 @@ class BookingRebook(MethodView):
     @blp.response(200, BookingOutSchema)
     def post(self, body: dict, booking_id: int):
         """Move the booking to the offer starting on `day` (also after a missed window)."""
-        booking = db.session.get_one(Booking, booking_id)
-        site = db.session.get_one(Site, booking.site_id)
-        service.rebook(db.session, site, booking, body["day"], g.staff, now(), rules())
-        messages.moved(db.session, booking, site, links(booking), now())
-        commit()
-        return booking
+        return _rebook(db.session.get_one(Booking, booking_id), body["day"], g.staff)
 
 
 # ---- the patient's own link ------------------------------------------------------------
@@ -227,10 +230,7 @@ class BookingLinkCancel(MethodView):
     @blp.response(200, BookingOutSchema)
     def post(self, booking_token: str):
         """The patient cancels; the capacity is free at once."""
-        booking = service.cancel(db.session, _linked(booking_token), None, now())
-        messages.cancelled(db.session, booking, now())
-        commit()
-        return booking
+        return _cancel(_linked(booking_token), None)
 
 
 @blp.route(f"/booking-links/{LINK}/rebook")
@@ -240,12 +240,7 @@ class BookingLinkRebook(MethodView):
     @blp.response(200, BookingOutSchema)
     def post(self, body: dict, booking_token: str):
         """The patient moves the booking to the offer starting on `day`."""
-        booking = _linked(booking_token)
-        site = db.session.get_one(Site, booking.site_id)
-        service.rebook(db.session, site, booking, body["day"], None, now(), rules())
-        messages.moved(db.session, booking, site, links(booking), now())
-        commit()
-        return booking
+        return _rebook(_linked(booking_token), body["day"], None)
 
 
 @blp.route(f"/booking-links/{LINK}/calendar.ics")
@@ -255,7 +250,6 @@ class BookingCalendar(MethodView):
     def get(self, booking_token: str):
         """The visits as an iCalendar file (windows and place; no exam names)."""
         booking = _linked(booking_token)
-        site = db.session.get_one(Site, booking.site_id)
         link = BookingOutSchema().dump(booking)["link"]
-        body = booking_calendar(booking, site, link)
+        body = booking_calendar(booking, _site_of(booking), link)
         return Response(body, mimetype="text/calendar", headers={"Cache-Control": "no-store"})

@@ -22,6 +22,7 @@ from notifications import (
     WEBPUSH,
     WECHAT,
     PhoneCipher,
+    Recipient,
     mark_seen,
     parse_order,
     preference,
@@ -104,6 +105,15 @@ class BoundSchema(Schema):
     message_zh = fields.String()
 
 
+def save_phone(owner: int | Recipient, phone: str) -> None:
+    """A journey's or a booking's SMS number, stored encrypted and never shown back; an invalid
+    number is a 422 on `phone` (the request's transaction is not committed)."""
+    try:
+        register_phone(db.session, owner, phone, PhoneCipher(phone_key(current_app)))
+    except ValueError as exc:
+        raise DomainError(str(exc), field="phone") from exc
+
+
 def _order() -> tuple[str, ...]:
     return parse_order(current_app.config.get("CHANNEL_ORDER"))
 
@@ -142,10 +152,7 @@ class Phone(MethodView):
     @blp.response(204)
     def put(self, body: dict, journey_id: int):
         """The number SMS goes to (stored encrypted, never shown back or logged)."""
-        try:
-            register_phone(db.session, journey_id, body["phone"], PhoneCipher(phone_key(current_app)))
-        except ValueError as exc:
-            raise DomainError(str(exc), field="phone") from exc
+        save_phone(journey_id, body["phone"])
         commit()
 
 
