@@ -27,12 +27,20 @@ from navigation.integration.codes import MappingFileError, MappingRow, canonical
 from navigation.models import CatalogVersion, FhirServer, Role, Room, Site, SiteCatalog
 
 blp = Blueprint("admin", __name__, url_prefix="/api/v1", description="Hospital IT: catalog and hospital data")
+ADMINS = (Role.ADMIN, Role.REGIONAL_ADMIN)  # a site's IT for their site; the region's for any
 
 
 class SiteSummarySchema(Schema):
     site = fields.String()
     buildings = fields.Integer()
     rooms = fields.Integer()
+
+
+def _audited(action: str, target_type: str, target_id: Any, site_id: int | None, **detail: Any) -> None:
+    """Commit the change with its audit row (who loaded what, when): one transaction, never one
+    without the other."""
+    audit.record(db.session, g.staff, action, target_type, target_id, site_id=site_id, now=now(), **detail)
+    commit()
 
 
 def _document_body(schema: type, description: str) -> dict:
@@ -69,8 +77,7 @@ class CatalogDocument(MethodView):
         """Load and activate a new catalog version (docs/catalog-format.md); refused whole if invalid.
         The catalog is one for every site: only a regional admin replaces it."""
         row = install_catalog(db.session, _json_body())
-        audit.record(db.session, g.staff, "catalog.load", "catalog", row.version, site_id=None, now=now())
-        commit()
+        _audited("catalog.load", "catalog", row.version, None)
         return _info(row)
 
     @access.public("which catalog version is active")
@@ -86,7 +93,7 @@ class CatalogDocument(MethodView):
 @blp.route("/hospital")
 class HospitalDocument(MethodView):
     @blp.doc(requestBody=_document_body(HospitalDocumentSchema, "The site (docs/hospital-format.md)"))
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, SiteSummarySchema)
     def put(self):
         """Create or update a site's buildings, floors and rooms (docs/hospital-format.md). A site's
@@ -94,8 +101,7 @@ class HospitalDocument(MethodView):
         document = _json_body()
         _may_load(document)
         site = load_hospital(db.session, document)
-        audit.record(db.session, g.staff, "hospital.load", "site", site.code, site_id=site.id, now=now())
-        commit()
+        _audited("hospital.load", "site", site.code, site.id)
         return {"site": site.code, "buildings": len(site.buildings), "rooms": _room_count(site.id)}
 
 
@@ -147,14 +153,13 @@ class ClosureSchema(Schema):
 
 @blp.route(f"/sites/{SITE}/map")
 class SiteMapDocument(MethodView):
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, MapReportSchema)
     def put(self, site: str):
         """Replace the site's map with a CarePath JSON map (docs/map-format.md); refused whole on errors."""
         target = g.scope.named(site)
         report = routing.install_map(db.session, target, _json_body())
-        audit.record(db.session, g.staff, "map.load", "site", site, site_id=target.id, now=now())
-        commit()
+        _audited("map.load", "site", site, target.id)
         return report
 
 
@@ -178,7 +183,7 @@ class SiteMapImdf(MethodView):
             }
         },
     )
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, MapReportSchema)
     def post(self, site: str):
         """Import an IMDF archive (zip) as the site's map; warnings are reported, errors refuse it."""
@@ -193,8 +198,7 @@ class SiteMapImdf(MethodView):
             finally:
                 upload.close()
             report = routing.install_map(db.session, target, path)
-        audit.record(db.session, g.staff, "map.import_imdf", "site", site, site_id=target.id, now=now())
-        commit()
+        _audited("map.import_imdf", "site", site, target.id)
         return report
 
 
@@ -256,7 +260,7 @@ class CodeMappings(MethodView):
             }
         },
     )
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, CodeMappingSchema(many=True))
     def put(self, site: str):
         """Replace the site's whole table, as JSON rows or a CSV file; refused whole if a row is wrong."""
@@ -276,10 +280,7 @@ class CodeMappings(MethodView):
                 for r in loaded
             ]
         count = replace_mappings(db.session, target, rows)
-        audit.record(
-            db.session, g.staff, "codes.load", "site", site, site_id=target.id, now=now(), rows=count
-        )
-        commit()
+        _audited("codes.load", "site", site, target.id, rows=count)
         return site_rows(db.session, target)
 
 
@@ -305,14 +306,14 @@ class FhirServerOutSchema(FhirServerSchema):
 
 @blp.route(f"/sites/{SITE}/fhir-server")
 class SiteFhirServer(MethodView):
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, FhirServerOutSchema)
     def get(self, site: str):
         """Where check-in fetches the visit's orders (pull mode); `base_url` null when none is set."""
         server = db.session.get(FhirServer, g.scope.named(site).id)
         return server or {"base_url": None, "auth": "none", "credential_env": None, "timeout_seconds": None}
 
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.arguments(FhirServerSchema)
     @blp.response(200, FhirServerOutSchema)
     def put(self, body: dict, site: str):
@@ -323,8 +324,7 @@ class SiteFhirServer(MethodView):
         for key, value in body.items():
             setattr(server, key, value.rstrip("/") if key == "base_url" else value)
         db.session.add(server)
-        audit.record(db.session, g.staff, "fhir_server.set", "site", site, site_id=target.id, now=now())
-        commit()
+        _audited("fhir_server.set", "site", site, target.id)
         return server
 
 
@@ -334,21 +334,20 @@ class CatalogVariantSchema(Schema):
 
 @blp.route(f"/sites/{SITE}/catalog")
 class SiteCatalogVariant(MethodView):
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, CatalogVariantSchema)
     def get(self, site: str):
         """The site's variant of the shared catalog: only what differs (durations, rules)."""
         row = db.session.get(SiteCatalog, g.scope.named(site).id)
         return {"overrides": row.overrides if row else {}}
 
-    @access.staff(Role.ADMIN, Role.REGIONAL_ADMIN)
+    @access.staff(*ADMINS)
     @blp.response(200, CatalogInfoSchema)
     def put(self, site: str):
         """Replace the site's variant (`{"exam_types": {"CT-CHEST": {"duration_min": 20}}}`); check-ins
         at the site use the shared catalog with these changes. Refused whole if the result is invalid."""
         target = g.scope.named(site)
         catalog = set_variant(db.session, target, _json_body())
-        audit.record(db.session, g.staff, "catalog.variant", "site", site, site_id=target.id, now=now())
-        commit()
+        _audited("catalog.variant", "site", site, target.id)
         row = db.session.scalar(sa.select(CatalogVersion).where(CatalogVersion.version == catalog.version))
         return _info(row)
