@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 
 import segno
@@ -118,32 +119,37 @@ def already_checked_in(error: AlreadyCheckedIn):
     return response
 
 
-@blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/cancel")
-class CancelStep(MethodView):
-    @access.staff(*access.STAFF_ROLES)
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, JourneySchema)
-    def post(self, body: dict, journey_id: int, task_id: int):
-        """Take a step off the patient's day, with a reason (audited): they leave its line, the
-        day is re-planned and their phone is told."""
+def _reasoned_route(name: str, path: str, summary: str, change: Callable[..., object]) -> None:
+    """A POST that takes part of the patient's day away for a reason (audited by `change`):
+    they leave its line, the day is re-planned, the phone is told; the answer is the journey."""
+
+    def post(self, body: dict, journey_id: int, **task_id: int):  # a step's cancel names the step
         journey = current_journey()
-        cancel_step(db.session, journey, task_id, body["reason"], actor=g.staff, now=now())
+        change(db.session, journey, *task_id.values(), body["reason"], actor=g.staff, now=now())
         commit()
         return journey
 
+    post.__doc__ = summary
+    post = blp.response(200, JourneySchema)(post)
+    post = blp.arguments(ReasonSchema)(post)
+    post = access.staff(*access.STAFF_ROLES)(post)
+    blp.route(f"/journeys/{JOURNEY_ID}/{path}")(type(name, (MethodView,), {"post": post}))
 
-@blp.route(f"/journeys/{JOURNEY_ID}/close")
-class CloseJourney(MethodView):
-    @access.staff(*access.STAFF_ROLES)
-    @blp.arguments(ReasonSchema)
-    @blp.response(200, JourneySchema)
-    def post(self, body: dict, journey_id: int):
-        """Close the visit now, with a reason (audited): every open step is cancelled, the
-        patient leaves any line and their phone is told."""
-        journey = current_journey()
-        close_journey(db.session, journey, body["reason"], actor=g.staff, now=now())
-        commit()
-        return journey
+
+_reasoned_route(
+    "CancelStep",
+    f"tasks/{TASK_ID}/cancel",
+    "Take a step off the patient's day, with a reason (audited): they leave its line, the\n"
+    "day is re-planned and their phone is told.",
+    cancel_step,
+)
+_reasoned_route(
+    "CloseJourney",
+    "close",
+    "Close the visit now, with a reason (audited): every open step is cancelled, the\n"
+    "patient leaves any line and their phone is told.",
+    close_journey,
+)
 
 
 class UndeliveredSchema(Schema):
