@@ -23,8 +23,10 @@ from notifications.templates import ROOM_NUMBER
 log = logging.getLogger(__name__)
 
 
-def _language(entry: QueueEntry) -> str:
-    return entry.journey.patient.language.value
+def _tell(session: Session, entry: QueueEntry, event: Event, now: datetime, **values: int | str) -> None:
+    """A message about the entry's step, in the patient's language."""
+    language = entry.journey.patient.language.value
+    enqueue(session, entry.journey_id, event, language, step_id=entry.task_id, now=now, **values)
 
 
 def turn_now(session: Session, entry: QueueEntry, now: datetime) -> None:
@@ -33,31 +35,14 @@ def turn_now(session: Session, entry: QueueEntry, now: datetime) -> None:
         # The template refuses anything but a number; the page still shows the call.
         log.warning("room code %r is not a room number: no TURN_NOW push", room)
         return
-    enqueue(
-        session,
-        entry.journey_id,
-        Event.TURN_NOW,
-        _language(entry),
-        step_id=entry.task_id,
-        now=now,
-        room=room,
-        desk=entry.desk or 1,
-    )
+    _tell(session, entry, Event.TURN_NOW, now, room=room, desk=entry.desk or 1)
 
 
 def plan_changed(session: Session, entry: QueueEntry, now: datetime, why: str | None = None) -> None:
     """With `why` (a pause category), the message says what happened to the room, by number."""
     room = entry.queue.room.code
     told: dict[str, str] = {"room": room, "why": why} if why is not None and ROOM_NUMBER.match(room) else {}
-    enqueue(
-        session,
-        entry.journey_id,
-        Event.PLAN_CHANGED,
-        _language(entry),
-        step_id=entry.task_id,
-        now=now,
-        **told,
-    )
+    _tell(session, entry, Event.PLAN_CHANGED, now, **told)
 
 
 def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> list[QueueEntry]:
@@ -69,16 +54,8 @@ def turn_soon(session: Session, queue: RoomQueue, now: datetime, ahead: int) -> 
     estimates = waits(queue, waiting, at_desks(session, queue), ServiceTimes(session, [queue.room_id]), now)
     told = []
     for people_ahead, entry in close:
-        enqueue(
-            session,
-            entry.journey_id,
-            Event.TURN_SOON,
-            _language(entry),
-            step_id=entry.task_id,
-            now=now,
-            people_ahead=people_ahead,
-            minutes=max(0, estimates[entry.id]),
-        )
+        minutes = max(0, estimates[entry.id])
+        _tell(session, entry, Event.TURN_SOON, now, people_ahead=people_ahead, minutes=minutes)
         entry.turn_soon_sent = True  # not an operation: the version stays
         told.append(entry)
     return told
