@@ -45,7 +45,7 @@ from navigation.sequencing import (  # noqa: E402
 )
 from navigation.sequencing.adapter import patient_from_steps  # noqa: E402
 from navigation.sequencing.model import Patient  # noqa: E402
-from navigation.sequencing.planner import moved_patients  # noqa: E402
+from navigation.sequencing.planner import Event, moved_patients  # noqa: E402
 from navigation.sequencing.prepare import fasting_lower_bound  # noqa: E402
 from navigation.simulation.bound import lower_bound  # noqa: E402
 from navigation.simulation.kpis import add_bound, kpis  # noqa: E402
@@ -205,7 +205,7 @@ def replan_figures(seed: int) -> None:
         p.start > base.now for p in base.plan.of_patient(pid)))  # fmt: skip
     morning = _at(planned, 9 * 60)
     closing = _busiest_after(morning)
-    events = [
+    events: list[tuple[str, DayState, Event]] = [
         ("room_closed", base, RoomClosed(busiest.code, base.now, base.now + 60)),
         ("step_overran", base, StepOverran(running.patient, running.task, running.end + 30)),
         ("patient_left", base, PatientLeft(leaving)),
@@ -283,7 +283,9 @@ def improve_figures(seed: int, n: int = 300) -> None:
 LUNCH = (12 * 60, 13 * 60 + 30)
 
 
-def _spill_row(patient: Patient, placed: set[str]) -> tuple[int, Counter, dict[str, list[tuple[int, float]]]]:
+def _spill_row(
+    patient: Patient, placed: set[str]
+) -> tuple[int, dict[str, float], dict[str, list[tuple[int, float]]]]:
     """What pushing any of this patient's exams past lunch costs at least, and their room work.
 
     Returns the patient's earliest possible end if one exam starts after lunch, their room
@@ -307,7 +309,7 @@ def _spill_row(patient: Patient, placed: set[str]) -> tuple[int, Counter, dict[s
             default=0,
         )  # fmt: skip
 
-    work: Counter = Counter()
+    work: defaultdict[str, float] = defaultdict(float)
     released: dict[str, list[tuple[int, float]]] = defaultdict(list)
     after_lunch = []
     for task in tasks.values():
