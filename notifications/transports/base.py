@@ -6,7 +6,7 @@ rejected for good. Retries, backoff and bookkeeping stay in the dispatcher, so a
 channel never changes it.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -68,13 +68,20 @@ class SendResult:
     error: str | None = None
 
 
-def send_each(messages: Sequence[Outgoing], send_one: Callable[[Outgoing], SendResult]) -> list[SendResult]:
-    """One HTTP request per message, several at once (the waiting is the channel's, not ours),
-    results in order: for channels without a batch API (WeChat, SMS templates, Web Push)."""
-    if len(messages) <= 1:
-        return [send_one(message) for message in messages]
-    with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(messages))) as pool:
-        return list(pool.map(send_one, messages))
+class OneRequestEach:
+    """A channel without a batch API (WeChat, SMS templates, Web Push): one HTTP request per
+    message, several at once (the waiting is the channel's, not ours), results in order."""
+
+    max_batch = 100
+
+    def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
+        if len(messages) <= 1:
+            return [self._send_one(message) for message in messages]
+        with ThreadPoolExecutor(max_workers=min(PARALLEL_REQUESTS, len(messages))) as pool:
+            return list(pool.map(self._send_one, messages))
+
+    def _send_one(self, message: Outgoing) -> SendResult:
+        raise NotImplementedError
 
 
 class Transport(Protocol):

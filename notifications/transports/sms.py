@@ -9,7 +9,7 @@ is retried later, a template or signature the provider refuses is rejected.
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tencentcloud.common import credential
@@ -20,7 +20,7 @@ from tencentcloud.sms.v20210111 import models, sms_client
 
 from notifications.devices import SMS
 from notifications.phones import PhoneCipher
-from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
+from notifications.transports.base import OneRequestEach, Outcome, Outgoing, SendResult
 from notifications.transports.templated import ChannelTemplate, TemplateError, parse_templates, template_for
 
 logging.getLogger("tencentcloud_sdk_common").setLevel(logging.INFO)  # its DEBUG prints numbers
@@ -76,9 +76,8 @@ class SmsConfig:
         )
 
 
-class SmsTransport:
+class SmsTransport(OneRequestEach):
     channel = SMS
-    max_batch = 100
 
     def __init__(self, config: SmsConfig, cipher: PhoneCipher) -> None:
         self.config = config
@@ -98,9 +97,6 @@ class SmsTransport:
 
     def close(self) -> None:
         self.client.request.conn._session.close()  # the SDK keeps a requests session, no close()
-
-    def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:

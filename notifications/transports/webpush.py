@@ -8,7 +8,7 @@ alone and holds the same generic lock-screen text as FCM, plus ids.
 
 import json
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from pywebpush import WebPushException, webpush
 
 from notifications.devices import WEBPUSH
 from notifications.events import Priority
-from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
+from notifications.transports.base import OneRequestEach, Outcome, Outgoing, SendResult
 
 HTTP_TIMEOUT_SECONDS = 10
 GONE = {404, 410}  # the browser unsubscribed, or the subscription expired
@@ -63,9 +63,8 @@ def parse_subscription(token: str) -> dict[str, Any]:
     return {"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"], "auth": keys["auth"]}}
 
 
-class WebPushTransport:
+class WebPushTransport(OneRequestEach):
     channel = WEBPUSH
-    max_batch = 100
 
     def __init__(self, config: VapidConfig) -> None:
         self.config = config
@@ -79,9 +78,6 @@ class WebPushTransport:
 
     def close(self) -> None:
         self.http.close()
-
-    def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:

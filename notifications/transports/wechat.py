@@ -14,7 +14,7 @@ import threading
 import time
 import urllib.parse
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import httpx
 import redis
 
 from notifications.devices import WECHAT
-from notifications.transports.base import Outcome, Outgoing, SendResult, send_each
+from notifications.transports.base import OneRequestEach, Outcome, Outgoing, SendResult
 from notifications.transports.templated import ChannelTemplate, TemplateError, parse_templates, template_for
 
 API_BASE = "https://api.weixin.qq.com"
@@ -174,9 +174,8 @@ class AccessTokens:
         return str(answer["access_token"]), int(answer.get("expires_in", 7200))
 
 
-class WeChatTransport:
+class WeChatTransport(OneRequestEach):
     channel = WECHAT
-    max_batch = 100
 
     def __init__(self, config: WeChatConfig, store: redis.Redis | None = None) -> None:
         self.config = config
@@ -192,9 +191,6 @@ class WeChatTransport:
 
     def close(self) -> None:
         self.http.close()
-
-    def send(self, messages: Sequence[Outgoing]) -> list[SendResult]:
-        return send_each(messages, self._send_one)
 
     def _send_one(self, message: Outgoing) -> SendResult:
         try:
