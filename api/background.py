@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import os
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import rq
@@ -58,14 +60,7 @@ def _start_inprocess_dispatcher() -> None:
         if "carepath.dispatcher" in app.extensions:
             return
         clock = app.config.get("CLOCK", utcnow)  # the demo's clock may run at another hour
-        worker = BackgroundDispatcher(
-            Dispatcher(
-                sessionmaker(db.engine),
-                transports_from_environment(channel_environment(app)),
-                dispatch_config_from_environment(),
-                clock=clock,
-            )
-        )
+        worker = BackgroundDispatcher(app_dispatcher(app, clock))
         app.extensions["carepath.dispatcher"] = worker
         worker.start()
         improver = PlanImprover(app._get_current_object())  # type: ignore[attr-defined]
@@ -120,6 +115,17 @@ class PlanImprover:
                     logger.info("plan improvement at %s: %s", site, outcome)
             except Exception:  # a database hiccup must not end the thread; try again later
                 logger.exception("plan improvement round failed")
+
+
+def app_dispatcher(app: Flask, clock: Callable[[], datetime] = utcnow) -> Dispatcher:
+    """The outbox's dispatcher as the app's configuration and environment set it up: the web
+    process's thread and `carepath worker`'s sweep deliver alike."""
+    return Dispatcher(
+        sessionmaker(db.engine),
+        transports_from_environment(channel_environment(app)),
+        dispatch_config_from_environment(),
+        clock=clock,
+    )
 
 
 def channel_environment(app: Flask) -> dict[str, str]:

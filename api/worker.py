@@ -15,12 +15,10 @@ import threading
 import redis
 import rq
 from flask import Flask
-from sqlalchemy.orm import sessionmaker
 
-from api.background import PlanImprover, channel_environment
-from api.extensions import db
-from notifications import BackgroundDispatcher, Dispatcher
-from notifications.jobs import QUEUE_NAME, dispatch_config_from_environment, transports_from_environment
+from api.background import PlanImprover, app_dispatcher
+from notifications import BackgroundDispatcher
+from notifications.jobs import QUEUE_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +28,7 @@ MAX_BACKOFF_SECONDS = 30.0
 def run(app: Flask, sweep_seconds: float) -> None:
     """Work until stopped (Ctrl-C or SIGTERM); outages are waited out, not fatal."""
     improver = PlanImprover(app)
-    sweep = BackgroundDispatcher(
-        Dispatcher(
-            sessionmaker(db.engine),
-            transports_from_environment(channel_environment(app)),
-            dispatch_config_from_environment(),
-        ),
-        poll_seconds=sweep_seconds,
-    )
+    sweep = BackgroundDispatcher(app_dispatcher(app), poll_seconds=sweep_seconds)
     improver.start()
     sweep.start()
     try:
