@@ -8,29 +8,11 @@ import re
 
 import pytest
 
+from tests.queues.conftest import ct_patient_early_at_the_door
+
 pytestmark = pytest.mark.browser
 
 ISO = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
-
-
-def _ct_patient_early_at_the_door(client, nurse, clock, check_in, language: str) -> tuple[dict, dict]:
-    """A contrast CT patient whose kidney draw is done, in line 5 min before the result is due."""
-    journey = check_in("CT-ABD-C", fasting_confirmed=True, language=language)
-    me = {"Authorization": f"Bearer {journey['access_token']}"}
-    url = f"/api/v1/journeys/{journey['id']}"
-    by_key = {t["key"]: t for t in journey["tasks"]}
-    client.post(f"{url}/tasks/{by_key['payment']['id']}/complete", headers=me)
-    draw = by_key["draw:blood"]
-    assert client.post(f"{url}/tasks/{draw['id']}/arrive", headers=me).status_code == 200
-    called = client.post(
-        f"/api/v1/queues/rooms/{draw['room']['code']}/call-next", json={}, headers=nurse
-    ).json
-    clock.advance(minutes=2)
-    client.post(f"/api/v1/queues/entries/{called['entry']['id']}/complete", headers=nurse)  # 08:32
-    clock.advance(minutes=55)  # 09:27: the result is due at 09:32
-    ct = by_key["exam:CT-ABD-C"]
-    assert client.post(f"{url}/tasks/{ct['id']}/arrive", headers=me).status_code == 200
-    return journey, ct
 
 
 def _open(chromium, live_server, clock, journey):
@@ -45,7 +27,7 @@ def _open(chromium, live_server, clock, journey):
 def test_the_ticket_comes_first_with_the_time_the_step_can_begin(
     live_server, chromium, client, nurse, clock, check_in
 ):
-    journey, _ = _ct_patient_early_at_the_door(client, nurse, clock, check_in, "zh")
+    journey, _ = ct_patient_early_at_the_door(client, nurse, clock, check_in, "zh")
     context, page = _open(chromium, live_server, clock, journey)
     try:
         ticket = page.inner_text("#next-ticket")
@@ -62,7 +44,7 @@ def test_the_ticket_comes_first_with_the_time_the_step_can_begin(
 def test_a_hold_is_told_in_the_patients_words_not_the_nurses(
     live_server, chromium, client, nurse, clock, check_in
 ):
-    journey, ct = _ct_patient_early_at_the_door(client, nurse, clock, check_in, "en")
+    journey, ct = ct_patient_early_at_the_door(client, nurse, clock, check_in, "en")
     board = client.get(f"/api/v1/queues/rooms/{ct['room']['code']}", headers=nurse).json
     entry = next(e for e in board["entries"] if e["task_id"] == ct["id"])
     held = client.post(

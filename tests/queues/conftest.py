@@ -32,6 +32,26 @@ def step(journey: dict, key: str) -> dict:
     return next(t for t in journey["tasks"] if t["key"] == key)
 
 
+def ct_patient_early_at_the_door(client, nurse, clock, check_in, language: str = "zh") -> tuple[dict, dict]:
+    """A contrast CT patient whose kidney draw is done, in line at 09:27, 5 min before the
+    draw's result is due: the CT cannot begin yet. Returns the journey and the CT step."""
+    journey = check_in("CT-ABD-C", fasting_confirmed=True, language=language)
+    me = as_patient(journey)
+    url = f"/api/v1/journeys/{journey['id']}"
+    client.post(f"{url}/tasks/{step(journey, 'payment')['id']}/complete", headers=me)
+    draw = step(journey, "draw:blood")
+    assert client.post(f"{url}/tasks/{draw['id']}/arrive", headers=me).status_code == 200
+    called = client.post(
+        f"/api/v1/queues/rooms/{draw['room']['code']}/call-next", json={}, headers=nurse
+    ).json
+    clock.advance(minutes=2)
+    client.post(f"/api/v1/queues/entries/{called['entry']['id']}/complete", headers=nurse)  # 08:32
+    clock.advance(minutes=55)  # 09:27: the result is due at 09:32
+    ct = step(journey, "exam:CT-ABD-C")
+    assert client.post(f"{url}/tasks/{ct['id']}/arrive", headers=me).status_code == 200
+    return journey, ct
+
+
 @pytest.fixture
 def waiting_patient(client, check_in, clock) -> Callable[..., dict]:
     """Check a patient in for one exam, pay, and say "I'm here" at its room; returns

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from navigation.models import AuditRecord
-from tests.queues.conftest import as_patient, step
+from tests.queues.conftest import as_patient, ct_patient_early_at_the_door, step
 from tests.queues.test_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -16,20 +16,7 @@ pytestmark = pytest.mark.browser
 def test_a_refused_start_offers_an_override_with_a_reason(
     live_server, page, client, session, nurse, clock, check_in
 ):
-    journey = check_in("CT-ABD-C", fasting_confirmed=True)
-    me = as_patient(journey)
-    url = f"/api/v1/journeys/{journey['id']}"
-    client.post(f"{url}/tasks/{step(journey, 'payment')['id']}/complete", headers=me)
-    draw = step(journey, "draw:blood")
-    assert client.post(f"{url}/tasks/{draw['id']}/arrive", headers=me).status_code == 200
-    called = client.post(
-        f"/api/v1/queues/rooms/{draw['room']['code']}/call-next", json={}, headers=nurse
-    ).json
-    clock.advance(minutes=2)
-    client.post(f"/api/v1/queues/entries/{called['entry']['id']}/complete", headers=nurse)  # 08:32
-    clock.advance(minutes=55)  # 09:27: the kidney result is due at 09:32; the patient may wait at the door
-    ct = step(journey, "exam:CT-ABD-C")
-    assert client.post(f"{url}/tasks/{ct['id']}/arrive", headers=me).status_code == 200
+    _, ct = ct_patient_early_at_the_door(client, nurse, clock, check_in)  # 09:27, the result due 09:32
     sign_in(page, live_server)
     page.select_option("#room", ct["room"]["code"])
     page.click("#entries li[data-ticket='001'] button[data-action=start]")
