@@ -7,6 +7,7 @@ SIGNED_IN = {
     "/reception": "#checkin:not([hidden])",
     "/reception/bookings": "#booking-form:not([hidden])",
     "/nurse": "#desk:not([hidden])",
+    "/dashboard": "#day:not([hidden])",
 }
 
 

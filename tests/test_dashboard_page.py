@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from tests import staff_pages
 from tests.day import Day
 
 pytestmark = pytest.mark.browser
@@ -21,11 +22,7 @@ def morning(client, clock, reception, nurse) -> Day:
 
 
 def sign_in(page, base: str, username: str) -> None:
-    page.goto(f"{base}/dashboard")
-    page.fill("#login [name=username]", username)
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#day:not([hidden])")
+    staff_pages.sign_in(page, base, "/dashboard", username)
     page.wait_for_function("document.getElementById('patients').textContent !== '–'")
 
 

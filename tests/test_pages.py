@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from tests.staff_pages import sign_in
+
 pytestmark = pytest.mark.browser
 
 
@@ -57,11 +59,7 @@ def test_patient_page_with_a_forged_link_says_so(live_server, page):
 
 
 def test_reception_checks_a_patient_in_and_gets_a_qr_code(live_server, page):
-    page.goto(f"{live_server}/reception")
-    page.fill("#login [name=username]", "reception")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#checkin:not([hidden])")
+    sign_in(page, live_server, "/reception", "reception")
     page.fill("[name=visit_number]", "V2026-0001")
     page.fill("[name=mrn]", "MRN-88")
     page.fill("[name=name]", "Wang Fang")
@@ -84,20 +82,13 @@ def test_reception_sees_whose_phone_missed_a_message(live_server, page, session,
     missed = session.query(OutboxMessage).filter_by(journey_id=journey["id"], event="next_step").one()
     missed.status, missed.attempts = "failed", 8  # what the dispatcher leaves when it gives up
     session.commit()
-    page.goto(f"{live_server}/reception")
-    page.fill("#login [name=username]", "reception")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
+    sign_in(page, live_server, "/reception", "reception")
     page.wait_for_selector("#undelivered:not([hidden])")
     assert "V-MISSED · Zhou Min · Next step · 下一步" in page.inner_text("#undelivered-list")
 
 
 def test_reception_sees_which_order_is_wrong(live_server, page):
-    page.goto(f"{live_server}/reception")
-    page.fill("#login [name=username]", "reception")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#checkin:not([hidden])")
+    sign_in(page, live_server, "/reception", "reception")
     page.fill("[name=visit_number]", "V1")
     page.fill("[name=mrn]", "M1")
     page.fill("[name=name]", "Zhao Lei")

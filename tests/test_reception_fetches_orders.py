@@ -8,6 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.interfaces.fake_fhir import TOKEN, VISIT, FakeFhirServer, configure, the_hospitals_records
+from tests.staff_pages import sign_in
 
 
 @pytest.fixture
@@ -22,11 +23,7 @@ def test_the_desk_scans_a_visit_number_and_gets_the_orders_or_a_clear_message(
     live_server, page, client, admin, his
 ):
     configure(client, admin, his.url)
-    page.goto(f"{live_server}/reception")
-    page.fill("#login [name=username]", "reception")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#checkin:not([hidden])")
+    sign_in(page, live_server, "/reception", "reception")
     page.fill("[name=visit_number]", VISIT)
     page.click("#fetch-orders")
     page.wait_for_selector("#result:not([hidden])")

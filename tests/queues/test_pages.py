@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import pytest
 
+from tests import staff_pages
+
 pytestmark = pytest.mark.browser
 
 
 def sign_in(page, live_server) -> None:
-    page.goto(f"{live_server}/nurse")
-    page.fill("#login [name=username]", "nurse")
-    page.fill("#login [name=password]", "demo")
-    page.click("#login button")
-    page.wait_for_selector("#desk:not([hidden])")
+    staff_pages.sign_in(page, live_server, "/nurse", "nurse")
 
 
 def tickets(page) -> list[str]:
