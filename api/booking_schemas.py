@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
-from api.schemas import OrderSchema, PatientInSchema, public_url
+from api.schemas import ORDERS_IN, SITE_IN, VisitInSchema, public_url
 from navigation.booking.links import booking_token
 from navigation.booking.preparation import preparation
 from navigation.booking.service import at
@@ -14,10 +14,8 @@ from navigation.models import Booking, BookingStatus, BookingVisit, Site
 
 
 class OffersInSchema(Schema):
-    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
-    site = fields.String(
-        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
-    )
+    orders = ORDERS_IN
+    site = SITE_IN
     from_day = fields.Date(
         data_key="from",
         load_default=None,
@@ -25,13 +23,7 @@ class OffersInSchema(Schema):
     )
 
 
-class BookInSchema(Schema):
-    visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    site = fields.String(
-        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
-    )
-    patient = fields.Nested(PatientInSchema, required=True)
-    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+class BookInSchema(VisitInSchema):
     day = fields.Date(required=True, metadata={"description": "The day of an offer's first visit"})
     phone = fields.String(
         load_default=None,

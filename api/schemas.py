@@ -68,13 +68,21 @@ class OnFileSchema(Schema):
     )
 
 
-class CheckInSchema(Schema):
+SITE_IN = fields.String(load_default=None, metadata={"description": "Site code; defaults to the staff's own"})
+ORDERS_IN = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+
+
+class VisitInSchema(Schema):
+    """A visit as reception enters it: checked in for today (CheckInSchema) or booked for
+    another day (api/booking_schemas.py), the same fields alike."""
+
     visit_number = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    site = fields.String(
-        load_default=None, metadata={"description": "Site code; defaults to the staff's own"}
-    )
+    site = SITE_IN
     patient = fields.Nested(PatientInSchema, required=True)
-    orders = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
+    orders = ORDERS_IN
+
+
+class CheckInSchema(VisitInSchema):
     on_file = fields.List(
         fields.Nested(OnFileSchema),
         load_default=list,
