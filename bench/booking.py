@@ -69,7 +69,7 @@ def main() -> None:
         held[day] = DayBook(hospital, rules)
         for arrival in scenario.arrivals:
             for codes in split_visits(scenario.catalog, arrival.orders)[:1]:
-                patient = visit_patient(scenario.catalog, codes, hospital, rules.first_arrival_min)
+                patient = visit_patient(scenario.catalog, codes, hospital, rules.first_arrival_min, rules)
                 visit = plan_visit(day, patient, codes, held[day], rules)
                 if not hasattr(visit, "steps"):
                     continue

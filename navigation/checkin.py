@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from navigation import audit, planning, progress
 from navigation.access import new_salt
-from navigation.booking.holds import arrive
+from navigation.booking.holds import arrive, told_last_meal
 from navigation.catalog.variants import site_catalog
 from navigation.departments import assign_departments, refuse_unknown_departments, serves_step
 from navigation.errors import Conflict, DomainError, NotFound
@@ -91,6 +91,10 @@ def check_in(
     refuse_unknown_departments(rooms, departments, order_codes)
     plan = assign_departments(expand_orders(catalog, order_codes, on_file, now), departments)
     refuse_orders_without_room(plan, rooms, order_codes)
+    day = now.astimezone(ZoneInfo(site.timezone)).date()
+    last_meal_at = patient.last_meal_at
+    if last_meal_at is None and patient.fasting_confirmed:  # fasted as the booking told them
+        last_meal_at = told_last_meal(session, site, visit_number, day)
 
     journey = Journey(
         site=site,
@@ -99,7 +103,7 @@ def check_in(
         priority=priority,
         token_salt=new_salt(),
         catalog_version=catalog.version,
-        last_meal_at=patient.last_meal_at,
+        last_meal_at=last_meal_at,
         fasting_confirmed=patient.fasting_confirmed,
         created_at=now,
         created_by_id=actor.id,
@@ -109,8 +113,7 @@ def check_in(
         JourneyOrder(site_id=site.id, exam_code=code, department=departments.get(code), received_at=now)
         for code in dict.fromkeys(order_codes)
     )
-    _add_tasks(session, journey, plan, rooms, patient.last_meal_at, actor, now)
-    day = now.astimezone(ZoneInfo(site.timezone)).date()
+    _add_tasks(session, journey, plan, rooms, last_meal_at, actor, now)
     hint = arrive(session, site.id, visit_number, day, now, journey.id)
     moved = planning.plan_journey(session, journey, now, hint)
     refresh_readiness(journey, now)  # after planning: a step that cannot happen today holds back no meal

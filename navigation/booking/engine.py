@@ -5,11 +5,13 @@ offers come out. Orders that must not share a day (colonoscopy and barium) becom
 visits on separate days. Each visit is planned by earliest start (`sequencing.greedy`, the
 same rules as the live plan: fasting first, prerequisites and their result waits, the full
 bladder's limit) into the bookable part of each room, so what a booking holds is exactly
-what the live plan later finds free.
+what the live plan later finds free. A fasting visit tells the patient when to stop eating:
+each fasting step's hours before it (a 12-h draw at 08:00: from 20:00), 22:00 at the latest.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
@@ -20,6 +22,7 @@ from navigation.errors import DomainError
 from navigation.sequencing.adapter import patient_from_steps
 from navigation.sequencing.greedy import Timelines, place_in_order
 from navigation.sequencing.model import (
+    OVERNIGHT_LAST_MEAL,
     DayState,
     Patient,
     Placement,
@@ -55,6 +58,9 @@ class VisitOffer:
     window_start: int  # minutes of the day
     window_end: int
     steps: tuple[PlannedStep, ...]
+    # when the patient stops eating, minutes of the visit day (negative: the evening before);
+    # None: nothing to fast for
+    fasting_from: int | None = None
 
     @property
     def first_exam(self) -> int:
@@ -177,11 +183,16 @@ def without_payment(plan: StepPlan) -> StepPlan:
     return StepPlan(steps, deps, dict(plan.added))
 
 
-def visit_patient(catalog: Catalog, codes: Sequence[str], hospital: Hospital, arrival: int) -> Patient:
-    """The patient of one visit as the sequencer reads it: paid, fasting since 22:00 as told,
-    results on the phone (collecting reports at a desk holds no room)."""
+def visit_patient(
+    catalog: Catalog, codes: Sequence[str], hospital: Hospital, arrival: int, rules: BookingRules
+) -> Patient:
+    """The patient of one visit as the sequencer reads it: paid, fasting since as early as the
+    evening's message may tell them (`earliest_fasting_from_min`), results on the phone
+    (collecting reports at a desk holds no room)."""
     steps = without_report_desk(without_payment(expand_orders(catalog, list(codes))))
-    return patient_from_steps(NEW, steps, arrival, fasting_confirmed=True, entrance=hospital.entrance)
+    return patient_from_steps(
+        NEW, steps, arrival, last_meal_min=rules.earliest_fasting_from_min, entrance=hospital.entrance
+    )
 
 
 def plan_visit(
@@ -252,12 +263,23 @@ def plan_visit(
         )
         for p in sorted(placed, key=lambda p: (p.start, p.end))
     )
-    return VisitOffer(day, codes, start, start + rules.window_min, steps)
+    return VisitOffer(day, codes, start, start + rules.window_min, steps, _fasting_from(patient, placed))
+
+
+def _fasting_from(patient: Patient, placed: list[Placement]) -> int | None:
+    """When to stop eating: as late as every fasting step's hours allow, on the half hour,
+    and 22:00 at the latest (a fast shorter than the night is not worth a later meal)."""
+    since = [
+        p.start - math.ceil(patient.task(p.task).fasting_hours * 60)
+        for p in placed
+        if patient.task(p.task).fasting_hours > 0
+    ]
+    return min(OVERNIGHT_LAST_MEAL, min(since) // 30 * 30) if since else None
 
 
 def _fasting_too_late(patient: Patient, placed: list[Placement], rules: BookingRules) -> NoFit | None:
-    """A fasting step after the morning would keep the patient fasting from 22:00 into the
-    afternoon: such a visit goes to another day instead."""
+    """A fasting step after the morning would keep the patient fasting from the evening into
+    the afternoon: such a visit goes to another day instead."""
     latest = rules.latest_fasting_start_min
     late = next((p for p in placed if patient.task(p.task).fasting_hours > 0 and p.start > latest), None)
     if late is None:
@@ -304,7 +326,7 @@ def offer_days(
     """Up to `rules.offers` offers, earliest first; refuses (naming the order) what never fits."""
     visits = split_visits(catalog, orders)
     check_rooms(catalog, hospital, orders, rules)
-    patients = [visit_patient(catalog, codes, hospital, rules.first_arrival_min) for codes in visits]
+    patients = [visit_patient(catalog, codes, hospital, rules.first_arrival_min, rules) for codes in visits]
     days = [first_day + timedelta(days=n) for n in range(rules.horizon_days)]
     cache: dict[tuple[int, date], VisitOffer | NoFit] = {}
 

@@ -3,13 +3,15 @@ and at check-in they become the hint of the patient's plan."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from navigation.booking.preparation import fasting_from
 from navigation.booking.rules import BookingRules
-from navigation.models import Booking, BookingStatus, BookingVisit
+from navigation.models import Booking, BookingStatus, BookingVisit, Site
 from navigation.sequencing.model import Placement
 from notifications import Recipient, withdraw
 from notifications.devices import copy_addresses
@@ -38,6 +40,27 @@ def todays_holds(session: Session, site_id: int, day: date, now: datetime) -> li
         for s in steps
         if s["room"] is not None and s["station"] >= 0
     ]
+
+
+def told_last_meal(session: Session, site: Site, visit_number: str, day: date) -> datetime | None:
+    """When today's booking told the patient to stop eating (None: no fasting visit booked).
+
+    A booked patient who says they fasted as told has fasted since then, not since 22:00:
+    their 12-h draw booked at 08:00 stays at 08:00 in the live plan."""
+    visit = session.scalar(
+        sa.select(BookingVisit)
+        .join(Booking, Booking.id == BookingVisit.booking_id)
+        .where(
+            Booking.site_id == site.id,
+            Booking.visit_number == visit_number,
+            Booking.status == BookingStatus.BOOKED,
+            BookingVisit.day == day,
+        )
+    )
+    stop = None if visit is None else fasting_from(visit)
+    if stop is None:
+        return None
+    return datetime.combine(day, time.min, tzinfo=ZoneInfo(site.timezone)) + timedelta(minutes=stop)
 
 
 def arrive(

@@ -8,17 +8,30 @@ before, the same lines are pushed: navigation/booking/messages.py).
 from __future__ import annotations
 
 from navigation.models import BookingStatus, BookingVisit, Site
+from navigation.sequencing.model import OVERNIGHT_LAST_MEAL
 from navigation.sequencing.prepare import hhmm
 from notifications.templates import PREPARE_LINES
 
-FASTING_FROM = "22:00"  # the booking engine plans fasting visits as fasting since then
+DAY_MIN = 24 * 60
+
+
+def fasting_from(visit: BookingVisit) -> int | None:
+    """When the patient stops eating (minutes of the visit day, negative: the evening before),
+    as the engine planned it; 22:00 for visits booked before the engine said."""
+    told = [
+        OVERNIGHT_LAST_MEAL if s.get("fasting_from") is None else s["fasting_from"]
+        for s in visit.steps
+        if s.get("fasting")
+    ]
+    return min(told) if told else None
 
 
 def preparation_times(visit: BookingVisit) -> dict[str, str]:
     """When the patient stops eating and when they drink for a full-bladder scan, if they do."""
     times: dict[str, str] = {}
-    if any(s.get("fasting") for s in visit.steps):
-        times["fasting_from"] = FASTING_FROM
+    stop = fasting_from(visit)
+    if stop is not None:
+        times["fasting_from"] = hhmm(stop % DAY_MIN)
     water = next((s for s in visit.steps if s["kind"] == "water"), None)
     if water is not None:
         times["water_at"] = hhmm(water["start"])

@@ -16,7 +16,10 @@ class BookingRules:
     lead_min: int = 10  # the window opens this long before the first exam
     first_arrival_min: int = 7 * 60 + 30  # nobody is asked to come earlier
     latest_fasting_arrival_min: int = 10 * 60  # fasting patients come in the morning
-    latest_fasting_start_min: int = 11 * 60  # and nobody fasts from 22:00 into the afternoon
+    latest_fasting_start_min: int = 11 * 60  # and nobody fasts from the evening into the afternoon
+    # the evening's message may say to stop eating from this time (minutes of the visit day,
+    # negative: the evening before) when a fasting step needs it: a 12-h draw at 08:00
+    earliest_fasting_from_min: int = -4 * 60
     latest_arrival_min: int = 15 * 60  # the last window anyone is offered
     same_day_share: float = 0.3  # of every room's time, kept for patients booked on the day
     # (minute of the day, share): from then on this share is kept instead, so the reserve can

@@ -136,6 +136,7 @@ def _step(visit: VisitOffer, i: int) -> dict:
         "start": s.start,
         "end": s.end,
         "fasting": s.fasting,
+        "fasting_from": visit.fasting_from if s.fasting else None,  # told the evening before
     }
 
 

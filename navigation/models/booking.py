@@ -43,7 +43,8 @@ class Booking(Base):
 
 class BookingVisit(Base):
     """One day of a booking (orders that must not share a day make two), with its window and
-    the planned steps (`[{key, kind, exam_codes, room, station, start, end}]`, minutes of the day)."""
+    the planned steps (`[{key, kind, exam_codes, room, station, start, end, fasting, fasting_from}]`,
+    minutes of the day; `fasting_from` on fasting steps: when the patient was told to stop eating)."""
 
     __tablename__ = "booking_visit"
     __table_args__ = (sa.Index("ix_booking_visit_site_day", "site_id", "day"),)

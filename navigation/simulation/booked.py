@@ -3,7 +3,7 @@
 The booking engine (`navigation.booking.engine`) books them one by one, in the order their
 calls came in, into the bookable part of the rooms (a share of every period stays for
 patients who come without a booking, most of it in the morning when they come); they paid
-when booking and fasted from 22:00 as the evening's message told them. On the day they aim
+when booking and stopped eating when the evening's message told them. On the day they aim
 for the start of their window with a punctuality spread of 15 min (one standard deviation,
 normally distributed; nobody later than the window's end); 5 % do not come at all. Whoever
 has a full-bladder scan drinks at the time the evening's message gave
@@ -44,7 +44,7 @@ BOOKED_DAY = date(2000, 1, 3)  # any day: the engine only needs one
 class BookedDay:
     scenario: Scenario  # the day as it happens: booked patients arrive at their windows
     visits: dict[str, VisitOffer]  # booked patients who came, and those who did not
-    booked: dict[str, Arrival]  # as booked (paid, fasting since 22:00), no-shows included
+    booked: dict[str, Arrival]  # as booked (paid, fasting as told), no-shows included
     no_shows: frozenset[str]
 
 
@@ -88,7 +88,7 @@ def book_day(scenario: Scenario, share: float, rules: BookingRules | None = None
         booked[a.patient] = replace(
             a,
             arrival_min=at,
-            last_meal_min=None,
+            last_meal_min=held.fasting_from,  # as the evening's message told them
             fasting_confirmed=True,
             paid_in_advance=True,
             drank_water_min=water,

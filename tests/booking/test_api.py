@@ -131,3 +131,28 @@ def test_the_booked_slot_is_kept_for_the_patient_and_their_check_in_follows_the_
     assert abs(datetime.fromisoformat(mri["planned_start"]) - booked_start) <= timedelta(minutes=15)
     booking = session.scalar(sa.select(Booking).where(Booking.visit_number == "VB-MRI"))
     assert booking.status == BookingStatus.ARRIVED
+
+
+def test_a_12_hour_fast_is_told_from_the_evening_and_kept_at_check_in(client, reception, clock) -> None:
+    """A lipid panel needs 12 h fasting: rather than "nothing after 22:00" and a draw at 10:00
+    (the morning half gone), the patient is told when to stop eating for a draw at the
+    window's start, and checking in "fasted as told" keeps that draw."""
+    orders = [{"code": "LIPID"}]
+    visit = offers(client, reception, orders)["offers"][0]["visits"][0]
+    draw = next(s for s in visit["steps"] if s["key"] == "draw:blood")
+    booked_start = datetime.fromisoformat(draw["start"])
+    window = datetime.fromisoformat(visit["window_start"])
+    assert booked_start - window <= timedelta(minutes=15)
+    assert booked_start.astimezone(ZoneInfo("Asia/Shanghai")).hour < 10  # not held back to 10:00
+    booked = book(client, reception, visit["day"], "VB-LIPID", orders).json
+    told = booked["visits"][0]["preparation"][0]
+    stop = (booked_start - timedelta(hours=12)).replace(minute=0 if booked_start.minute < 30 else 30)
+    at = stop.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%H:%M")
+    assert at < "22:00" and f"Nothing to eat after {at}" in told["en"] and f"{at}后请勿进食" in told["zh"]
+
+    clock.now = window
+    body = check_in_body("LIPID", visit="VB-LIPID", mrn=PATIENT["mrn"], name=PATIENT["name"])
+    body["patient"]["fasting_confirmed"] = True  # "I fasted as I was told"
+    mine = client.post("/api/v1/journeys", json=body, headers=reception).json
+    planned = next(t for t in mine["tasks"] if t["key"] == "draw:blood")["planned_start"]
+    assert abs(datetime.fromisoformat(planned) - booked_start) <= timedelta(minutes=15)
