@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from navigation.booking.rules import BookingRules, bookable_room
+from navigation.booking.rules import BookingRules, bookable_room, in_same_day_peak
 from navigation.catalog import Catalog
 from navigation.errors import DomainError
 from navigation.sequencing.adapter import patient_from_steps
@@ -206,15 +206,18 @@ def plan_visit(
     """The window on `day` with the shortest visit (the earliest of equals), or why none fits.
 
     Trying each window rather than taking the first levels the day: once the morning is
-    full, a morning window means waiting between rooms and a later one wins. A window whose
-    visit is `shortest` long (the length on an empty day) cannot be beaten: the search stops.
-    `shortest=None` is for an empty day, where a later window never shortens a visit once
-    one has not: the search stops at the first window no shorter than the one before.
+    full, a morning window means waiting between rooms and a later one wins. A visit with no
+    fasting step counts `off_peak_preference_min` more in the same-day peak, so it leaves the
+    peak to walk-ins and fasting visits when it can. A window whose visit counts `shortest`
+    (the length on an empty day) cannot be beaten: the search stops. `shortest=None` is for
+    that empty day, where a later window never shortens a visit once one has not: the
+    search stops at the first window no shorter than the one before.
     """
     state, timelines = book.state, book.timelines
     orders = _orders(patient)
     fasting = next((t for t in patient.tasks if t.fasting_hours > 0), None)
     latest = rules.latest_fasting_arrival_min if fasting else rules.latest_arrival_min
+    off_peak = 0 if fasting is not None or shortest is None else rules.off_peak_preference_min
     best: tuple[int, int, list[Placement], int] | None = None
     no_fit: NoFit | None = None
     for arrival in range(rules.first_arrival_min, latest + 1, rules.window_min):
@@ -232,9 +235,11 @@ def plan_visit(
                 continue
             exams = [p.start for p in placed if p.station >= 0]
             start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
-            visit = max(p.end for p in placed) - start
-            if here is None or (visit, start) < here[:2]:
-                here = (visit, start, placed, i)
+            cost = max(p.end for p in placed) - start
+            if off_peak and any(p.station >= 0 and in_same_day_peak(rules, p.start) for p in placed):
+                cost += off_peak
+            if here is None or (cost, start) < here[:2]:
+                here = (cost, start, placed, i)
         if here is None:
             continue
         if shortest is None and best is not None and here[0] >= best[0]:

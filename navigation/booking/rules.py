@@ -26,9 +26,25 @@ class BookingRules:
     # follow the hours patients come without a booking (mostly the morning)
     same_day_share_from: tuple[tuple[int, float], ...] = ()
     share_period_min: int = 60  # the kept share is the end of every hour of opening
+    # a visit with no fasting step takes a window out of the same-day peak (the hours keeping
+    # more than the day's least share) if its visit there is at most this much longer: it
+    # needs no morning, and the peak is where walk-ins queue and fasting visits must go
+    off_peak_preference_min: int = 30
     no_show_grace_min: int = 15  # missed the window by more than this: the capacity is released
     payment_hold_min: int = 30  # an unpaid hold lasts this long where payment comes first
     payment_first: bool = False  # the hospital requires payment before booking
+
+
+def kept_share(rules: BookingRules, minute: int) -> float:
+    """The share of a room's time kept for same-day patients at this time of day."""
+    later = sorted(rules.same_day_share_from, reverse=True)
+    return next((s for at, s in later if at <= minute), rules.same_day_share)
+
+
+def in_same_day_peak(rules: BookingRules, minute: int) -> bool:
+    """When more is kept than at the day's quietest: the hours patients come without a booking."""
+    least = min([rules.same_day_share, *(s for _, s in rules.same_day_share_from)])
+    return kept_share(rules, minute) > least
 
 
 def bookable_windows(

@@ -184,3 +184,22 @@ def test_a_fasting_step_is_never_booked_after_the_morning(hospital: Hospital) ->
         draw = next(s for s in visit.steps if s.key == "draw:blood")
         assert draw.start <= rules.latest_fasting_start_min, (visit.day, draw.start)
     assert offers[0].visits[0].day == DAY + timedelta(days=1)
+
+
+def test_a_visit_that_needs_no_fasting_leaves_the_walk_in_morning_to_those_who_must_come_then(
+    hospital: Hospital,
+) -> None:
+    """Where the hospital keeps its same-day reserve in the mornings (walk-ins come then), a
+    chest X-ray and ECG is offered an afternoon window as short as a morning one, and the
+    morning stays for walk-ins and fasting visits; a fasting visit still comes in the morning.
+    With the same share all day there is no peak: the earliest window, as before."""
+    morning = BookingRules(same_day_share=0.5, same_day_share_from=((12 * 60, 0.2),), share_period_min=90)
+    empty = DayBook(hospital, morning)
+    visit = offer_days(CATALOG, hospital, ["XR-CHEST", "ECG"], DAY, lambda _: empty, morning)[0].visits[0]
+    assert visit.window_start >= 12 * 60
+    assert max(s.end for s in visit.steps) - visit.window_start <= 30, "no longer than in the morning"
+    fasting = offer_days(CATALOG, hospital, ["GLU"], DAY, lambda _: empty, morning)[0].visits[0]
+    assert fasting.window_start < 10 * 60
+    flat = BookingRules()
+    visit = offer_days(CATALOG, hospital, ["XR-CHEST", "ECG"], DAY, lambda _: DayBook(hospital, flat), flat)
+    assert visit[0].visits[0].window_start <= 8 * 60  # the first exams of the day
