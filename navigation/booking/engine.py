@@ -206,7 +206,8 @@ def plan_visit(
     """The window on `day` with the shortest visit (the earliest of equals), or why none fits.
 
     Trying each window rather than taking the first levels the day: once the morning is
-    full, a morning window means waiting between rooms and a later one wins. A visit with no
+    full, a morning window means waiting between rooms and a later one wins, and a visit
+    `max_added_wait_min` longer than on an empty day does not fit at all. A visit with no
     fasting step counts `off_peak_preference_min` more in the same-day peak, so it leaves the
     peak to walk-ins and fasting visits when it can. A window whose visit counts `shortest`
     (the length on an empty day) cannot be beaten: the search stops. `shortest=None` is for
@@ -236,6 +237,11 @@ def plan_visit(
             exams = [p.start for p in placed if p.station >= 0]
             start = max(arrival, (min(exams, default=arrival) - rules.lead_min) // 5 * 5)
             cost = max(p.end for p in placed) - start
+            if shortest and cost > shortest + rules.max_added_wait_min:
+                no_fit = no_fit or NoFit(
+                    None, f"it would wait over {rules.max_added_wait_min} min between exams"
+                )
+                continue
             if off_peak and any(p.station >= 0 and in_same_day_peak(rules, p.start) for p in placed):
                 cost += off_peak
             if here is None or (cost, start) < here[:2]:

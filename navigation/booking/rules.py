@@ -30,6 +30,9 @@ class BookingRules:
     # more than the day's least share) if its visit there is at most this much longer: it
     # needs no morning, and the peak is where walk-ins queue and fasting visits must go
     off_peak_preference_min: int = 30
+    # a day on which the visit would take this much longer than on an empty day is not
+    # offered (hours of waiting between rooms, over lunch): the next day is
+    max_added_wait_min: int = 120
     no_show_grace_min: int = 15  # missed the window by more than this: the capacity is released
     payment_hold_min: int = 30  # an unpaid hold lasts this long where payment comes first
     payment_first: bool = False  # the hospital requires payment before booking

@@ -203,3 +203,20 @@ def test_a_visit_that_needs_no_fasting_leaves_the_walk_in_morning_to_those_who_m
     flat = BookingRules()
     visit = offer_days(CATALOG, hospital, ["XR-CHEST", "ECG"], DAY, lambda _: DayBook(hospital, flat), flat)
     assert visit[0].visits[0].window_start <= 8 * 60  # the first exams of the day
+
+
+def test_a_day_with_hours_of_waiting_between_exams_is_not_offered(hospital: Hospital) -> None:
+    """The echo rooms are booked until 15:00: the fasting draw must be in the morning, so that
+    day would keep the patient from 08:00 to past 15:00 for two short exams. The next day,
+    with a compact visit, is offered instead."""
+    rules = BookingRules(offers=1)
+    busy = DayBook(hospital, rules)
+    for room in (r for r in hospital.rooms.values() if r.room_type == "echo"):
+        busy.hold(Placement("held", "exam:ECHO", room.code, 0, 7 * 60, 15 * 60))
+    days = {DAY: busy}
+    offer = offer_days(
+        CATALOG, hospital, ["GLU", "ECHO"], DAY, lambda d: days.setdefault(d, DayBook(hospital, rules)), rules
+    )[0]
+    (visit,) = offer.visits
+    assert visit.day == DAY + timedelta(days=1)
+    assert max(s.end for s in visit.steps) - visit.window_start <= 90
