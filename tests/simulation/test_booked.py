@@ -73,6 +73,15 @@ def test_booked_patients_drink_for_their_scan_when_the_message_says() -> None:
     assert drinkers > 0, "the message's time to drink comes before the window opens"
 
 
+def test_booked_patients_stop_eating_when_the_message_says() -> None:
+    booked = book_day(generate(60, 2), 0.7)
+    earlier = 0
+    for pid, visit in booked.visits.items():
+        assert booked.booked[pid].last_meal_min == visit.fasting_from
+        earlier += visit.fasting_from is not None and visit.fasting_from < -120
+    assert earlier > 0, "a 12-h draw early in the morning: nothing to eat from before 22:00"
+
+
 @pytest.mark.parametrize("policy", ["walk_in", "carepath"])
 def test_water_drunk_on_the_way_fills_the_bladder_before_arriving(policy: str) -> None:
     def patient(drank: str | None) -> dict:
