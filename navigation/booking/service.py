@@ -9,7 +9,9 @@ bookings that still hold).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -106,9 +108,18 @@ def offer(
 ) -> list[Offer]:
     """The earliest days on which all of `orders` fit, from `from_day` (tomorrow by default)."""
     first = _first_day(site, now, from_day, "from")
+    rules = _fasting_from_now_on(site, first, now, rules)
     hospital = _hospital(session, site)
     held_on = _day_books(session, site, hospital, rules, now, skip)
     return offer_days(site_catalog(session, site), hospital, orders, first, held_on, rules)
+
+
+def _fasting_from_now_on(site: Site, first: date, now: datetime, rules: BookingRules) -> BookingRules:
+    """Booked late in the evening for tomorrow: nobody is told to have stopped eating already."""
+    since = (now - at(site, first, 0)) / timedelta(minutes=1)
+    if since <= rules.earliest_fasting_from_min:
+        return rules
+    return replace(rules, earliest_fasting_from_min=math.ceil(since / 30) * 30)
 
 
 def visits_of(site: Site, offered: Offer) -> list[BookingVisit]:

@@ -4,7 +4,8 @@ that give their capacity back, and clear answers for past days and double bookin
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -140,3 +141,18 @@ def test_colonoscopy_and_barium_are_booked_on_two_days(session, site, desk, cloc
     first, second = booking.visits
     assert first.orders == ["COLONO"] and second.orders == ["BA-UGI"]
     assert second.day > first.day
+
+
+def test_booked_at_21_00_for_tomorrow_nobody_is_told_to_have_stopped_eating_at_20_00(
+    session, site, clock
+) -> None:
+    """A 12-h draw is booked early with "nothing to eat after 20:00"; booked at 21:00 the
+    evening before, the patient may have eaten since: the draw moves to when 12 h are kept."""
+    zone = ZoneInfo(site.timezone)
+    evening = datetime.combine(clock().astimezone(zone).date(), time(21, 0), tzinfo=zone)
+    clock.now = evening
+    visit = service.offer(session, site, ["LIPID"], clock(), RULES)[0].visits[0]
+    assert visit.day == evening.date() + timedelta(days=1)
+    assert visit.fasting_from is not None and visit.fasting_from >= -3 * 60  # 21:00, not 20:00
+    draw = next(s for s in visit.steps if s.key == "draw:blood")
+    assert draw.start >= visit.fasting_from + 12 * 60
