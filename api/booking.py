@@ -13,7 +13,9 @@ from flask_smorest import Blueprint
 from api import access
 from api.booking_schemas import (
     BookingOutSchema,
+    BookingSearchArgs,
     BookInSchema,
+    FoundBookingsSchema,
     FromDayArgs,
     OffersInSchema,
     OffersOutSchema,
@@ -26,6 +28,7 @@ from navigation.booking import messages, service
 from navigation.booking.calendar import booking_calendar
 from navigation.booking.engine import Offer
 from navigation.booking.links import BookingLinks, booking_for_token, booking_links
+from navigation.booking.lookup import find_bookings
 from navigation.booking.rules import BookingRules
 from navigation.checkin import PatientDetails
 from navigation.errors import NotFound
@@ -118,6 +121,21 @@ class BookingOffers(MethodView):
 
 @blp.route("/bookings")
 class Bookings(MethodView):
+    @access.staff(*DESK, audit_read="booking.search")
+    @blp.arguments(BookingSearchArgs, location="query")
+    @blp.response(200, FoundBookingsSchema)
+    def get(self, args: dict):
+        """Find bookings at your site: by `visit_number` (every day) and/or `day` (the hospital's
+        date; today when neither is given). One row per booked visit, by arrival window, with
+        the booking's status; `limit` and `offset` page through `total`. The read is audited."""
+        site = g.scope.named(args.get("site"))
+        visit_number = args.get("visit_number")
+        day = args.get("day") or (None if visit_number else service.local_day(site, now()))
+        found = find_bookings(
+            db.session, site, visit_number=visit_number, day=day, limit=args["limit"], offset=args["offset"]
+        )
+        return {"day": day, "timezone": site.timezone, "total": found.total, "bookings": found.rows}
+
     @access.staff(*DESK)
     @blp.arguments(BookInSchema)
     @blp.response(201, BookingOutSchema)

@@ -6,10 +6,11 @@ from flask import current_app, url_for
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
-from api.schemas import ORDERS_IN, SITE_IN, VisitInSchema, public_url
+from api.schemas import ORDERS_IN, PLAUSIBLE_YEARS, SITE_IN, VisitInSchema, public_url
 from navigation.booking.links import booking_token
 from navigation.booking.preparation import preparation
 from navigation.booking.service import at
+from navigation.kpis import EARLIEST, LATEST
 from navigation.models import Booking, BookingStatus, BookingVisit, Site
 
 
@@ -38,6 +39,53 @@ class RebookInSchema(Schema):
 
 class FromDayArgs(Schema):
     from_day = fields.Date(data_key="from", load_default=None)
+
+
+class BookingSearchArgs(Schema):
+    visit_number = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "Exactly this visit number"}
+    )
+    day = fields.Date(
+        validate=validate.Range(min=EARLIEST, max=LATEST),
+        metadata={
+            "description": "The hospital's local date (YYYY-MM-DD); today when neither filter is given",
+            **PLAUSIBLE_YEARS,
+        },
+    )
+    site = fields.String(
+        validate=validate.Length(min=1, max=32),
+        metadata={"description": "Site code; defaults to the staff's own"},
+    )
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+    offset = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "Rows to skip: the next page starts at offset + limit"},
+    )
+
+
+class FoundVisitSchema(Schema):
+    """One visit of a booking in a list: when and in what state, no patient details (the desk
+    opens the booking for the rest)."""
+
+    id = fields.Integer(attribute="booking.id", metadata={"description": "The booking's id"})
+    visit_number = fields.String(attribute="booking.visit_number")
+    status = fields.Enum(BookingStatus, by_value=True, attribute="booking.status")
+    hold_expires_at = fields.AwareDateTime(attribute="booking.hold_expires_at", allow_none=True)
+    day = fields.Date(attribute="visit.day")
+    window_start = fields.AwareDateTime(attribute="visit.window_start")
+    window_end = fields.AwareDateTime(attribute="visit.window_end")
+    visit_index = fields.Integer(metadata={"description": "1 for the booking's first day, 2 for its second"})
+    visit_count = fields.Function(
+        lambda row: len(row.booking.visits), metadata={"description": "Days booked"}
+    )
+
+
+class FoundBookingsSchema(Schema):
+    day = fields.Date(allow_none=True, metadata={"description": "The day listed; null: every day"})
+    timezone = fields.String(metadata={"description": "The hospital's time zone, for showing times"})
+    total = fields.Integer(metadata={"description": "Rows matching, over every page"})
+    bookings = fields.List(fields.Nested(FoundVisitSchema))
 
 
 class PlannedStepSchema(Schema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,3 +37,13 @@ def counting(engine: sa.Engine) -> Iterator[Statements]:
         yield seen
     finally:
         event.remove(engine, "before_cursor_execute", before)
+
+
+def statements(request: Callable[[], object]) -> Statements:
+    """The statements one request sends, from a fresh session (as a new request in production)."""
+    from api.extensions import db
+
+    db.session.remove()
+    with counting(db.engine) as seen:
+        request()
+    return seen

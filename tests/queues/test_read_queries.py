@@ -3,19 +3,8 @@ grow with the number of steps or people (one query per row is what sank the firs
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from api.extensions import db
-from tests.queries import Statements, counting
+from tests.queries import statements
 from tests.queues.conftest import as_patient, step
-
-
-def statements(request: Callable[[], object]) -> Statements:
-    """The statements one request sends, from a fresh session (as a new request in production)."""
-    db.session.remove()
-    with counting(db.engine) as seen:
-        request()
-    return seen
 
 
 def test_the_patients_journey_reads_in_four_queries_whatever_its_number_of_steps(client, check_in):
