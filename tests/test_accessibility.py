@@ -68,6 +68,10 @@ def test_the_booking_desk_and_the_patients_booking_page_have_no_violations(
     page.click("#booking-form button[type=submit]")
     page.wait_for_selector("#offer-list li")
     assert violations(page, axe) == []
+    page.fill("#find-form [name=visit_number]", "VB-1")  # the booking made above
+    page.click("#find-form button[type=submit]")
+    page.wait_for_selector("#found li")
+    assert violations(page, axe) == []
     page.goto(f"{live_server}/b/{token}")
     page.wait_for_selector("#summary:not([hidden])")
     assert page.evaluate("document.documentElement.lang") == language
@@ -198,5 +202,9 @@ def test_at_200_percent_text_the_header_fits_and_no_word_breaks(
         page.wait_for_selector("#booking-form:not([hidden])")
         text_at_200_percent(page)
         assert_fits(page, "booking desk, signed in")
+        page.fill("#find-form [name=visit_number]", "VB-1")  # the two-day booking above
+        page.click("#find-form button[type=submit]")
+        page.wait_for_selector("#found li + li")
+        assert_fits(page, "booking desk, a booking found")
     finally:
         context.close()

@@ -1,7 +1,8 @@
 """Booking before the day in Chromium (issue 13): reception books a patient's exams on the desk
 page, the patient reads the day, arrival window and preparation on their phone in Chinese,
 moves the booking to another offered day and cancels it; the desk takes a payment, rebooks and
-cancels; a refused booking names its field. Times come from the hospital's clock."""
+cancels; finds a booking by visit number or in a day's list and rebooks it; a refused booking
+names its field. Times come from the hospital's clock."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from navigation.booking.rules import BookingRules
+from tests.booking.booked import booked
 from tests.staff_pages import sign_in
 
 pytestmark = pytest.mark.browser
@@ -169,3 +171,48 @@ def test_a_refused_booking_names_its_field_on_the_desk(live_server, page, check_
     assert error == "Visit number · 就诊号: visit V-HERE has already checked in"
     assert page.is_hidden("#booking") and page.is_hidden("#offers")
     assert page.evaluate("document.activeElement.name") == "visit_number"
+
+
+def test_reception_finds_a_booking_by_visit_number_and_in_the_days_list_and_rebooks_it(
+    live_server, page, client, reception, clock
+):
+    late = booked(client, reception, "LIPID", visit="VB-LATE")  # booked first, the latest window
+    mine = booked(client, reception, "ECG", visit="VB-FIND")
+    gone = booked(client, reception, "XR-CHEST", visit="VB-GONE")
+    client.post(f"/api/v1/bookings/{gone['id']}/cancel", headers=reception)
+    day = mine["visits"][0]["day"]
+    clock.now = datetime.fromisoformat(mine["visits"][0]["window_start"]) - timedelta(hours=1)  # that day
+    sign_in(page, live_server, "/reception/bookings", "reception")
+
+    page.click("#find-today")  # the hospital's today, whatever this computer's calendar says
+    page.wait_for_selector("#found li")
+    assert page.input_value("#find-day") == day
+    listed = client.get("/api/v1/bookings", headers=reception).json["bookings"]
+    order = [b["visit_number"] for b in listed]
+    assert page.eval_on_selector_all("#found li", "rows => rows.map((r) => r.dataset.visit)") == order
+    assert order[-1] == "VB-LATE" and len(order) == 3
+    row = page.inner_text("#found li[data-visit=VB-LATE]")
+    assert f"{hhmm(late['visits'][0]['window_start'])}–{hhmm(late['visits'][0]['window_end'])}" in row
+    assert "Booked · 已预约" in row
+    assert "Cancelled · 已取消" in page.inner_text("#found li[data-visit=VB-GONE]")
+
+    page.fill("#find-form [name=visit_number]", "VB-FIND")
+    page.click("#find-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#found li').length === 1")
+    found = page.locator("#found li[data-visit=VB-FIND]")
+    assert day in found.inner_text() and "1 found" in page.inner_text("#found-title")
+    found.get_by_role("button", name=re.compile("Open")).click()
+    page.wait_for_selector("#booking:not([hidden])")
+    assert "VB-FIND" in page.inner_text("#booking-title")
+    assert page.inner_text("#booking-status").startswith("Booked")
+
+    page.click("#rebook")  # the patient wants another day
+    offer = page.locator("#offer-list > li").first
+    offer.wait_for()
+    new_day = offer.get_attribute("data-day")
+    assert new_day > day
+    offer.get_by_role("button", name=re.compile("Move to this day")).click()
+    page.wait_for_function("document.querySelector('#booking-status').textContent.includes('Moved')")
+    moved = client.get(f"/api/v1/bookings/{mine['id']}", headers=reception).json
+    assert moved["status"] == "booked" and moved["visits"][0]["day"] == new_day
+    page.wait_for_function(f"document.querySelector('#found li').textContent.includes('{new_day}')")

@@ -1,6 +1,7 @@
 /* Reception's booking desk: the patient's orders give the earliest days on which they all fit
    (one visit a day where orders must not share a day), each with its arrival window and the
-   planned time of every step; reception books one, then takes the payment, rebooks or cancels. */
+   planned time of every step; reception books one, then takes the payment, rebooks or cancels.
+   A booking made before is found by visit number or in a day's list (booking-find.js). */
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = null;
@@ -8,12 +9,13 @@ const names = new Map(); // exam code → "English · 中文"
 let booking = null;
 const session = staffSession("carepath-staff", {
   onToken: (value) => { token = value; },
-  onEnd: (why) => { show("login"); $("login").querySelector(".error").textContent = why; },
+  onEnd: (why) => { finder.clear(); show("login"); $("login").querySelector(".error").textContent = why; },
 });
 
 function show(id) {
   ["login", "booking-form", "booking"].forEach((x) => ($(x).hidden = x !== id));
   $("offers").hidden = true;
+  $("find").hidden = id === "login";
 }
 
 function signedOut(error) {
@@ -104,6 +106,18 @@ function showBooking(answer, note = "") {
   $("booking").querySelector(".error").textContent = "";
 }
 
+const finder = bookingFinder({
+  load: (query) => api(`/api/v1/bookings?${query}`, { token }),
+  open: async (id) => {
+    try {
+      showBooking(await api(`/api/v1/bookings/${id}`, { token }));
+      $("booking").scrollIntoView({ block: "start" });
+    } catch (error) { if (!signedOut(error)) showProblem($("find"), error); }
+  },
+  status: (found, timezone) => STATUS[found.status]({ ...found, timezone }),
+  failed: signedOut,
+});
+
 async function start() {
   if (!token) return show("login");
   const exams = await orderPicker($("orders"), $("order-filter"));
@@ -146,6 +160,7 @@ form().onsubmit = async (event) => {
 async function book(day) {
   try {
     showBooking(await api("/api/v1/bookings", { method: "POST", token, body: { ...bookingBody(), day } }));
+    finder.refresh();
   } catch (error) {
     if (signedOut(error)) return;
     $("offers").hidden = true;
@@ -157,6 +172,7 @@ async function book(day) {
 async function act(path, body, note) {
   try {
     showBooking(await api(`/api/v1/bookings/${booking.id}/${path}`, { method: "POST", token, body }), note);
+    finder.refresh();
   } catch (error) { if (!signedOut(error)) showProblem($("booking"), error); }
 }
 
