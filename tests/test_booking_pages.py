@@ -11,8 +11,10 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 
 from navigation.booking.rules import BookingRules
+from notifications.devices import Device
 from tests.booking.booked import booked
 from tests.staff_pages import sign_in
 
@@ -174,7 +176,7 @@ def test_a_refused_booking_names_its_field_on_the_desk(live_server, page, check_
 
 
 def test_reception_finds_a_booking_by_visit_number_and_in_the_days_list_and_rebooks_it(
-    live_server, page, client, reception, clock
+    live_server, page, client, reception, clock, session
 ):
     late = booked(client, reception, "LIPID", visit="VB-LATE")  # booked first, the latest window
     mine = booked(client, reception, "ECG", visit="VB-FIND")
@@ -205,6 +207,17 @@ def test_reception_finds_a_booking_by_visit_number_and_in_the_days_list_and_rebo
     page.wait_for_selector("#booking:not([hidden])")
     assert "VB-FIND" in page.inner_text("#booking-title")
     assert page.inner_text("#booking-status").startswith("Booked")
+
+    page.fill("#phone-form [name=phone]", "12")  # a new number for the text messages, mistyped
+    page.click("#phone-form button")
+    page.wait_for_selector("#phone-form [name=phone][aria-invalid=true]")
+    assert "Mobile for text messages · 短信手机号: Length must be" in page.inner_text("#booking .error")
+    page.fill("#phone-form [name=phone]", "+8613800138000")
+    page.click("#phone-form button")
+    page.wait_for_function("document.querySelector('#booking-status').textContent.includes('Number saved')")
+    sms = sa.select(Device).where(Device.booking_id == mine["id"], Device.channel == "sms")
+    assert session.scalar(sa.select(sa.func.count()).select_from(sms.subquery())) == 1
+    assert "13800138000" not in page.inner_text("main")  # never shown back
 
     page.click("#rebook")  # the patient wants another day
     offer = page.locator("#offer-list > li").first

@@ -102,8 +102,11 @@ function showBooking(answer, note = "") {
   $("pay").hidden = answer.status !== "held";
   $("rebook").hidden = !(open || answer.status === "no-show");
   $("cancel").hidden = !open;
+  $("phone-form").hidden = !(open || answer.status === "no-show");
+  $("phone-form").reset();
   $("cancel-confirm").hidden = true;
   $("booking").querySelector(".error").textContent = "";
+  $("booking").querySelectorAll("[aria-invalid]").forEach((input) => input.removeAttribute("aria-invalid"));
 }
 
 const finder = bookingFinder({
@@ -185,6 +188,16 @@ $("rebook").onclick = async () => {
     const answer = await api(`/api/v1/bookings/${booking.id}/offers`, { token });
     showOffers(answer, "Move to another day · 改约到", "Move to this day · 改到此日",
       (day) => act("rebook", { day }, "Moved · 已改约"));
+  } catch (error) { if (!signedOut(error)) showProblem($("booking"), error); }
+};
+/* A patient booked without a number, or with a new one: the booking's SMS still to come reach
+   it. The number is never shown back. */
+$("phone-form").onsubmit = async (event) => {
+  event.preventDefault();
+  const phone = event.target.phone.value.trim();
+  try {
+    await api(`/api/v1/bookings/${booking.id}/phone`, { method: "PUT", token, body: { phone } });
+    showBooking(booking, "Number saved for text messages · 短信手机号已保存");
   } catch (error) { if (!signedOut(error)) showProblem($("booking"), error); }
 };
 $("next-patient").onclick = () => {

@@ -11,7 +11,9 @@ async function api(path, { method = "GET", token, body, headers = {} } = {}) {
 }
 
 async function answer(response) {
-  const data = response.headers.get("Content-Type")?.includes("json") ? await response.json() : null;
+  // a 204 says application/json but has no body to parse
+  const json = response.status !== 204 && response.headers.get("Content-Type")?.includes("json");
+  const data = json ? await response.json() : null;
   if (!response.ok) {
     const error = new Error((data && data.message) || response.statusText);
     error.status = response.status;
