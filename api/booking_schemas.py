@@ -6,7 +6,7 @@ from flask import current_app, url_for
 from marshmallow import Schema, fields, validate
 
 from api.extensions import db
-from api.schemas import ORDERS_IN, PLAUSIBLE_YEARS, SITE_IN, VisitInSchema, public_url
+from api.schemas import ORDERS_IN, PLAUSIBLE_YEARS, SITE_IN, SITE_QUERY, VisitInSchema, public_url
 from navigation.booking.links import booking_token
 from navigation.booking.preparation import preparation
 from navigation.booking.service import at
@@ -52,10 +52,7 @@ class BookingSearchArgs(Schema):
             **PLAUSIBLE_YEARS,
         },
     )
-    site = fields.String(
-        validate=validate.Length(min=1, max=32),
-        metadata={"description": "Site code; defaults to the staff's own"},
-    )
+    site = SITE_QUERY
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
     offset = fields.Integer(
         load_default=0,

@@ -69,6 +69,10 @@ class OnFileSchema(Schema):
 
 
 SITE_IN = fields.String(load_default=None, metadata={"description": "Site code; defaults to the staff's own"})
+SITE_QUERY = fields.String(
+    validate=validate.Length(min=1, max=32),
+    metadata={"description": "Site code; defaults to the staff's own"},
+)
 ORDERS_IN = fields.List(fields.Nested(OrderSchema), required=True, validate=validate.Length(min=1, max=60))
 
 
@@ -314,10 +318,7 @@ class JourneySearchArgs(Schema):
     q = fields.String(
         validate=validate.Length(min=1, max=200), metadata={"description": "Part of the patient's name"}
     )
-    site = fields.String(
-        validate=validate.Length(min=1, max=32),
-        metadata={"description": "Site code; defaults to the staff's own"},
-    )
+    site = SITE_QUERY
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 
 
