@@ -178,9 +178,9 @@ def test_a_refused_booking_names_its_field_on_the_desk(live_server, page, check_
 def test_reception_finds_a_booking_by_visit_number_and_in_the_days_list_and_rebooks_it(
     live_server, page, client, reception, clock, session
 ):
-    late = booked(client, reception, "LIPID", visit="VB-LATE")  # booked first, the latest window
     mine = booked(client, reception, "ECG", visit="VB-FIND")
     gone = booked(client, reception, "XR-CHEST", visit="VB-GONE")
+    early = booked(client, reception, "GLU", visit="VB-EARLY")  # booked last, the earliest window
     client.post(f"/api/v1/bookings/{gone['id']}/cancel", headers=reception)
     day = mine["visits"][0]["day"]
     clock.now = datetime.fromisoformat(mine["visits"][0]["window_start"]) - timedelta(hours=1)  # that day
@@ -192,9 +192,9 @@ def test_reception_finds_a_booking_by_visit_number_and_in_the_days_list_and_rebo
     listed = client.get("/api/v1/bookings", headers=reception).json["bookings"]
     order = [b["visit_number"] for b in listed]
     assert page.eval_on_selector_all("#found li", "rows => rows.map((r) => r.dataset.visit)") == order
-    assert order[-1] == "VB-LATE" and len(order) == 3
-    row = page.inner_text("#found li[data-visit=VB-LATE]")
-    assert f"{hhmm(late['visits'][0]['window_start'])}–{hhmm(late['visits'][0]['window_end'])}" in row
+    assert order[0] == "VB-EARLY" and len(order) == 3
+    row = page.inner_text("#found li[data-visit=VB-EARLY]")
+    assert f"{hhmm(early['visits'][0]['window_start'])}–{hhmm(early['visits'][0]['window_end'])}" in row
     assert "Booked · 已预约" in row
     assert "Cancelled · 已取消" in page.inner_text("#found li[data-visit=VB-GONE]")
 

@@ -29,8 +29,8 @@ def rows(listed: dict) -> list[tuple[str, str]]:
 def test_a_days_bookings_come_by_arrival_window_with_their_status_that_day_and_after(
     app, client, reception, clock, monkeypatch
 ) -> None:
-    late = booked(client, reception, "LIPID", visit="VB-LATE")  # booked first, the latest window
-    day = late["visits"][0]["day"]
+    first = booked(client, reception, "LIPID", visit="VB-FIRST")  # booked first, a 08:00 window
+    day = first["visits"][0]["day"]
     missed = booked(client, reception, "ECG", visit="VB-MISS")
     here = booked(client, reception, "GLU", visit="VB-HERE")  # booked last, the earliest window
     gone = booked(client, reception, "XR-CHEST", visit="VB-GONE")
@@ -44,9 +44,9 @@ def test_a_days_bookings_come_by_arrival_window_with_their_status_that_day_and_a
     listed = tomorrow["bookings"]
     windows = [(b["window_start"], b["id"]) for b in listed]
     assert windows == sorted(windows) and [b["id"] for b in listed] != sorted(b["id"] for b in listed)
-    assert listed[0]["visit_number"] == "VB-HERE" and listed[-1]["visit_number"] == "VB-LATE"
+    assert listed[0]["visit_number"] == "VB-HERE"  # a 07:30 draw comes before those booked earlier
     assert dict(rows(tomorrow)) == {
-        "VB-LATE": "booked",
+        "VB-FIRST": "booked",
         "VB-MISS": "booked",
         "VB-HERE": "booked",
         "VB-GONE": "cancelled",
@@ -57,7 +57,7 @@ def test_a_days_bookings_come_by_arrival_window_with_their_status_that_day_and_a
     assert not any("Zhou" in str(b) or "MRN" in str(b) or "link" in b for b in listed)  # no patient details
     assert found(client, reception)["day"] < day  # no filter: today, not tomorrow
 
-    # the day itself: one checked in, one missed their window, the unpaid hold ran out
+    # the day itself: one checked in, two missed their 08:00 windows, the unpaid hold ran out
     clock.now = datetime.fromisoformat(here["visits"][0]["window_start"])
     body = check_in_body("GLU", visit="VB-HERE", mrn="MRN-VB-HERE", name="Zhou Yuting")
     assert client.post("/api/v1/journeys", json=body, headers=reception).status_code == 201
@@ -66,7 +66,7 @@ def test_a_days_bookings_come_by_arrival_window_with_their_status_that_day_and_a
     today = found(client, reception)  # no filter: today's bookings
     assert today["day"] == day
     assert dict(rows(today)) == {
-        "VB-LATE": "booked",
+        "VB-FIRST": "no-show",
         "VB-MISS": "no-show",
         "VB-HERE": "arrived",
         "VB-GONE": "cancelled",
