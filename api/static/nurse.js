@@ -70,6 +70,7 @@ async function listen() {
   if (!picked) return;
   try {
     const { stream_url: url } = await call(`/api/v1/rooms/${picked.id}/live-ticket`);
+    if (room() !== picked) return;  // another room was picked meanwhile: its own listen() runs
     stream = new EventSource(url);
     stream.addEventListener("queue", () => load());
     stream.onerror = () => { stream.close(); setTimeout(listen, 5000); };
@@ -85,13 +86,17 @@ function pickRoom() {
 }
 
 async function load() {
-  if (!room()) return;
+  const picked = room();
+  if (!picked) return;
   try {
-    const code = encodeURIComponent(room().code);
-    [board, plan] = await Promise.all([
+    const code = encodeURIComponent(picked.code);
+    const [roomBoard, roomPlan] = await Promise.all([
       call(`/api/v1/queues/rooms/${code}`, { method: "GET" }),
       call(`/api/v1/queues/rooms/${code}/plan`, { method: "GET" }),
     ]);
+    // an answer for a room the nurse has since left must not paint over the room now shown
+    if (room() !== picked) return;
+    [board, plan] = [roomBoard, roomPlan];
     render();
     renderPlan();
   } catch (error) { say(error.message); }

@@ -55,6 +55,33 @@ def test_nurse_calls_skips_undoes_and_pauses_with_big_buttons(live_server, page,
     assert page.is_disabled("#call-next") and page.is_visible("#resume")
 
 
+def test_a_late_answer_for_the_room_the_nurse_left_does_not_replace_the_board_she_picked(
+    live_server, page, client, nurse, waiting_patient
+):
+    waiting_patient("PFT")
+    client.post("/api/v1/queues/rooms/B5-01/pause", json={"reason": "cleaning", "minutes": 30}, headers=nurse)
+    first = client.get("/api/v1/queues/rooms", headers=nurse).json[0]["code"]  # shown at sign-in
+    assert first != "B5-01"
+    held = []
+
+    def slow_first_room(route) -> None:  # a slow network: the first room's board answers last
+        if route.request.url.endswith(f"/queues/rooms/{first}"):
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/queues/rooms/*", slow_first_room)
+    sign_in(page, live_server)
+    page.select_option("#room", "B5-01")
+    page.wait_for_selector("#paused:not([hidden])")
+    with page.expect_response(lambda answer: answer.url.endswith(f"/queues/rooms/{first}")):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # the late answer's script has run
+    assert page.input_value("#room") == "B5-01"
+    assert page.is_visible("#paused") and "cleaning" in page.inner_text("#paused")
+    assert page.is_disabled("#call-next")
+
+
 def test_signage_shows_ticket_numbers_and_rooms_but_no_names_or_exams(
     live_server, page, client, nurse, waiting_patient
 ):
