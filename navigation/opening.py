@@ -19,8 +19,12 @@ def come_back(session: Session, journey: Journey, now: datetime) -> dict[str, st
     to_do = [t for t in journey.tasks if t.status not in FINISHED and not t.self_service]
     if not to_do or in_hand(journey) is not None or any(t.planned_start is not None for t in to_do):
         return None
-    rooms = session.scalars(
-        sa.select(Room).where(Room.site_id == journey.site_id, Room.status != RoomStatus.CLOSED)
+    rooms = session.scalars(  # of the steps' types only: no other room can serve them
+        sa.select(Room).where(
+            Room.site_id == journey.site_id,
+            Room.status != RoomStatus.CLOSED,
+            Room.room_type.in_({kind for t in to_do for kind in t.room_types}),
+        )
     ).all()
     windows = [
         window for room in rooms if any(room.serves(t) for t in to_do) for window in parse_hours(room.hours)
