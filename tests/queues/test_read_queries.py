@@ -64,3 +64,17 @@ def test_a_check_in_asks_the_same_however_many_patients_came_before(client, chec
         check_in("PFT", visit=f"V-{n}", mrn=f"M-{n}")
     late = statements(lambda: check_in("PFT", visit="V-9", mrn="M-9"))
     assert len(late) == len(early), f"second patient:\n{early}\n\nseventh patient:\n{late}"
+
+
+def test_a_phones_polls_send_statements_short_enough_for_the_driver_to_keep_parsed(client, waiting_patient):
+    """psycopg parses a statement's text again on every run when it is longer than 4 kB: the
+    place in line's stamp once was, and that parse was a quarter of each poll's CPU."""
+    me = waiting_patient("PFT")
+    waiting_patient("PFT")
+    seen = Statements()
+    for url in (f"/api/v1/journeys/{me['journey']['id']}", f"/api/v1/queues/journeys/{me['journey']['id']}"):
+        answer = client.get(url, headers=as_patient(me["journey"]))
+        for etag in (None, answer.headers["ETag"]):  # a read, then the poll that answers 304
+            headers = {**as_patient(me["journey"]), **({"If-None-Match": etag} if etag else {})}
+            seen.sql += statements(lambda url=url, headers=headers: client.get(url, headers=headers)).sql
+    assert seen.sql and all(len(sql) < 4096 for sql in seen.sql), [len(sql) for sql in seen.sql]
