@@ -62,7 +62,7 @@ def init_app(app: Flask) -> None:
 @limiter.request_filter
 def _polled() -> bool:
     """Flask-Limiter looks for the limits of every request, even one that has none: for a
-    phone's poll that was 6 % of its CPU. A poll skips the search."""
+    phone's poll that was some 5 % of its CPU. A poll skips the search."""
     return request.endpoint in POLLS
 
 
