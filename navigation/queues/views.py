@@ -31,8 +31,11 @@ SHOWN = (E.CALLED, E.IN_SERVICE, E.WAITING, E.SKIPPED, E.ON_HOLD, E.NO_SHOW)
 
 def _estimates(session: Session, queue: RoomQueue, now: datetime) -> tuple[list[QueueEntry], dict[int, int]]:
     waiting = line(session, [queue.id])
-    busy = at_desks(session, queue)
-    return waiting, waits(queue, waiting, busy, ServiceTimes(session, [queue.room_id]), now)
+    return waiting, _waits(session, queue, waiting, now)
+
+
+def _waits(session: Session, queue: RoomQueue, waiting: list[QueueEntry], now: datetime) -> dict[int, int]:
+    return waits(queue, waiting, at_desks(session, queue), ServiceTimes(session, [queue.room_id]), now)
 
 
 def entry_dict(entry: QueueEntry, *, people_ahead: int | None, wait_minutes: int | None) -> dict[str, Any]:
@@ -63,9 +66,10 @@ def entry_dict(entry: QueueEntry, *, people_ahead: int | None, wait_minutes: int
 def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     """The nurse's screen: who is being served, who waits in which order, for how long."""
     queue = queue_for_room(session, room)
-    waiting, estimates = _estimates(session, queue, now)
-    position = {e.id: i for i, e in enumerate(waiting)}
     entries = entries_in(session, queue.id, SHOWN)
+    waiting = [e for e in entries if e.status in LINE]  # the line, in its order: read with the rest
+    estimates = _waits(session, queue, waiting, now)
+    position = {e.id: i for i, e in enumerate(waiting)}
     _held = _load_patients(session, entries)  # kept alive (the session holds rows weakly) until we return
     called = [e for e in entries if e.status == E.CALLED]
     unseen = unseen_calls(session, {e.journey_id for e in called}) if called else set()
