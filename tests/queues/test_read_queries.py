@@ -3,7 +3,7 @@ grow with the number of steps or people (one query per row is what sank the firs
 
 from __future__ import annotations
 
-from tests.queries import statements
+from tests.queries import Statements, statements
 from tests.queues.conftest import as_patient, step
 
 
