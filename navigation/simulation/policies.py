@@ -36,7 +36,7 @@ from navigation.sequencing.planner import (
     replan,
     resequence,
 )
-from navigation.sequencing.prepare import fasting_lower_bound, initial_order
+from navigation.sequencing.prepare import fasting_lower_bound, initial_order, position, screen
 from navigation.sequencing.slack import call_delay
 
 
@@ -198,6 +198,10 @@ class PlannedOptions:
     # after a step, a patient facing a wait longer than this is re-planned alone (None: never;
     # measured: no better on the 300-patient day, so off)
     resequence_wait_min: float | None = None
+    # after each of a patient's steps, CarePath re-plans them alone if a step of theirs was left
+    # out for want of a free slot (the service re-plans the patients of every queue change,
+    # `planning.replan_touched`): a room that ran ahead of the plan may have room for it now
+    retry_seconds: float = 0.1
     # CarePath's rooms call the patient with the least slack first (`sequencing/slack.py`),
     # as the live queues do (`queues.lines.base_key`); False: by planned start, as FCFS plans
     call_by_slack: bool = True
@@ -382,6 +386,16 @@ class Planned:
                 self.settings(self.options.replan_seconds / 2),
                 self.options.replan_seconds,
             )
+        elif self.smart and self.options.retry_seconds > 0 and self._left_out(day, patient):
+            self._sync(day)
+            self._timed(
+                improve,
+                self.state,
+                self.options.retry_seconds,
+                self.settings(self.options.retry_seconds),
+                reference=self.state.plan.copy(),
+                only=[patient.id],
+            )
         elif self.smart and self.options.resequence_wait_min is not None:
             nxt = [
                 p
@@ -391,6 +405,15 @@ class Planned:
             if nxt and nxt[0].start - end > self.options.resequence_wait_min:
                 self._sync(day)
                 self._timed(resequence, self.state, patient.id, self.settings(0.1))
+
+    def _left_out(self, day: Day, patient: Patient) -> bool:
+        """A step the plan left out that might still fit today: not refused by a department,
+        not ruled out by the rules, opening hours or fasting (`screen`), only by busy rooms."""
+        refused = day.skipped(patient.id)
+        left = {u.task for u in self.state.plan.unplaced_of(patient.id)} - refused.keys()
+        if not left:
+            return False
+        return bool(left - screen(self.state, patient, position(self.state, patient).ready).keys())
 
     def patient_left(self, day: Day, patient: Patient) -> None:
         self._sync(day)
