@@ -405,11 +405,22 @@ def main() -> None:
         "--one-line-per-room", action="store_true", help="nurses never call from the shared line"
     )
     parser.add_argument(
-        "--call-by-plan", action="store_true", help="CarePath's rooms call by planned start, not slack"
+        "--call-by-plan",
+        action="store_true",
+        help="CarePath's rooms call by planned start (no slack, no long days first)",
+    )
+    parser.add_argument(
+        "--no-retry",
+        action="store_true",
+        help="CarePath never re-plans a patient with a step left out for want of a free slot",
     )
     args = parser.parse_args()
     parts = set(args.only.split(","))
-    options = PlannedOptions(shared_lines=not args.one_line_per_room, call_by_slack=not args.call_by_plan)
+    options = PlannedOptions(
+        shared_lines=not args.one_line_per_room,
+        call_by_slack=not args.call_by_plan,
+        retry_seconds=0 if args.no_retry else PlannedOptions.retry_seconds,
+    )
     if "days" in parts:
         simulated_days([int(s) for s in args.sizes.split(",") if s], args.seed, options)
     if "checkin" in parts:
