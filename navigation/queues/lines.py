@@ -27,7 +27,7 @@ from navigation.models import (
     TaskStatus,
 )
 from navigation.sequencing.model import NO_STATION, Placement, Rule
-from navigation.sequencing.slack import call_delay, long_day_advance
+from navigation.sequencing.slack import call_delay
 from navigation.task_states import mark
 
 E = EntryStatus
@@ -102,17 +102,15 @@ def base_key(task: Task, arrived: datetime, priority: int) -> float:
 
     A patient on time whose day would not get longer by waiting (their day ends with another
     exam's report) counts as due later, by half that slack up to an hour: the room takes first whoever
-    would lose a minute of stay for each minute here; one whose planned day is longer than
-    5 hours counts as due earlier, by the excess up to an hour (`sequencing.slack`)."""
+    would lose a minute of stay for each minute here (`sequencing.slack`)."""
     planned = task.planned_start
     if planned is None or arrived > planned + LATE_TOLERANCE:
         return seconds(arrived) - priority * PRIORITY_SHIFT
-    return seconds(planned) + 60 * _call_shift(task) - priority * PRIORITY_SHIFT
+    return seconds(planned) + 60 * _call_delay(task) - priority * PRIORITY_SHIFT
 
 
-def _call_shift(task: Task) -> float:
-    """Minutes the step counts as due after (its slack, capped) or before (a long day) its
-    planned start."""
+def _call_delay(task: Task) -> float:
+    """Minutes the step may wait without delaying the journey's planned end, capped."""
     journey = task.journey
     live = {t.id: t for t in journey.tasks if t.status not in (TaskStatus.CANCELLED, TaskStatus.FAILED)}
     plan = []
@@ -129,8 +127,7 @@ def _call_shift(task: Task) -> float:
         if d.before_id in live and d.after_id in live
     ]
     done = [t.key for t in live.values() if t.status == TaskStatus.COMPLETED]
-    arrival = seconds(journey.created_at) / 60
-    return call_delay(plan, rules, task.key, done) - long_day_advance(plan, arrival)
+    return call_delay(plan, rules, task.key, done)
 
 
 # ---- the lock ------------------------------------------------------------------------------

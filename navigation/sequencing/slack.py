@@ -13,16 +13,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from navigation.sequencing.model import Placement, Rule, Weights
+from navigation.sequencing.model import Placement, Rule
 
 CALL_SLACK_CAP_MIN = 60  # a patient with slack is called at most this long after their planned start
 # the queues run behind the plan, so only half the planned slack is trusted (measured: the
 # whole slack gave the same mean stay, but a p90 8 min longer than the FCFS plan's, not 3)
 CALL_SLACK_SHARE = 0.5
-# a patient whose planned day is longer than the solver's long stay (5 h) counts as due earlier
-# by the excess, at most this much: the queues keep the longest days from growing further
-LONG_DAY_MIN = Weights().long_stay_min
-LONG_DAY_CAP_MIN = 60
 
 
 def latest_starts(plan: list[Placement], rules: Iterable[Rule], done: Iterable[str] = ()) -> dict[str, int]:
@@ -53,14 +49,3 @@ def call_delay(plan: list[Placement], rules: Iterable[Rule], task: str, done: It
     if latest is None or own is None:
         return 0.0
     return float(min(CALL_SLACK_CAP_MIN, CALL_SLACK_SHARE * max(0, latest - own)))
-
-
-def long_day_advance(plan: list[Placement], arrival_min: float) -> float:
-    """How much earlier than its planned start a room should count a step as due because the
-    patient's planned day (arrival to the last planned end) is longer than `LONG_DAY_MIN`: the
-    excess, at most `LONG_DAY_CAP_MIN`. The solver charges every minute beyond it extra; calling
-    by slack alone let those days grow (docs/sequencing.md: p90 15-25 min worse than FCFS's)."""
-    if not plan:
-        return 0.0
-    excess = max(p.end for p in plan) - arrival_min - LONG_DAY_MIN
-    return float(min(LONG_DAY_CAP_MIN, max(0.0, excess)))

@@ -37,7 +37,7 @@ from navigation.sequencing.planner import (
     resequence,
 )
 from navigation.sequencing.prepare import fasting_lower_bound, initial_order, position, screen
-from navigation.sequencing.slack import call_delay, long_day_advance
+from navigation.sequencing.slack import call_delay
 
 
 @dataclass(frozen=True)
@@ -202,9 +202,8 @@ class PlannedOptions:
     # out for want of a free slot (the service re-plans the patients of every queue change,
     # `planning.replan_touched`): a room that ran ahead of the plan may have room for it now
     retry_seconds: float = 0.1
-    # CarePath's rooms call the patient with the least slack first, and a patient whose planned
-    # day is longer than 5 h earlier (`sequencing/slack.py`), as the live queues do
-    # (`queues.lines.base_key`); False: by planned start, as FCFS plans
+    # CarePath's rooms call the patient with the least slack first (`sequencing/slack.py`),
+    # as the live queues do (`queues.lines.base_key`); False: by planned start, as FCFS plans
     call_by_slack: bool = True
     # nurses call from the department's shared line (rooms of a type on one floor), as
     # `queues.operations.call_next(from_service=True)` does
@@ -304,8 +303,7 @@ class Planned:
         not_before = max(not_before, float(fasting or 0))
         key = float(p.start)
         if self.smart and self.options.call_by_slack:
-            plan = self.state.plan.of_patient(patient.id)
-            key += call_delay(plan, patient.rules, p.task, done) - long_day_advance(plan, patient.arrival_min)
+            key += call_delay(self.state.plan.of_patient(patient.id), patient.rules, p.task, done)
         for rule in patient.rules:
             if rule.after == task.key and rule.max_gap_min is not None and rule.before in done:
                 # a full bladder does not wait: call the patient before the rule runs out

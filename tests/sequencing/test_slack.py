@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from navigation.sequencing.model import NO_STATION, Placement, Rule
-from navigation.sequencing.slack import (
-    CALL_SLACK_CAP_MIN,
-    CALL_SLACK_SHARE,
-    LONG_DAY_CAP_MIN,
-    call_delay,
-    latest_starts,
-    long_day_advance,
-)
+from navigation.sequencing.slack import CALL_SLACK_CAP_MIN, CALL_SLACK_SHARE, call_delay, latest_starts
 
 
 def _at(task: str, start: int, end: int, room: str | None = "R") -> Placement:
@@ -42,14 +35,3 @@ def test_a_stale_plan_never_makes_a_step_more_urgent_than_its_planned_start() ->
     # the report rule says the CT is already late for its planned report time
     plan = [_at("exam:CT", 600, 620), _at("report", 700, 705, None)]
     assert call_delay(plan, REPORT_AFTER_CT, "exam:CT") == 0
-
-
-def test_a_patient_whose_planned_day_is_longer_than_five_hours_is_due_earlier_by_the_excess() -> None:
-    arrival = 480
-    five_hours_twenty = [_at("exam:CT", 700, 720), _at("report", 795, 800, None)]
-    assert long_day_advance(five_hours_twenty, arrival) == 20
-    seven_hours = [_at("exam:CT", 700, 720), _at("report", 895, 900, None)]
-    assert long_day_advance(seven_hours, arrival) == LONG_DAY_CAP_MIN, "never more than the cap"
-    four_hours = [_at("exam:CT", 600, 620), _at("report", 715, 720, None)]
-    assert long_day_advance(four_hours, arrival) == 0
-    assert long_day_advance([], arrival) == 0
