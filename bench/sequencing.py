@@ -407,7 +407,7 @@ def main() -> None:
     parser.add_argument(
         "--call-by-plan",
         action="store_true",
-        help="CarePath's rooms call by planned start (no slack, no long days first)",
+        help="CarePath's rooms call by planned start, not slack",
     )
     parser.add_argument(
         "--no-retry",
