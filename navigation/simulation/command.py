@@ -12,7 +12,7 @@ from navigation.sequencing.walking import StraightLineWalking
 from navigation.simulation.bound import lower_bound
 from navigation.simulation.kpis import add_bound, kpis
 from navigation.simulation.policies import PlannedOptions
-from navigation.simulation.run import BOOKED, POLICIES, run_day
+from navigation.simulation.run import BOOKED, POLICIES, as_run, run_day
 from navigation.simulation.scenario import ScenarioError, generate, load_scenario
 from navigation.simulation.simulator import DayResult
 
@@ -119,7 +119,7 @@ def simulate_command(
     results = run_day(scenario, names, options, booked_share, reports_to_phone)
     walking = StraightLineWalking.for_rooms(scenario.rooms)
     rows = [kpis(r, walking) for r in results]
-    add_bound(rows, lower_bound(scenario))
+    add_bound(rows, lower_bound(as_run(scenario, reports_to_phone)))
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))

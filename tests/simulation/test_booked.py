@@ -63,6 +63,18 @@ def test_results_on_the_phone_mean_fewer_minutes_on_site() -> None:
     assert phone["visits_per_patient"] > 1  # some went out while results were written
 
 
+def test_with_results_on_the_phone_the_bound_is_the_bound_of_that_day() -> None:
+    args = ["--patients", "40", "--seed", "1", "--json", "--policies", "fcfs,carepath"]
+    desk = [json.loads(line) for line in CliRunner().invoke(simulate_command, args).output.splitlines()]
+    run = CliRunner().invoke(simulate_command, [*args, "--reports-to-phone"]).output.splitlines()
+    phone = [json.loads(line) for line in run]
+    assert phone[0]["lower_bound_min"] < desk[0]["lower_bound_min"]  # nobody waits for a report desk
+    done_everything = [r for r in phone if r["steps_not_done"] == 0]
+    assert done_everything and all(
+        r["lower_bound_min"] <= r["mean_time_in_hospital_min"] for r in done_everything
+    )
+
+
 def test_booked_patients_drink_for_their_scan_when_the_message_says() -> None:
     booked = book_day(generate(60, 2), 0.7)
     drinkers = 0
