@@ -299,11 +299,14 @@ def actor_name() -> str:
 
 def _audit(action: str, values: dict[str, Any]) -> None:
     journey = g.journey
+    detail: dict[str, Any] = {}
     if journey is not None:
         target_type, target_id, site_id = "journey", journey.id, journey.site_id
     else:
         target_type, target_id = request.endpoint or "request", request.path
         site_id = g.scope.home_id
+        if request.args:  # a search: who looked for which visit number, MRN or name
+            detail["query"] = request.args.to_dict()
     audit.record(
         db.session,
         g.staff,
@@ -313,6 +316,7 @@ def _audit(action: str, values: dict[str, Any]) -> None:
         site_id=site_id,
         now=current_app.config.get("CLOCK", _utcnow)(),
         patient_id=journey.patient_id if journey is not None else None,
+        **detail,
     )
 
 

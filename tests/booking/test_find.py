@@ -133,9 +133,9 @@ def test_each_site_finds_only_its_own_bookings_and_every_read_is_audited(
         sa.select(AuditRecord).where(AuditRecord.action == "booking.search").order_by(AuditRecord.id)
     ).all()
     sites = dict(session.execute(sa.select(Site.id, Site.code)).all())
-    assert [(a.actor, sites[a.site_id], a.target_id) for a in searches] == [
-        ("reception", "demo", "/api/v1/bookings"),
-        ("north-admin", "north", "/api/v1/bookings"),
+    assert [(a.actor, sites[a.site_id], a.target_id, a.detail) for a in searches] == [
+        ("reception", "demo", "/api/v1/bookings", {"query": {"visit_number": "VB-SAME"}}),
+        ("north-admin", "north", "/api/v1/bookings", {"query": {"day": day}}),
     ]
 
 

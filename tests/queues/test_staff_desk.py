@@ -46,6 +46,8 @@ def test_staff_find_a_patient_by_visit_mrn_or_name_and_see_step_room_and_state(
     assert client.get(SEARCH, query_string={"q": "%"}, headers=reception).json == []  # no wildcard probing
     reads = audits(session, "journey.search")
     assert len(reads) == 5  # one per request
+    mrn = not_yet["journey"]["patient"]["mrn"]
+    assert [r.detail.get("query") for r in reads][1:3] == [{"mrn": mrn}, {"q": "xiuy"}]  # who looked for whom
     assert sorted(r.actor for r in reads) == ["nurse"] + ["reception"] * 4
     demo = session.scalar(sa.select(Site.id).where(Site.code == "demo"))
     assert {r.site_id for r in reads} == {demo}
