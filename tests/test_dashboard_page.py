@@ -74,3 +74,26 @@ def test_a_regional_admin_picks_the_site(live_server, page):
     page.select_option("#site", "riverside")
     page.wait_for_function("document.getElementById('title').textContent.startsWith('riverside')")
     assert page.text_content("#patients") == "0"
+
+
+def test_a_late_refresh_of_the_site_left_does_not_replace_the_site_picked(live_server, page):
+    page.clock.install()
+    sign_in(page, live_server, "regional")  # demo's figures
+    held = []
+
+    def slow_demo(route) -> None:  # a slow network: demo's next refresh answers last
+        if "/sites/demo/" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/sites/*/dashboard", slow_demo)
+    page.clock.run_for(31_000)  # the 30-second refresh asks for demo again
+    page.select_option("#site", "riverside")
+    page.wait_for_function("document.getElementById('title').textContent.startsWith('riverside')")
+    assert held, "demo's refresh was sent before the site changed"
+    with page.expect_response(lambda answer: "/sites/demo/" in answer.url):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # the late answer's script has run
+    assert page.input_value("#site") == "riverside"
+    assert page.text_content("#title").startswith("riverside")

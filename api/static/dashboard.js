@@ -30,7 +30,9 @@ async function start() {
 }
 
 async function load() {
-  const day = await call(`/api/v1/sites/${encodeURIComponent(site)}/dashboard`);
+  const asked = site;
+  const day = await call(`/api/v1/sites/${encodeURIComponent(asked)}/dashboard`);
+  if (asked !== site) return;  // the admin picked another site while this one's figures came
   const f = day.figures;
   $("title").textContent = `${day.site} · ${day.date} · Today · 今日概况`;
   $("in-building").textContent = day.in_building;
