@@ -13,7 +13,9 @@ SEARCH = "/api/v1/journeys"
 
 def audits(session, action: str) -> list[AuditRecord]:
     session.expire_all()
-    return list(session.scalars(sa.select(AuditRecord).where(AuditRecord.action == action)))
+    return list(
+        session.scalars(sa.select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id))
+    )
 
 
 def test_staff_find_a_patient_by_visit_mrn_or_name_and_see_step_room_and_state(
