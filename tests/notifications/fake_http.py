@@ -81,13 +81,20 @@ class FakeService:
                 self._serve()
 
             def _serve(self) -> None:
+                length = int(self.headers.get("Content-Length", 0))
+                body = self.rfile.read(length)
+                if len(body) < length:
+                    # The client died mid-request (a killed dispatcher): a real service never
+                    # sees half a request, so neither does the fake.
+                    self.close_connection = True
+                    return
                 parts = urlsplit(self.path)
                 request = Request(
                     method=self.command,
                     path=parts.path,
                     query={k: v[-1] for k, v in parse_qs(parts.query).items()},
                     headers={k.lower(): v for k, v in self.headers.items()},
-                    body=self.rfile.read(int(self.headers.get("Content-Length", 0))),
+                    body=body,
                 )
                 answer = fake.answer(request)
                 payload = answer.body if isinstance(answer.body, bytes) else json.dumps(answer.body).encode()
