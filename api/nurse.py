@@ -23,7 +23,7 @@ from api.extensions import db
 from api.freshness import fresh_answer, queue_etag
 from navigation import queues
 from navigation.errors import DomainError
-from navigation.models import QueueEntry, Role, Room, RoomStatus
+from navigation.models import QueueEntry, Role, Room, RoomStatus, Site
 from navigation.patient_reasons import PAUSE_CATEGORIES
 from navigation.queues.arrival import arrive_at_room
 from navigation.queues.notify import announce
@@ -259,7 +259,7 @@ def _done(
     touched_rooms = db.session.query(Room).filter(Room.id.in_(change.room_ids)).all()
     rooms = sorted(r.code for r in touched_rooms)
     if touched_rooms:
-        site = touched_rooms[0].floor.building.site
+        site = db.session.get_one(Site, touched_rooms[0].site_id)  # in the session: no walk up the floors
         change.journey_ids |= replan_and_tell(db.session, site, change.journey_ids, now(), closed_room)
     announce(db.session, change.journey_ids, change.room_ids, now())  # live pages, after the commit
     commit()

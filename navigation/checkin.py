@@ -200,7 +200,7 @@ def new_task(
         not_before=_fasting_until(step, last_meal_at, now),
     )
     describe_task(task, step)
-    task.transitions.append(
+    task.transitions.add(
         TaskTransition(from_status=None, to_status=TaskStatus.REQUESTED.value, actor=actor, at=now)
     )
     return task

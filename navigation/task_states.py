@@ -43,7 +43,7 @@ def transition(
             f"step '{task.name_en}' is {task.status.value}; it cannot become {to.value}",
             field="status",
         )
-    task.transitions.append(
+    task.transitions.add(
         TaskTransition(
             from_status=task.status.value,
             to_status=to.value,
@@ -65,7 +65,7 @@ def transition(
 def mark(task: Task, business_status: str, *, actor: str, now: datetime, reason: str | None = None) -> None:
     """Change the queue-level status only (arrived, called...), keeping it in the history."""
     status = task.status.value
-    task.transitions.append(
+    task.transitions.add(
         TaskTransition(
             from_status=status,
             to_status=status,

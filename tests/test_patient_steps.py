@@ -84,7 +84,7 @@ def test_illegal_transitions_are_refused_and_history_is_kept(session, check_in, 
     transition(pay, TaskStatus.COMPLETED, actor="patient", now=clock.now)
     with pytest.raises(Conflict):
         transition(pay, TaskStatus.IN_PROGRESS, actor="patient", now=clock.now)
-    assert [(h.from_status, h.to_status) for h in pay.transitions] == [
+    assert [(h.from_status, h.to_status) for h in session.scalars(pay.transitions.select())] == [
         (None, "requested"),
         ("requested", "ready"),
         ("ready", "completed"),

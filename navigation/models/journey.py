@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, WriteOnlyMapped, mapped_column, relationship
 
 from navigation.models.base import Base, str_enum, utcnow
 from navigation.models.hospital import Room, Site
@@ -121,7 +121,8 @@ class Task(Base):
     version: Mapped[int] = mapped_column(default=1)
     journey: Mapped[Journey] = relationship(back_populates="tasks")
     planned_room: Mapped[Room | None] = relationship()
-    transitions: Mapped[list[TaskTransition]] = relationship(order_by="TaskTransition.id")
+    # written on every change of status, read only for history: adding one must not load them all
+    transitions: WriteOnlyMapped[TaskTransition] = relationship(order_by="TaskTransition.id")
 
     __mapper_args__ = {"version_id_col": version}
 

@@ -47,7 +47,7 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     asks every few seconds, and loading a busy room's line as objects with their journeys and
     patients was most of its cost."""
     queue = queue_for_room(session, room)
-    rows = session.execute(_BOARD, {"queue_id": queue.id}).all()
+    rows = list(session.execute(_BOARD, {"queue_id": queue.id}))
     waiting = [r for r in rows if r.status in LINE]  # the line, in its order
     estimates = _waits(session, queue, [Waiting(r.id, Step(r.key, r.duration_min)) for r in waiting], now)
     position = {r.id: i for i, r in enumerate(waiting)}
@@ -55,8 +55,7 @@ def room_view(session: Session, room: Room, now: datetime) -> dict[str, Any]:
     unseen = unseen_calls(session, called) if called else set()
     group = {E.CALLED: 0, E.IN_SERVICE: 0, E.WAITING: 1, E.SKIPPED: 1, E.ON_HOLD: 2, E.NO_SHOW: 3}
     rows.sort(key=lambda r: (group[r.status], position.get(r.id, 0), r.order_key, r.id))
-    site = session.get(Site, room.site_id)  # the caller's site, already in the session
-    assert site is not None
+    site = session.get_one(Site, room.site_id)  # the caller's site, already in the session
     return {
         "room": room.code,
         "name_en": room.name_en,
