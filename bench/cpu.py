@@ -31,6 +31,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,9 @@ def copy_of(server: str, template: str) -> tuple[str, str]:
 
 
 def make_app(url: str) -> Any:
-    """The app as `wsgi.py` builds it under gunicorn: production settings, JSON log lines."""
+    """The app as `wsgi.py` builds it under gunicorn: production settings, JSON log lines, and
+    the hospital clock of `bench/load.py`: the seeded morning goes on from where its seeding
+    stopped, whatever the real hour (at night the real clock finds every room closed)."""
     os.environ.update(
         DATABASE_URL=url,
         SECRET_KEY="cpu-" + secrets.token_hex(16),
@@ -68,9 +71,22 @@ def make_app(url: str) -> Any:
     os.environ.pop("REDIS_URL", None)
     from api import create_app
     from api.json_logs import configure_logging
+    from navigation.models import utcnow
 
     configure_logging(stream=open(os.devnull, "w"))  # noqa: SIM115  (lives as long as the process)
-    return create_app()
+    app = create_app()
+    offset = _last_moment(url) - utcnow()
+    app.config["CLOCK"] = lambda: utcnow() + offset
+    return app
+
+
+def _last_moment(url: str) -> datetime:
+    """When the seeded day last changed, on its own clock: the latest step change recorded."""
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        last = conn.scalar(sa.text("SELECT max(at) FROM task_transition"))
+    engine.dispose()
+    return last
 
 
 class Morning:

@@ -47,6 +47,7 @@ HOST = "127.0.0.1"
 SECRET = "bench-" + secrets.token_hex(16)
 STAFF_PASSWORD = "Bench-" + secrets.token_urlsafe(18)  # production refuses the demo passwords
 MIN_HEALTHZ_RPS = 300
+MORNING = "09:00"  # the hospital's local time when the day is seeded: rooms open, lines forming
 TIMEOUT_S = 15.0  # an answer later than this is an error
 DRAIN_S = 15.0  # after a fixed-rate case, requests still waiting this long are not sent (errors)
 
@@ -223,6 +224,7 @@ def line(
 class Day:
     journeys: list[tuple[int, str]]  # (journey id, patient token)
     rooms: list[str]  # rooms with people in line
+    clock_offset_s: float  # the hospital's clock: real time plus this (bench/morning_app.py)
     checked_in: list[str] = field(default_factory=list)  # visit numbers answered 201
 
 
@@ -242,17 +244,19 @@ def drop_database(server: str, name: str) -> None:
     admin.dispose()
 
 
-def seed(url: str, patients: int) -> Day:
+def seed(url: str, patients: int, morning_at: str = MORNING) -> Day:
     """The demo hospital and a morning of checked-in patients: each has paid, and stands in
-    the line of their next step when it is a room ready for them."""
+    the line of their next step when it is a room ready for them. The hospital's clock reads
+    `morning_at` local time when seeding starts, whatever the real hour."""
     from sqlalchemy.orm import Session
 
     from navigation import planning, sequencing
     from navigation.access import access_token
     from navigation.checkin import PatientDetails, check_in
     from navigation.demo import load_demo
+    from navigation.demo.clock import OffsetClock, parse_local_time
     from navigation.journeys import arrive, complete_self_service
-    from navigation.models import Base, Language, Site, StaffUser, TaskStatus, utcnow
+    from navigation.models import Base, Language, Site, StaffUser, TaskStatus
     from navigation.simulation.scenario import generate
     from navigation.staff import set_password
     from navigation.task_states import next_step
@@ -268,13 +272,14 @@ def seed(url: str, patients: int) -> Day:
     journeys, rooms = [], set()
     with Session(engine) as session:
         site = load_demo(session)
+        hospital = OffsetClock(parse_local_time(morning_at), site.timezone)
         reception = session.scalars(sa.select(StaffUser).where(StaffUser.username == "reception")).one()
         for user in session.scalars(
             sa.select(StaffUser).where(StaffUser.username.in_(["nurse", "reception"]))
         ):
-            set_password(session, user, STAFF_PASSWORD, utcnow())  # production refuses the demo's
+            set_password(session, user, STAFF_PASSWORD, hospital())  # production refuses the demo's
         for n, arrival in enumerate(generate(patients, seed=1).arrivals):
-            now = utcnow()
+            now = hospital()
             try:
                 journey = check_in(
                     session,
@@ -304,10 +309,10 @@ def seed(url: str, patients: int) -> Day:
             session.commit()
             journeys.append((journey.id, access_token(SECRET, journey)))
         # the background improver ran a moment ago: it stays out of the measured minutes
-        session.execute(sa.update(Site).values(improved_at=utcnow()))
+        session.execute(sa.update(Site).values(improved_at=hospital()))
         session.commit()
     engine.dispose()
-    return Day(journeys, sorted(rooms))
+    return Day(journeys, sorted(rooms), hospital.offset.total_seconds())
 
 
 # ---- the server --------------------------------------------------------------------------
@@ -319,7 +324,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
+def start_server(url: str, port: int, workers: int, clock_offset_s: float) -> subprocess.Popen:
     env = {
         **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},
         "PYTHONPATH": str(ROOT),
@@ -328,12 +333,13 @@ def start_server(url: str, port: int, workers: int) -> subprocess.Popen:
         "JWT_SECRET_KEY": SECRET + "-jwt",
         "CAREPATH_ENV": "production",
         "CAREPATH_IMPROVE_EVERY_S": "3600",
+        "CAREPATH_BENCH_CLOCK_OFFSET_S": str(clock_offset_s),
     }
     if os.environ.get("BENCH_REDIS_URL"):  # a private Redis: routes and live events shared through it
         env["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
     command = [
         sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", str(workers),
-        "--worker-connections", "1000", "-b", f"{HOST}:{port}", "--log-level", "warning", "wsgi:app",
+        "--worker-connections", "1000", "-b", f"{HOST}:{port}", "--log-level", "warning", "bench.morning_app:app",
     ]  # fmt: skip
     server = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
     deadline = time.monotonic() + 60
@@ -575,6 +581,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="length of each case")
     parser.add_argument("--mixed-seconds", type=float, default=60.0)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument(
+        "--morning-at", default=MORNING, help="the hospital's local time when the day is seeded"
+    )
     args = parser.parse_args()
     server_url = os.environ.get("DATABASE_URL", "")
     if not server_url.startswith("postgresql"):
@@ -582,11 +591,11 @@ def main() -> None:
     began = time.monotonic()
     name, url = private_database(server_url)
     try:
-        day = seed(url, args.patients)
+        day = seed(url, args.patients, args.morning_at)
         if not args.json:
             print(f"seeded {len(day.journeys)} patients in {time.monotonic() - began:.0f} s", file=sys.stderr)
         port = free_port()
-        server = start_server(url, port, args.workers)
+        server = start_server(url, port, args.workers, day.clock_offset_s)
         try:
             lines = asyncio.run(run_cases(port, day, args.seconds, args.mixed_seconds))
         finally:
