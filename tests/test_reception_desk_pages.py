@@ -93,3 +93,33 @@ def test_a_lost_phone_gets_a_new_link_on_a_new_slip_and_the_old_link_ends(
     assert client.get(f"/api/v1/journeys/{journey['id']}", headers=old).status_code == 410
     new = {"Authorization": f"Bearer {new_link.rsplit('/', 1)[1]}"}
     assert client.get(f"/api/v1/journeys/{journey['id']}", headers=new).status_code == 200
+
+
+def test_a_search_answering_late_does_not_replace_the_one_the_receptionist_made_after_it(
+    live_server, page, check_in
+):
+    check_in("ECG", visit="V2026-0400", mrn="MRN-400", name="Wang Fang")
+    check_in("ECG", visit="V2026-0401", mrn="MRN-401", name="Li Na")
+    held = []
+
+    def slow_first_search(route) -> None:  # a slow network: the search for Wang answers last
+        if "Wang" in route.request.url:
+            held.append(route)
+        else:
+            route.continue_()
+
+    page.route("**/api/v1/journeys?*", slow_first_search)
+    sign_in(page, live_server, "/reception", "reception")
+    page.select_option("#find-form [name=by]", "q")
+    page.fill("#find-form [name=value]", "Wang")
+    page.click("#find-form button")
+    while not held:  # the first search is on its way, held
+        page.wait_for_timeout(20)
+    page.fill("#find-form [name=value]", "Li Na")
+    page.click("#find-form button")
+    page.locator("#found li[data-visit='V2026-0401']").wait_for()
+    with page.expect_response(lambda answer: "Wang" in answer.url):
+        held[0].continue_()
+    page.wait_for_timeout(300)  # the late answer's script has run
+    assert page.locator("#found li").count() == 1
+    assert "Li Na" in page.inner_text("#found") and "Wang Fang" not in page.inner_text("#found")

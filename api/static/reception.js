@@ -155,13 +155,18 @@ function stepFacts(found) {
   return `${step.name_zh} · ${step.name_en}${where} · ${state}`;
 }
 
-/* Today's patients matching the search, each with where they are and what staff can do. */
+/* Today's patients matching the search, each with where they are and what staff can do.
+   Only the latest search paints: an earlier one answering late must not put another patient's
+   "Close visit" button under the receptionist's hand. */
+let searches = 0;
 async function find() {
+  const asked = ++searches;
   const form = $("find-form");
   const value = form.value.value.trim();
   const query = value ? `?${new URLSearchParams({ [form.by.value]: value })}` : "";
   try {
     const found = await api(`/api/v1/journeys${query}`, { token });
+    if (asked !== searches) return;
     $("find-status").textContent = found.length ? "" : "No one found today · 今日无匹配患者";
     $("found").replaceChildren(...found.map((j) => {
       const actions = el("div", { class: "actions" });
@@ -181,7 +186,7 @@ async function find() {
         el("strong", {}, `${j.visit_number} · ${j.patient.name} · ${j.patient.mrn}`),
         el("div", { class: "facts" }, stepFacts(j)), actions);
     }));
-  } catch (error) { if (!signedOut(error)) $("find-status").textContent = error.message; }
+  } catch (error) { if (asked === searches && !signedOut(error)) $("find-status").textContent = error.message; }
 }
 
 $("find-form").onsubmit = (event) => { event.preventDefault(); find(); };
