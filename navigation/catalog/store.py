@@ -6,6 +6,7 @@ stored, so every process can cache it safely.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -37,22 +38,44 @@ def install_catalog(session: Session, document: Any) -> CatalogVersion:
     return row
 
 
-def active_catalog(session: Session) -> Catalog:
-    row = session.scalar(sa.select(CatalogVersion).where(CatalogVersion.active))
+def active_version(session: Session) -> sa.Row[tuple[str, datetime]]:
+    """The active catalog's version and load time, not its document: every check-in asks, and
+    reading the document meant parsing the whole catalog's JSON each time."""
+    row = session.execute(
+        sa.select(CatalogVersion.version, CatalogVersion.loaded_at).where(CatalogVersion.active)
+    ).first()
     if row is None:
         raise DomainError("no exam catalog is loaded; an admin must load one first")
-    return catalog_version(session, row.version)
+    return row
+
+
+def active_document(session: Session) -> dict[str, Any]:
+    """The active catalog as loaded (JSON), for building a site's variant on it."""
+    document = session.scalar(sa.select(CatalogVersion.document).where(CatalogVersion.active))
+    if document is None:
+        raise DomainError("no exam catalog is loaded; an admin must load one first")
+    return document
+
+
+def active_catalog(session: Session) -> Catalog:
+    version, loaded_at = active_version(session)
+    return parsed(session, version, loaded_at)
 
 
 _parsed: dict[tuple[str, object], Catalog] = {}
 
 
 def catalog_version(session: Session, version: str) -> Catalog:
-    """The catalog a journey was planned with. A stored version never changes, so each process
-    caches it parsed, keyed by version and load time (a reloaded database cannot serve a stale one)."""
+    """The catalog a journey was planned with."""
     loaded_at = session.scalar(sa.select(CatalogVersion.loaded_at).where(CatalogVersion.version == version))
     if loaded_at is None:
         raise DomainError(f"catalog version {version} is not loaded")
+    return parsed(session, version, loaded_at)
+
+
+def parsed(session: Session, version: str, loaded_at: datetime) -> Catalog:
+    """A stored version never changes, so each process keeps it parsed, keyed by version and
+    load time (a reloaded database cannot serve a stale one)."""
     key = (version, loaded_at)
     if key not in _parsed:
         document = session.scalar(sa.select(CatalogVersion.document).where(CatalogVersion.version == version))

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from navigation.catalog.loading import CatalogError, parse_catalog
 from navigation.catalog.model import Catalog
-from navigation.catalog.store import catalog_version
+from navigation.catalog.store import active_document, active_version, catalog_version, parsed
 from navigation.errors import DomainError
 from navigation.models import CatalogVersion, Site, SiteCatalog
 
@@ -46,22 +46,20 @@ def merged_document(base: dict[str, Any], overrides: dict[str, Any], version: st
     return document
 
 
-def _variant_version(base: CatalogVersion, site: Site, overrides: dict[str, Any]) -> str:
+def _variant_version(base: str, site: Site, overrides: dict[str, Any]) -> str:
     digest = hashlib.sha256(json.dumps(overrides, sort_keys=True).encode()).hexdigest()[:10]
-    return f"{base.version[:40]}+{site.code[:12]}-{digest}"
+    return f"{base[:40]}+{site.code[:12]}-{digest}"
 
 
 def site_catalog(session: Session, site: Site) -> Catalog:
     """The catalog check-ins at this site use: the active base, with the site's variant if any."""
-    base = session.scalar(sa.select(CatalogVersion).where(CatalogVersion.active))
-    if base is None:
-        raise DomainError("no exam catalog is loaded; an admin must load one first")
+    base, loaded_at = active_version(session)
     variant = session.get(SiteCatalog, site.id)
     if variant is None or not variant.overrides:
-        return catalog_version(session, base.version)
+        return parsed(session, base, loaded_at)
     version = _variant_version(base, site, variant.overrides)
     if session.scalar(sa.select(CatalogVersion.id).where(CatalogVersion.version == version)) is None:
-        document = merged_document(base.document, variant.overrides, version)
+        document = merged_document(active_document(session), variant.overrides, version)
         session.add(CatalogVersion(version=version, document=document, active=False))
         session.flush()
     return catalog_version(session, version)
@@ -71,11 +69,8 @@ def set_variant(session: Session, site: Site, overrides: dict[str, Any]) -> Cata
     """Replace the site's variant; refused whole if the merged catalog would be invalid."""
     if not isinstance(overrides, dict):
         raise DomainError("send the variant as a JSON object", field="body")
-    base = session.scalar(sa.select(CatalogVersion).where(CatalogVersion.active))
-    if base is None:
-        raise DomainError("no exam catalog is loaded; an admin must load one first")
     try:
-        parse_catalog(merged_document(base.document, overrides, "check"))
+        parse_catalog(merged_document(active_document(session), overrides, "check"))
     except CatalogError as exc:
         raise DomainError("the catalog variant is invalid", errors=exc.errors) from exc
     row = session.get(SiteCatalog, site.id) or SiteCatalog(site_id=site.id)
