@@ -5,6 +5,7 @@ worker's `/metrics` sums them. The directory is emptied when the server starts, 
 not carry over from an earlier run.
 """
 
+import gc
 import os
 from pathlib import Path
 
@@ -20,14 +21,20 @@ def on_starting(server):
 
 
 def post_worker_init(worker):
-    """A gevent worker must never block its loop: while one request waits, every other request
-    of the process waits with it.
+    """A worker must never stall: while one request waits, every other request of the process
+    waits with it (all of them, in a gevent worker).
 
+    - The objects the app was built with (modules, the catalog, schemas, some 300,000) are
+      frozen out of the garbage collector's way. Every full collection walked them all, about
+      0.2 s during which the worker answered nothing: a collection every few seconds of a busy
+      morning, and the phones' slowest answers.
     - Waits for PostgreSQL go through the (patched) `select.poll`: psycopg chose its C wait when
       the master imported it for the log formatter, before gevent patched anything, and that
       wait holds the whole loop for each query's round trip and for every row lock.
     - CP-SAT solves run on the hub's thread pool (the solver releases the GIL).
     """
+    gc.collect()
+    gc.freeze()
     if worker.__class__.__module__.endswith("ggevent"):
         import gevent
         from psycopg import waiting

@@ -12,7 +12,9 @@ Seeds a private database like `bench/load.py` (or copies one left by `--keep`, i
 `--template NAME`), then runs each case on the same day. One JSON line per case: `case`,
 `requests`, `cpu_ms` and `cpu_ms_median` (per request), `python_calls` (function calls per
 request, from every fifth request run under cProfile: steady on a busy machine), `queries`
-(per request), `statuses`.
+(per request), `statuses`. A last line, `full_collections`, says how long the garbage
+collector's full collections held the process (`count`, `max_ms`, `total_ms`): the app's own
+objects frozen as gunicorn's `post_worker_init` does, or not with `--no-freeze`.
 `--profile CASE` prints that case's cProfile (cumulative) on stderr.
 """
 
@@ -20,11 +22,13 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import gc
 import io
 import json
 import os
 import pstats
 import random
+import runpy
 import secrets
 import statistics
 import sys
@@ -230,6 +234,31 @@ def run_case(
     }
 
 
+class FullCollections:
+    """Times every full (generation 2) garbage collection from now on: the process answers
+    nothing meanwhile."""
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._began = 0.0
+        gc.callbacks.append(self._heard)
+
+    def _heard(self, phase: str, info: dict[str, int]) -> None:
+        if info["generation"] != 2:
+            return
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses.append(time.perf_counter() - self._began)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "count": len(self.pauses),
+            "max_ms": round(1000 * max(self.pauses, default=0.0), 1),
+            "total_ms": round(1000 * sum(self.pauses), 1),
+        }
+
+
 def cases(morning: Morning, reads: int, writes: int) -> list[tuple[str, Callable[[], Request | None], int]]:
     from api.freshness import forget
 
@@ -270,6 +299,7 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the seeded database (for --template)")
     parser.add_argument("--profile", action="append", default=[], help="cProfile this case (stderr)")
     parser.add_argument("--case", action="append", default=[], help="run only this case (and the warm-up)")
+    parser.add_argument("--no-freeze", action="store_true", help="leave the app's objects to the collector")
     args = parser.parse_args()
     server = os.environ.get("DATABASE_URL", "")
     if not server.startswith("postgresql"):
@@ -285,12 +315,16 @@ def main() -> None:
     try:
         app = make_app(url)
         morning = Morning(app)
+        if not args.no_freeze:
+            runpy.run_path(str(ROOT / "gunicorn.conf.py"))["post_worker_init"](object())
+        pauses = FullCollections()
         for case, make, count in cases(morning, args.reads, args.writes):
             if args.case and case not in args.case and not case.startswith("warm_up"):
                 continue
             result = {"case": case, **run_case(app, morning, case, make, count, case in args.profile)}
             if not case.startswith("warm_up"):
                 print(json.dumps(result), flush=True)
+        print(json.dumps({"case": "full_collections", **pauses.summary()}), flush=True)
         with app.app_context():
             from api.extensions import db
 
