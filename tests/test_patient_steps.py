@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from navigation.errors import Conflict
-from navigation.models import Journey, TaskStatus
+from navigation.models import Journey, Task, TaskStatus
 from navigation.task_states import transition
 
 
@@ -112,3 +112,15 @@ def test_fasting_step_waits_when_the_patient_ate_recently(check_in):
     journey = check_in("GLU", last_meal_at="2026-11-25T00:00:00+00:00")  # ate 30 min before arrival
     draw = step(journey, "draw:blood")
     assert draw["not_before"].startswith("2026-11-25T08:00")
+
+
+def test_a_step_deleted_takes_its_history_with_it(session, check_in, clock):
+    """The history is written without being read (a write-only collection): deleting its step
+    must leave the rows to the database's cascade, not fail trying to load them."""
+    journey = session.get(Journey, check_in("ECG")["id"])
+    ecg = next(t for t in journey.tasks if t.key == "exam:ECG")
+    transition(ecg, TaskStatus.CANCELLED, actor="staff:nurse", now=clock.now)
+    session.flush()
+    session.delete(ecg)
+    session.flush()
+    assert session.get(Task, ecg.id) is None

@@ -122,7 +122,10 @@ class Task(Base):
     journey: Mapped[Journey] = relationship(back_populates="tasks")
     planned_room: Mapped[Room | None] = relationship()
     # written on every change of status, read only for history: adding one must not load them all
-    transitions: WriteOnlyMapped[TaskTransition] = relationship(order_by="TaskTransition.id")
+    transitions: WriteOnlyMapped[TaskTransition] = relationship(
+        order_by="TaskTransition.id",
+        passive_deletes=True,  # the database deletes them with the step
+    )
 
     __mapper_args__ = {"version_id_col": version}
 
