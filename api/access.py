@@ -27,7 +27,7 @@ from flask_smorest import Blueprint
 from sqlalchemy.orm import Session
 
 from api.extensions import db
-from navigation import audit
+from navigation import audit, read_stamps
 from navigation.access import journey_for_token
 from navigation.errors import DomainError, Forbidden, NotFound
 from navigation.models import Booking, Closure, Journey, QueueEntry, Role, Room, Site, StaffUser, Task
@@ -156,6 +156,8 @@ class Access:
     audit_read: str | None = None
     # staff doing what the patient normally does (paid, arrived...): allowed, and audited as this
     acts_for_patient: str | None = None
+    # a phone's poll: its view's stamp is read with the patient's link, in the same query
+    stamp: read_stamps.Stamp | None = None
 
 
 def public(_why: str) -> Callable:
@@ -174,11 +176,21 @@ def patient() -> Callable:
 
 
 def patient_or_staff(
-    *roles: Role, audit_read: str | None = None, acts_for_patient: str | None = None
+    *roles: Role,
+    audit_read: str | None = None,
+    acts_for_patient: str | None = None,
+    stamp: read_stamps.Stamp | None = None,
 ) -> Callable:
-    """The journey's patient, or staff of its site with one of `roles`."""
+    """The journey's patient, or staff of its site with one of `roles`. A view answering a
+    phone's poll names its `stamp`: the patient's link and the stamp cost one query."""
     return _guard(
-        Access(roles=frozenset(roles), patient=True, audit_read=audit_read, acts_for_patient=acts_for_patient)
+        Access(
+            roles=frozenset(roles),
+            patient=True,
+            audit_read=audit_read,
+            acts_for_patient=acts_for_patient,
+            stamp=stamp,
+        )
     )
 
 
@@ -229,7 +241,7 @@ def _identify(access: Access) -> None:
     if token and token.startswith("pt_"):
         if not access.patient:
             raise Forbidden("a patient's link cannot do this")
-        journey = patient_journey(token)
+        journey = patient_journey(token, access.stamp)
         g.journey, g.scope = journey, SiteScope(journey.site_id)
         return
     if not access.roles:
@@ -254,11 +266,12 @@ def current_staff(refresh: bool = False) -> StaffUser:
     return user
 
 
-def patient_journey(token: str) -> Journey:
+def patient_journey(token: str, stamp: read_stamps.Stamp | None = None) -> Journey:
     """The journey a patient's link opens; a replaced or expired link answers 410."""
     config = current_app.config
     now = config.get("CLOCK", _utcnow)()
-    journey = journey_for_token(db.session, config["SECRET_KEY"], token, now, config["PATIENT_LINK_GRACE"])
+    grace = config["PATIENT_LINK_GRACE"]
+    journey = journey_for_token(db.session, config["SECRET_KEY"], token, now, grace, stamp)
     if journey is None:
         raise NotFound("no journey for this link")
     return journey

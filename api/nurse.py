@@ -21,7 +21,7 @@ from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
 from api.freshness import fresh_answer, queue_etag
-from navigation import queues
+from navigation import queues, read_stamps
 from navigation.errors import DomainError
 from navigation.models import QueueEntry, Role, Room, RoomStatus, Site
 from navigation.patient_reasons import PAUSE_CATEGORIES
@@ -499,7 +499,7 @@ class RoomArrival(MethodView):
 
 @blp.route("/api/v1/queues/journeys/<int(max=2147483647):journey_id>")
 class JourneyQueue(MethodView):
-    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.queue.read")
+    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.queue.read", stamp=read_stamps.QUEUE)
     @blp.response(200, PatientQueueSchema(many=True))
     @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
     def get(self, journey_id: int):

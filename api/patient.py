@@ -16,7 +16,7 @@ from api.context import commit, now
 from api.extensions import db, limiter
 from api.freshness import fresh_answer, journey_etag, map_versions, route_cache
 from api.schemas import PLAUSIBLE_TIME, PLAUSIBLE_YEARS, JourneySchema, RouteSchema, TaskOutSchema
-from navigation import routing
+from navigation import read_stamps, routing
 from navigation.errors import DomainError, NotFound
 from navigation.journeys import arrive, complete_self_service, load_for_reading, report_fasting
 from navigation.models import Role
@@ -37,7 +37,7 @@ TASK_ID = "<int(max=2147483647):task_id>"
 
 @blp.route(f"/journeys/{JOURNEY_ID}")
 class JourneyView(MethodView):
-    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.read")
+    @access.patient_or_staff(*STAFF_ROLES, audit_read="journey.read", stamp=read_stamps.JOURNEY)
     @blp.response(200, JourneySchema)
     @blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
     def get(self, journey_id: int):

@@ -15,11 +15,13 @@ import hmac
 import re
 import secrets
 from datetime import datetime, time, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from navigation import read_stamps
 from navigation.errors import DomainError
 from navigation.models import Journey, Site, Task
 
@@ -68,25 +70,41 @@ _JOURNEY_OF_LINK = (  # built once: building it took a phone's poll longer than 
         sa.select(sa.func.max(Task.completed_at)).where(Task.journey_id == Journey.id).scalar_subquery(),
     )
     .join(Site, Site.id == Journey.site_id)
-    .where(Journey.id == sa.bindparam("journey_id", type_=sa.Integer))
+    .where(Journey.id == read_stamps.JOURNEY_ID)
 )
 
 
+@cache
+def _journey_of_link_stamped(stamp: read_stamps.Stamp) -> sa.Select:
+    """The link's query with a view's stamp alongside (one row each, side by side)."""
+    stamped = stamp.statement.subquery(f"{stamp.name}_stamp")
+    return _JOURNEY_OF_LINK.join(stamped, sa.true()).add_columns(*stamped.c)
+
+
 def journey_for_token(
-    session: Session, secret: str, token: str, now: datetime, grace: timedelta
+    session: Session,
+    secret: str,
+    token: str,
+    now: datetime,
+    grace: timedelta,
+    stamp: read_stamps.Stamp | None = None,
 ) -> Journey | None:
     """The journey a token opens, or None; constant-time comparison against the expected token.
-    A replaced or expired link raises LinkGone. One query: a phone asks every few seconds."""
+    A replaced or expired link raises LinkGone. One query: a phone asks every few seconds, and
+    with `stamp` the same query stamps the view it asks for (`read_stamps.keep`)."""
     match = TOKEN_PATTERN.match(token)
     if not match:
         return None
-    found = session.execute(_JOURNEY_OF_LINK, {"journey_id": int(match.group(1))}).first()
+    query = _JOURNEY_OF_LINK if stamp is None else _journey_of_link_stamped(stamp)
+    found = session.execute(query, {"journey_id": int(match.group(1))}).first()
     if found is None:
         return None
-    journey, timezone, last_planned, last_done = found
+    journey, timezone, last_planned, last_done, *stamped = found
     if hmac.compare_digest(access_token(secret, journey), token):
         if now >= last_visit_day(journey.created_at, [last_planned, last_done], timezone) + grace:
             raise LinkGone(f"此链接已过期 / This link has expired. {GO_TO_THE_DESK}")
+        if stamp is not None:
+            read_stamps.keep(session, stamp, journey.id, tuple(stamped))
         return journey
     if any(hmac.compare_digest(_token(secret, journey.id, salt), token) for salt in journey.replaced_salts):
         raise LinkGone(f"此链接已被更换 / This link was replaced. {GO_TO_THE_DESK}")

@@ -12,6 +12,7 @@ The API turns a stamp into an ETag (If-None-Match -> 304).
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -46,30 +47,56 @@ def _counters(model: Any, where: sa.ColumnElement[bool], grows: Any) -> list[sa.
     ]
 
 
-JOURNEY: sa.BindParameter[int] = sa.bindparam("journey_id", type_=sa.Integer)
-_JOURNEY_STAMP = (  # built once: a statement this size takes longer to build than to run
+JOURNEY_ID: sa.BindParameter[int] = sa.bindparam("journey_id", type_=sa.Integer)
+
+
+@dataclass(frozen=True, eq=False)
+class Stamp:
+    """One view's stamp: a one-row statement keyed by the `journey_id` bind alone, so that it
+    can run by itself or ride on the query that checks a patient's link
+    (`navigation.access.journey_for_token`): a phone's poll then costs one round trip."""
+
+    name: str
+    statement: sa.Select[Any]
+
+
+JOURNEY = Stamp(  # built once: a statement this size takes longer to build than to run
+    "journey",
     sa.select(
+        SiteMapRecord.version,
+        SiteMapRecord.closures_version,
+        Site.timezone,
         Patient.name,
         Patient.language,
         Patient.mobility,
         Site.code,
-        Site.timezone,
         Site.places_version,
-        SiteMapRecord.version,
-        SiteMapRecord.closures_version,
-        *_counters(Task, Task.journey_id == JOURNEY, Task.version),
-        *_counters(TaskDependency, TaskDependency.journey_id == JOURNEY, TaskDependency.min_gap_min),
-        *_counters(QueueEntry, QueueEntry.journey_id == JOURNEY, QueueEntry.version),
+        *_counters(Task, Task.journey_id == JOURNEY_ID, Task.version),
+        *_counters(TaskDependency, TaskDependency.journey_id == JOURNEY_ID, TaskDependency.min_gap_min),
+        *_counters(QueueEntry, QueueEntry.journey_id == JOURNEY_ID, QueueEntry.version),
         sa.select(sa.func.aggregate_strings(sa.cast(Room.hours, sa.Text), "|"))
-        .where(Room.site_id == sa.bindparam("site_id"), Room.status != RoomStatus.CLOSED)
-        .scalar_subquery()
-        .label("hours"),
+        .where(Room.site_id == Site.id, Room.status != RoomStatus.CLOSED)
+        .scalar_subquery(),
     )
-    .select_from(Patient)
-    .join(Site, Site.id == sa.bindparam("site_id"))
+    .select_from(Journey)
+    .join(Patient, Patient.id == Journey.patient_id)
+    .join(Site, Site.id == Journey.site_id)
     .outerjoin(SiteMapRecord, SiteMapRecord.site_id == Site.id)
-    .where(Patient.id == sa.bindparam("patient_id"))
+    .where(Journey.id == JOURNEY_ID),
 )
+
+
+def keep(session: Session, stamp: Stamp, journey_id: int, values: tuple[Any, ...]) -> None:
+    """A stamp read along with the patient's link, for the view of this request to use once."""
+    session.info[(stamp, journey_id)] = values
+
+
+def _read(session: Session, stamp: Stamp, journey_id: int) -> tuple[Any, ...]:
+    kept = session.info.pop((stamp, journey_id), None)
+    if kept is not None:
+        return kept
+    # Core, not the ORM: nothing here becomes an object
+    return tuple(session.connection().execute(stamp.statement, {"journey_id": journey_id}).one())
 
 
 def journey_stamp(
@@ -80,14 +107,7 @@ def journey_stamp(
     is drawn on, and the phase of the clock (once the rooms close the view says when to come
     back, with nothing else changed). The site's places version stands for its rooms' names and
     floors. Returns the stamp and the map versions (the route uses the same ones)."""
-    row = (
-        session.connection()
-        .execute(  # Core, not the ORM: nothing here becomes an object
-            _JOURNEY_STAMP,
-            {"journey_id": journey.id, "site_id": journey.site_id, "patient_id": journey.patient_id},
-        )
-        .one()
-    )
+    map_version, closures_version, timezone, *counted, hours = _read(session, JOURNEY, journey.id)
     own = (
         journey.status,
         journey.priority,
@@ -97,9 +117,9 @@ def journey_stamp(
         journey.completed_at,
         journey.catalog_version,
     )
-    versions = MapVersions(row.version, row.closures_version) if row.version is not None else None
-    *counted, hours = row
-    return (*own, *counted, *_clock_phase(hours, row.timezone, now)), versions
+    versions = MapVersions(map_version, closures_version) if map_version is not None else None
+    stamp = (*own, map_version, closures_version, timezone, *counted, *_clock_phase(hours, timezone, now))
+    return stamp, versions
 
 
 _WINDOW = re.compile(r"(\d{1,2}:\d{2})-(\d{1,2}:\d{2})")
@@ -136,14 +156,14 @@ def _queue_stamp_statement() -> sa.Select[Any]:
     was parsed again on every poll, a quarter of the poll's CPU."""
     lines = sa.select(
         sa.select(QueueEntry.queue_id)
-        .where(QueueEntry.journey_id == JOURNEY, QueueEntry.status.in_(ACTIVE))
+        .where(QueueEntry.journey_id == JOURNEY_ID, QueueEntry.status.in_(ACTIVE))
         .cte("lines")
         .c.queue_id
     )
     rooms = sa.select(RoomQueue.room_id).where(RoomQueue.id.in_(lines))
     not_open = sa.case((Room.status != RoomStatus.OPEN, 1))
     parts = [
-        _totals(QueueEntry, QueueEntry.journey_id == JOURNEY, QueueEntry.version),
+        _totals(QueueEntry, QueueEntry.journey_id == JOURNEY_ID, QueueEntry.version),
         _totals(QueueEntry, QueueEntry.queue_id.in_(lines), QueueEntry.version),
         _totals(
             RoomQueue,
@@ -165,12 +185,11 @@ def _queue_stamp_statement() -> sa.Select[Any]:
     return sa.select(*[column for part in parts for column in part.c]).select_from(joined)
 
 
-_QUEUE_STAMP = _queue_stamp_statement()
+QUEUE = Stamp("queue", _queue_stamp_statement())
 
 
 def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any, ...]:
     """The patient's places in line, stamped: their own entries, everyone in the lines they
     stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
     pauses, desks and learned service times, and the minute (waits count down with the clock)."""
-    row = session.connection().execute(_QUEUE_STAMP, {"journey_id": journey.id}).one()
-    return (*row, now.replace(second=0, microsecond=0))
+    return (*_read(session, QUEUE, journey.id), now.replace(second=0, microsecond=0))

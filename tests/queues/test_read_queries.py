@@ -78,3 +78,49 @@ def test_a_phones_polls_send_statements_short_enough_for_the_driver_to_keep_pars
             headers = {**as_patient(me["journey"]), **({"If-None-Match": etag} if etag else {})}
             seen.sql += statements(lambda url=url, headers=headers: client.get(url, headers=headers)).sql
     assert seen.sql and all(len(sql) < 4096 for sql in seen.sql), [len(sql) for sql in seen.sql]
+
+
+def test_a_phones_unchanged_poll_is_one_statement_outside_any_transaction(client, waiting_patient):
+    """The phone's link and its view's stamp are read in one statement, with no BEGIN and no
+    ROLLBACK around it: a ROLLBACK makes psycopg drop the statements it prepared, and every poll
+    then had PostgreSQL parse and plan its queries again."""
+    from sqlalchemy import event
+
+    from api.extensions import db
+
+    me = waiting_patient("PFT")
+    modes: list[str | None] = []
+
+    def mode(conn, *_args) -> None:
+        modes.append(conn.get_execution_options().get("isolation_level"))
+
+    for url in (f"/api/v1/journeys/{me['journey']['id']}", f"/api/v1/queues/journeys/{me['journey']['id']}"):
+        etag = client.get(url, headers=as_patient(me["journey"])).headers["ETag"]
+        headers = {**as_patient(me["journey"]), "If-None-Match": etag}
+        event.listen(db.engine, "before_cursor_execute", mode)
+        try:
+            seen = statements(lambda url=url, headers=headers: client.get(url, headers=headers))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", mode)
+        assert client.get(url, headers=headers).status_code == 304
+        assert len(seen) == 1, str(seen)
+    assert modes == ["AUTOCOMMIT", "AUTOCOMMIT"]
+
+
+def test_a_poll_that_tried_to_write_is_refused_rather_than_committed(app, waiting_patient):
+    """Without a transaction a write would commit at once, with nothing to roll it back."""
+    import pytest
+
+    from api.extensions import db
+    from navigation.models import Journey
+
+    me = waiting_patient("PFT")
+    journey_id = me["journey"]["id"]
+    db.session.remove()
+    with app.test_request_context(f"/api/v1/journeys/{journey_id}", headers=as_patient(me["journey"])):
+        app.preprocess_request()  # the request's hooks, as for a phone's poll
+        db.session.get(Journey, journey_id).priority = 9
+        with pytest.raises(RuntimeError, match="poll tried to write"):
+            db.session.flush()
+        db.session.remove()
+    assert db.session.get(Journey, journey_id).priority == 0
