@@ -90,6 +90,7 @@ def _polls_read_without_a_transaction() -> None:
 
 def _poll_over(_error: BaseException | None) -> None:
     db.session.info.pop(READ_ONLY, None)
+    read_stamps.forget(db.session)
 
 
 @event.listens_for(Session, "before_flush")

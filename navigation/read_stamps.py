@@ -86,15 +86,23 @@ JOURNEY = Stamp(  # built once: a statement this size takes longer to build than
 )
 
 
+_KEPT = "carepath.read_stamp"  # in the session's info: (stamp, journey id, values)
+
+
 def keep(session: Session, stamp: Stamp, journey_id: int, values: tuple[Any, ...]) -> None:
     """A stamp read along with the patient's link, for the view of this request to use once."""
-    session.info[(stamp, journey_id)] = values
+    session.info[_KEPT] = (stamp, journey_id, values)
+
+
+def forget(session: Session) -> None:
+    """At the end of a request: a stamp kept and not used (the view failed) is not used later."""
+    session.info.pop(_KEPT, None)
 
 
 def _read(session: Session, stamp: Stamp, journey_id: int) -> tuple[Any, ...]:
-    kept = session.info.pop((stamp, journey_id), None)
-    if kept is not None:
-        return kept
+    kept_stamp, kept_journey, values = session.info.pop(_KEPT, (None, None, ()))
+    if (kept_stamp, kept_journey) == (stamp, journey_id):
+        return values
     # Core, not the ORM: nothing here becomes an object
     return tuple(session.connection().execute(stamp.statement, {"journey_id": journey_id}).one())
 

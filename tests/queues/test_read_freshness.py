@@ -163,3 +163,17 @@ def test_a_renamed_room_shows_on_the_patients_next_conditional_read(client, admi
     after = read(client, url, journey, before.headers["ETag"])
     assert after.status_code == 200, "the phone kept the old room name"
     assert step(after.json, "exam:PFT")["room"]["name_zh"] == "肺功能室（东翼）"
+
+
+def test_a_stamp_read_with_a_refused_link_is_not_used_by_a_later_read(client, nurse, waiting_patient):
+    """A patient's link is checked in the same query that stamps the view asked for; when the
+    request then fails (the link opened onto another patient's journey), that stamp must not
+    answer a later read: here a nurse's, after she called the patient."""
+    me, other = waiting_patient("PFT"), waiting_patient("PFT")
+    url = f"/api/v1/journeys/{me['journey']['id']}"
+    staff_etag = client.get(url, headers=nurse).headers["ETag"]
+    wrong = client.get(f"/api/v1/journeys/{other['journey']['id']}", headers=as_patient(me["journey"]))
+    assert wrong.status_code == 404
+    call_next(client, nurse, me["room"])
+    after = client.get(url, headers={**nurse, "If-None-Match": staff_etag})
+    assert after.status_code == 200 and after.headers["ETag"] != staff_etag
