@@ -132,7 +132,7 @@ def journey_stamp(
     is drawn on, and the phase of the clock (once the rooms close the view says when to come
     back, with nothing else changed). The site's places version stands for its rooms' names and
     floors. Returns the stamp and the map versions (the route uses the same ones)."""
-    map_version, closures_version, timezone, *counted, hours = _read(session, JOURNEY, journey.id)
+    map_version, closures_version, timezone, compared, hours = _read(session, JOURNEY, journey.id)
     own = (
         journey.status,
         journey.priority,
@@ -143,7 +143,7 @@ def journey_stamp(
         journey.catalog_version,
     )
     versions = MapVersions(map_version, closures_version) if map_version is not None else None
-    stamp = (*own, map_version, closures_version, timezone, *counted, *_clock_phase(hours, timezone, now))
+    stamp = (*own, map_version, closures_version, timezone, compared, *_clock_phase(hours, timezone, now))
     return stamp, versions
 
 
