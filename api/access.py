@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from api.extensions import db
 from navigation import audit, read_stamps
-from navigation.access import journey_for_token
+from navigation.access import Link, open_link
 from navigation.errors import DomainError, Forbidden, NotFound
 from navigation.models import Booking, Closure, Journey, QueueEntry, Role, Room, Site, StaffUser, Task
 from navigation.models import utcnow as _utcnow
@@ -237,12 +237,12 @@ def bearer_token() -> str | None:
 
 def _identify(access: Access) -> None:
     token = bearer_token()
-    g.staff, g.journey = None, None
+    g.staff, g.link, g.journey_id = None, None, None
     if token and token.startswith("pt_"):
         if not access.patient:
             raise Forbidden("a patient's link cannot do this")
-        journey = patient_journey(token, access.stamp)
-        g.journey, g.scope = journey, SiteScope(journey.site_id)
+        link = patient_link(token, access.stamp)
+        g.link, g.journey_id, g.scope = link, link.journey_id, SiteScope(link.site_id)
         return
     if not access.roles:
         raise Unauthorized("open your link again (patient access token needed)", field="Authorization")
@@ -266,36 +266,47 @@ def current_staff(refresh: bool = False) -> StaffUser:
     return user
 
 
-def patient_journey(token: str, stamp: read_stamps.Stamp | None = None) -> Journey:
+def patient_link(token: str, stamp: read_stamps.Stamp | None = None) -> Link:
     """The journey a patient's link opens; a replaced or expired link answers 410."""
     config = current_app.config
     now = config.get("CLOCK", _utcnow)()
     grace = config["PATIENT_LINK_GRACE"]
-    journey = journey_for_token(db.session, config["SECRET_KEY"], token, now, grace, stamp)
-    if journey is None:
+    link = open_link(db.session, config["SECRET_KEY"], token, now, grace, stamp)
+    if link is None:
         raise NotFound("no journey for this link")
-    return journey
+    return link
+
+
+def patient_journey(token: str) -> Journey:
+    """As `patient_link`, the journey loaded."""
+    return db.session.get_one(Journey, patient_link(token).journey_id)
 
 
 def _check_path(values: dict[str, Any]) -> None:
     """Every record the path names must be inside the caller's scope, or it does not exist."""
+    link: Link | None = g.link
     for name, value in values.items():
-        if name in NOT_RECORDS:
-            continue
+        if name in NOT_RECORDS or (link is not None and name == "journey_id" and value == link.journey_id):
+            continue  # the patient's own journey: their link was just checked
         owner = OWNERS[name](db.session, value, g.scope)
         outside = owner is None or not g.scope.includes(owner.site_id)
-        if g.journey is not None and owner is not None and owner.journey_id not in (None, g.journey.id):
+        if link is not None and owner is not None and owner.journey_id not in (None, link.journey_id):
             outside = True  # another patient's record
         if outside:
             raise NotFound(f"no {name.removesuffix('_id').replace('_', ' ')} {value}", field=name)
-        if name == "journey_id" and g.journey is None:
-            g.journey = db.session.get_one(Journey, value)
+        if name == "journey_id":
+            g.journey_id = value
+
+
+def current_journey_id() -> int:
+    """The journey of the path or of the patient's link, already checked against the caller."""
+    journey_id: int = g.journey_id
+    return journey_id
 
 
 def current_journey() -> Journey:
-    """The journey of the path, already checked against the caller."""
-    journey: Journey = g.journey
-    return journey
+    """That journey, loaded when a view first needs it (a poll answered 304 never does)."""
+    return db.session.get_one(Journey, current_journey_id())
 
 
 def audience() -> str:
@@ -311,8 +322,8 @@ def actor_name() -> str:
 
 
 def _audit(action: str, values: dict[str, Any]) -> None:
-    journey = g.journey
     detail: dict[str, Any] = {}
+    journey = current_journey() if g.journey_id is not None else None
     if journey is not None:
         target_type, target_id, site_id = "journey", journey.id, journey.site_id
     else:

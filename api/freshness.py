@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 from api.access import audience, bearer_token
 from api.extensions import db, limiter
 from navigation import read_stamps, routing
-from navigation.models import Journey
 from navigation.recent import Recent
 from navigation.route_cache import RouteCache
 
@@ -135,14 +134,14 @@ def map_versions(site_id: int) -> routing.MapVersions | None:
     return known[site_id]
 
 
-def journey_etag(journey: Journey, now: datetime) -> str:
-    stamp, versions = read_stamps.journey_stamp(db.session, journey, now)
-    g.setdefault("map_versions", {})[journey.site_id] = versions
-    return _etag("journey", journey.id, stamp)
+def journey_etag(journey_id: int, now: datetime) -> str:
+    stamp = read_stamps.journey_stamp(db.session, journey_id, now)
+    g.setdefault("map_versions", {})[stamp.site_id] = stamp.map_versions
+    return _etag("journey", journey_id, stamp.values)
 
 
-def queue_etag(journey: Journey, now: datetime) -> str:
-    return _etag("queue", journey.id, read_stamps.queue_stamp(db.session, journey, now))
+def queue_etag(journey_id: int, now: datetime) -> str:
+    return _etag("queue", journey_id, read_stamps.queue_stamp(db.session, journey_id, now))
 
 
 def _etag(kind: str, journey_id: int, stamp: tuple[Any, ...]) -> str:

@@ -16,7 +16,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import access
-from api.access import STAFF_ROLES, current_journey
+from api.access import STAFF_ROLES, current_journey, current_journey_id
 from api.context import commit, now
 from api.errors import problem
 from api.extensions import db
@@ -491,10 +491,10 @@ class RoomArrival(MethodView):
     @blp.response(200, PatientQueueSchema(many=True))
     def post(self, body: dict, room_code: str):
         """The patient scanned this room's QR code: "I'm here". A wrong room answers where to go."""
-        journey = g.journey
+        journey = current_journey()
         arrive_at_room(db.session, journey, room_code, now(), body["task_id"])
         commit()
-        return queues.journey_queue(db.session, journey, now())
+        return queues.journey_queue(db.session, journey.id, now())
 
 
 @blp.route("/api/v1/queues/journeys/<int(max=2147483647):journey_id>")
@@ -507,10 +507,11 @@ class JourneyQueue(MethodView):
 
         With an `ETag` (send it back as `If-None-Match`: 304 while nothing changed). It changes
         when anyone in the patient's lines moves, the room pauses, or the wait's minute turns."""
-        journey = current_journey()
-        etag = queue_etag(journey, now())  # stamped before reading: a change in between shows next time
+        journey_id = current_journey_id()
+        etag = queue_etag(journey_id, now())  # stamped before reading: a change in between shows next time
         return fresh_answer(
-            etag, lambda: PatientQueueSchema(many=True).dump(queues.journey_queue(db.session, journey, now()))
+            etag,
+            lambda: PatientQueueSchema(many=True).dump(queues.journey_queue(db.session, journey_id, now())),
         )
 
 

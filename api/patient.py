@@ -11,7 +11,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from api import access
-from api.access import STAFF_ROLES, actor_name, current_journey
+from api.access import STAFF_ROLES, actor_name, current_journey, current_journey_id
 from api.context import commit, now
 from api.extensions import db, limiter
 from api.freshness import fresh_answer, journey_etag, map_versions, route_cache
@@ -48,9 +48,9 @@ class JourneyView(MethodView):
         answers 304 with no body (any change to the steps, the places in line or the route's
         closures changes it, and so does a room's closing time passing: past closing the view
         says when to come back). Never stored by caches (`Cache-Control: no-store`)."""
-        journey = current_journey()
-        etag = journey_etag(journey, now())  # stamped before reading: a change in between shows next time
-        return fresh_answer(etag, lambda: JourneySchema().dump(load_for_reading(db.session, journey.id)))
+        journey_id = current_journey_id()
+        etag = journey_etag(journey_id, now())  # stamped before reading: a change in between shows next time
+        return fresh_answer(etag, lambda: JourneySchema().dump(load_for_reading(db.session, journey_id)))
 
 
 @blp.route(f"/journeys/{JOURNEY_ID}/tasks/{TASK_ID}/complete")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -78,10 +79,18 @@ class Stamp:
 JOURNEY = Stamp(  # built once: a statement this size takes longer to build than to run
     "journey",
     sa.select(
+        Journey.site_id,
         SiteMapRecord.version,
         SiteMapRecord.closures_version,
         Site.timezone,
         _compared(
+            Journey.status,
+            Journey.priority,
+            Journey.token_salt,
+            Journey.last_meal_at,
+            Journey.fasting_confirmed,
+            Journey.completed_at,
+            Journey.catalog_version,
             Patient.name,
             Patient.language,
             Patient.mobility,
@@ -124,27 +133,23 @@ def _read(session: Session, stamp: Stamp, journey_id: int) -> tuple[Any, ...]:
     return tuple(session.connection().execute(stamp.statement, {"journey_id": journey_id}).one())
 
 
-def journey_stamp(
-    session: Session, journey: Journey, now: datetime
-) -> tuple[tuple[Any, ...], MapVersions | None]:
+@dataclass(frozen=True)
+class JourneyStamp:
+    values: tuple[Any, ...]
+    site_id: int
+    map_versions: MapVersions | None  # the route is drawn on the same ones
+
+
+def journey_stamp(session: Session, journey_id: int, now: datetime) -> JourneyStamp:
     """Everything the journey view shows, stamped: the journey's own fields, its patient and
     site, its steps and their order rules, its places in line, the map and closures its route
     is drawn on, and the phase of the clock (once the rooms close the view says when to come
     back, with nothing else changed). The site's places version stands for its rooms' names and
-    floors. Returns the stamp and the map versions (the route uses the same ones)."""
-    map_version, closures_version, timezone, compared, hours = _read(session, JOURNEY, journey.id)
-    own = (
-        journey.status,
-        journey.priority,
-        journey.token_salt,
-        journey.last_meal_at,
-        journey.fasting_confirmed,
-        journey.completed_at,
-        journey.catalog_version,
-    )
+    floors. Read from the database alone: a poll answered 304 never loads the journey."""
+    site_id, map_version, closures_version, timezone, compared, hours = _read(session, JOURNEY, journey_id)
     versions = MapVersions(map_version, closures_version) if map_version is not None else None
-    stamp = (*own, map_version, closures_version, timezone, compared, *_clock_phase(hours, timezone, now))
-    return stamp, versions
+    values = (map_version, closures_version, timezone, compared, *_clock_phase(hours, timezone, now))
+    return JourneyStamp(values, site_id, versions)
 
 
 _WINDOW = re.compile(r"(\d{1,2}:\d{2})-(\d{1,2}:\d{2})")
@@ -154,11 +159,18 @@ def _clock_phase(hours: str | None, timezone: str, now: datetime) -> tuple[Any, 
     """All of the clock the journey view reads (`navigation.opening.come_back`): the local day,
     the open rooms' windows, and how many of them have closed. A phone's ETag then lasts until
     a window closes, not a minute: most polls of an unchanged journey answer 304."""
-    windows = sorted(set(_WINDOW.findall(hours or "")))
+    windows, ends = _windows(hours or "")
     local = now.astimezone(ZoneInfo(timezone))
     minute = local.hour * 60 + local.minute
-    closed = sum(1 for _, end in windows if minute_of_day(end) <= minute)
-    return local.date(), tuple(windows), closed
+    return local.date(), windows, sum(1 for end in ends if end <= minute)
+
+
+@lru_cache(maxsize=256)
+def _windows(hours: str) -> tuple[tuple[tuple[str, str], ...], tuple[int, ...]]:
+    """The distinct opening windows in a site's rooms' hours, and the minute each ends: the
+    same few texts for every patient of a site, parsed once."""
+    windows = tuple(sorted(set(_WINDOW.findall(hours))))
+    return windows, tuple(minute_of_day(end) for _, end in windows)
 
 
 def _totals(model: Any, where: sa.ColumnElement[bool], grows: Any, *more: Any) -> sa.Subquery:
@@ -213,8 +225,8 @@ def _queue_stamp_statement() -> sa.Select[Any]:
 QUEUE = Stamp("queue", _queue_stamp_statement())
 
 
-def queue_stamp(session: Session, journey: Journey, now: datetime) -> tuple[Any, ...]:
+def queue_stamp(session: Session, journey_id: int, now: datetime) -> tuple[Any, ...]:
     """The patient's places in line, stamped: their own entries, everyone in the lines they
     stand in (anyone ahead called, skipped, moved or joining first changes it), those rooms'
     pauses, desks and learned service times, and the minute (waits count down with the clock)."""
-    return (*_read(session, QUEUE, journey.id), now.replace(second=0, microsecond=0))
+    return (*_read(session, QUEUE, journey_id), now.replace(second=0, microsecond=0))

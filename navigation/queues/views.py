@@ -191,13 +191,13 @@ def service_view(session: Session, site_id: int, room_type: str, now: datetime) 
     return {"room_type": room_type, "rooms": [room_view(session, r, now) for r in rooms]}
 
 
-def journey_queue(session: Session, journey: Journey, now: datetime) -> list[dict[str, Any]]:
+def journey_queue(session: Session, journey_id: int, now: datetime) -> list[dict[str, Any]]:
     """The patient's own places in line: ticket, room, people ahead, minutes (no one else's)."""
     entries = session.scalars(
         sa.select(QueueEntry)
-        .where(QueueEntry.journey_id == journey.id, QueueEntry.status.in_(ACTIVE))
+        .where(QueueEntry.journey_id == journey_id, QueueEntry.status.in_(ACTIVE))
         .order_by(QueueEntry.id)
-        .options(joinedload(QueueEntry.task))
+        .options(joinedload(QueueEntry.task).joinedload(Task.journey))  # its rules: when it may start
     ).all()
     result = []
     for entry in entries:

@@ -51,6 +51,22 @@ def test_the_patients_own_step_changes_the_etag(client, check_in):
     assert next(t for t in after.json["tasks"] if t["key"] == "payment")["status"] == "completed"
 
 
+def test_an_answer_that_changes_only_the_journey_itself_shows_on_the_next_read(client, check_in):
+    """The fasting answer of a patient with no fasting test re-plans nothing: only the journey's
+    own row changes, and the 304 path never loads that row as an object."""
+    journey = check_in("ECG")
+    url = f"/api/v1/journeys/{journey['id']}"
+    first = read(client, url, journey)
+    assert first.json["fasting_confirmed"] is False
+    answered = client.post(f"{url}/fasting", json={}, headers=as_patient(journey))
+    assert answered.status_code == 200
+    assert [t["planned_start"] for t in answered.json["tasks"]] == [
+        t["planned_start"] for t in first.json["tasks"]
+    ]
+    after = read(client, url, journey, first.headers["ETag"])
+    assert after.status_code == 200 and after.json["fasting_confirmed"] is True
+
+
 def test_a_closure_on_the_way_changes_the_route_on_the_next_read(client, nurse, check_in):
     journey = check_in("PFT", "FOLLOWUP")
     url = f"/api/v1/journeys/{journey['id']}"
