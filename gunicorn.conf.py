@@ -9,6 +9,8 @@ import gc
 import os
 from pathlib import Path
 
+from gunicorn import glogging
+
 if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):  # before anything creates a metric
     Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
@@ -52,7 +54,17 @@ def child_exit(server, worker):
         multiprocess.mark_process_dead(worker.pid)
 
 
-# gunicorn's own lines (boot, worker exits, access lines if enabled) as JSON too
+class OneLinePerRequest(glogging.Logger):
+    """The app logs each request (`api.request_log`: the URL rule, never the path, with the
+    request id). gunicorn's access line is off: a `logconfig_dict` turns it on, and it doubled
+    every request's log line and the worker's logging time."""
+
+    access_log_enabled = False
+
+
+logger_class = OneLinePerRequest
+
+# gunicorn's own lines (boot, worker exits) as JSON too
 logconfig_dict = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -63,6 +75,5 @@ logconfig_dict = {
     "root": {"handlers": ["stderr"], "level": "INFO"},
     "loggers": {
         "gunicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
-        "gunicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
     },
 }

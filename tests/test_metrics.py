@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
@@ -185,3 +187,7 @@ def test_two_gunicorn_workers_report_each_others_counts(app, database_url, tmp_p
         server.terminate()
         server.wait(timeout=30)
         log.close()
+    # each request is logged once, by the app: no second access line from gunicorn
+    lines = (tmp_path / "gunicorn.log").read_text().splitlines()
+    loggers = Counter(json.loads(line)["logger"] for line in lines if line.startswith("{"))
+    assert loggers["api.request_log"] >= sent and loggers["gunicorn.access"] == 0, loggers
