@@ -39,8 +39,9 @@ def from_environment(instance_path: str, environ: dict[str, str] | None = None) 
         "DB_CONNECT_TIMEOUT_S": int(env.get("CAREPATH_DB_CONNECT_TIMEOUT_S", "5")),
         "DB_STATEMENT_TIMEOUT_S": int(env.get("CAREPATH_DB_STATEMENT_TIMEOUT_S", "15")),
         "DB_POOL_TIMEOUT_S": max(10, int(env.get("CAREPATH_DB_POOL_TIMEOUT_S", "15"))),
-        "DB_POOL_SIZE": int(env.get("CAREPATH_DB_POOL_SIZE", "5")),
-        "DB_MAX_OVERFLOW": int(env.get("CAREPATH_DB_MAX_OVERFLOW", "10")),
+        # A process keeps its connections open: a burst waits its turn for one (docs/performance.md).
+        "DB_POOL_SIZE": int(env.get("CAREPATH_DB_POOL_SIZE", "10")),
+        "DB_MAX_OVERFLOW": int(env.get("CAREPATH_DB_MAX_OVERFLOW", "0")),
         "REDIS_URL": env.get("REDIS_URL") or None,
         # patients' phone numbers are encrypted under this (docs/notifications.md)
         "PHONE_KEY": env.get("CAREPATH_PHONE_KEY") or None,

@@ -3,12 +3,15 @@ the database answer 503 with Retry-After in the one error shape, quickly, instea
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 import sqlalchemy as sa
 
 from api.config import engine_options, from_environment
 from api.health import migration_head
 from tests.conftest import free_port
+from tests.timing import pause
 
 
 @pytest.fixture
@@ -111,3 +114,27 @@ def test_every_connection_busy_answers_503_after_the_pool_wait_not_500(other_app
         .status_code
         == 200
     )
+
+
+def test_a_burst_wider_than_the_pool_waits_for_a_connection_and_opens_no_more(other_app, database_url):
+    """PostgreSQL sees at most the pool's connections from a process: a request finding them all
+    busy waits its turn instead of opening (and, once done, closing) one more."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no pool of connections to size")
+    from api.extensions import db
+
+    busy = other_app(REDIS_URL=None)
+    with busy.app_context():
+        engine = db.engine
+    held = [engine.connect() for _ in range(busy.config["DB_POOL_SIZE"])]
+    try:
+        with ThreadPoolExecutor(max_workers=1) as runner:
+            answer = runner.submit(lambda: busy.test_client().get("/healthz"))
+            pause(1.0)
+            assert not answer.done() and engine.pool.checkedout() == len(held)  # it waits its turn
+            held.pop().close()
+            assert answer.result(timeout=10).status_code == 200  # and is answered on the freed one
+        assert engine.pool.checkedout() == len(held)
+    finally:
+        for connection in held:
+            connection.close()
