@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import Schema, ValidationError, fields, validate
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from navigation.catalog.loading import flatten_errors
@@ -70,20 +73,46 @@ def load_hospital(session: Session, document: Any) -> Site:
         data = HospitalDocumentSchema().load(document)
     except ValidationError as exc:
         raise DomainError("the hospital document is invalid", errors=flatten_errors(exc.messages)) from exc
-    site = session.scalar(sa.select(Site).where(Site.code == data["site"]["code"]))
-    if site is None:
-        site = Site(**data["site"])
-        session.add(site)
-    else:
-        for key, value in data["site"].items():
-            setattr(site, key, value)
-    session.flush()
-    floors = _load_buildings(session, site, data["buildings"])
-    _load_rooms(session, site, data["rooms"], floors)
-    # Patients' pages show these names and hours: their next read must not be a 304.
-    site.places_version += 1
-    session.flush()
+    with _changes_to_places(session) as changed:
+        site = session.scalar(sa.select(Site).where(Site.code == data["site"]["code"]))
+        if site is None:
+            site = Site(**data["site"])
+            session.add(site)
+        else:
+            for key, value in data["site"].items():
+                setattr(site, key, value)
+        session.flush()
+        floors = _load_buildings(session, site, data["buildings"])
+        _load_rooms(session, site, data["rooms"], floors)
+        session.flush()
+    if changed:
+        # Patients' pages show these names and hours: their next read must not be a 304. The
+        # same document sent again changes nothing, and every phone keeps its answer.
+        site.places_version += 1
+        session.flush()
     return site
+
+
+_PLACES = (Site, Building, Floor, Room)
+
+
+@contextmanager
+def _changes_to_places(session: Session) -> Iterator[list[bool]]:
+    """Whether anything the site's places are made of was added or changed by the flushes
+    inside the block: true (a non-empty list) once one was."""
+    changed: list[bool] = []
+
+    def before_flush(flushing: Session, _context: Any, _instances: Any) -> None:
+        if any(isinstance(o, _PLACES) for o in flushing.new) or any(
+            isinstance(o, _PLACES) and flushing.is_modified(o) for o in flushing.dirty
+        ):
+            changed.append(True)
+
+    event.listen(session, "before_flush", before_flush)
+    try:
+        yield changed
+    finally:
+        event.remove(session, "before_flush", before_flush)
 
 
 def _load_buildings(session: Session, site: Site, buildings: list[dict]) -> dict[tuple[str, str], Floor]:

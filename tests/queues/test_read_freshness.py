@@ -181,6 +181,16 @@ def test_a_renamed_room_shows_on_the_patients_next_conditional_read(client, admi
     assert step(after.json, "exam:PFT")["room"]["name_zh"] == "肺功能室（东翼）"
 
 
+def test_the_same_hospital_document_sent_again_keeps_every_phones_answer(client, admin, check_in):
+    """Hospital IT re-sends the site document it always sends: nothing a patient sees changed,
+    so a phone's next conditional read is still a 304 (not a full read for every phone)."""
+    journey = check_in("PFT", "FOLLOWUP")
+    url = f"/api/v1/journeys/{journey['id']}"
+    before = read(client, url, journey)
+    assert client.put("/api/v1/hospital", json=hospital_document(), headers=admin).status_code == 200
+    assert read(client, url, journey, before.headers["ETag"]).status_code == 304
+
+
 def test_a_stamp_read_with_a_refused_link_is_not_used_by_a_later_read(client, nurse, waiting_patient):
     """A patient's link is checked in the same query that stamps the view asked for; when the
     request then fails (the link opened onto another patient's journey), that stamp must not
