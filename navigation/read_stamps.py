@@ -135,6 +135,8 @@ def _read(session: Session, stamp: Stamp, journey_id: int) -> tuple[Any, ...]:
 
 @dataclass(frozen=True)
 class JourneyStamp:
+    """The journey view's stamp, with what the view reads from the same row."""
+
     values: tuple[Any, ...]
     site_id: int
     map_versions: MapVersions | None  # the route is drawn on the same ones
